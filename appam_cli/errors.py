@@ -1,0 +1,47 @@
+"""Expected failures: each is one clear line on stderr and an exit code (design.md)."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2
+EXIT_PROVIDER = 3
+EXIT_INCOMPLETE = 4
+EXIT_BUDGET = 5
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+class AppamError(Exception):
+    """An expected failure with a one-line message for the user."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, message: str, *, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class UserError(AppamError):
+    """Bad input: unknown id, unreadable file, invalid config."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class StoreError(AppamError):
+    """The session store cannot be used (newer schema, unsupported URL, locked file)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class ProviderError(AppamError):
+    """The model provider failed: auth, rate limit, server, network, timeout, context window."""
+
+    exit_code = EXIT_PROVIDER
+
+    def __init__(self, message: str, *, kind: str = "provider", status: int | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.status = status

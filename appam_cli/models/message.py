@@ -1,0 +1,70 @@
+"""ChatMessage: one message of a conversation, in the seed's shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from appam_cli.models.times import from_iso, to_iso, utcnow
+
+ROLES = ("system", "user", "assistant", "tool")
+COMPLETED = "completed"
+INCOMPLETE = "incomplete"
+
+
+@dataclass
+class ChatMessage:
+    role: str
+    content: str | None = None
+    reasoning: str | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+    tool_call_id: str | None = None
+    name: str | None = None
+    timestamp: datetime = field(default_factory=utcnow)
+    model: str | None = None
+    status: str = COMPLETED
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"unknown message role {self.role!r} (expected one of {', '.join(ROLES)})")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "role": self.role,
+            "content": self.content,
+            "reasoning": self.reasoning,
+            "tool_calls": self.tool_calls,
+            "tool_call_id": self.tool_call_id,
+            "name": self.name,
+            "timestamp": to_iso(self.timestamp),
+            "model": self.model,
+            "status": self.status,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ChatMessage":
+        return cls(
+            role=data["role"],
+            content=data.get("content"),
+            reasoning=data.get("reasoning"),
+            tool_calls=data.get("tool_calls"),
+            tool_call_id=data.get("tool_call_id"),
+            name=data.get("name"),
+            timestamp=from_iso(data.get("timestamp")) or utcnow(),
+            model=data.get("model"),
+            status=data.get("status") or COMPLETED,
+        )
+
+    def to_provider(self) -> dict[str, Any]:
+        """The message as the OpenAI chat API takes it (what litellm is sent)."""
+        out: dict[str, Any] = {"role": self.role, "content": self.content or ""}
+        if self.tool_calls:
+            out["tool_calls"] = self.tool_calls
+            if not self.content:
+                out["content"] = None
+        if self.tool_call_id:
+            out["tool_call_id"] = self.tool_call_id
+        if self.name:
+            out["name"] = self.name
+        return out
