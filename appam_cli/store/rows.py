@@ -1,0 +1,170 @@
+"""Turning rows of the store into model objects and back (plain SQL, no ORM)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from appam_cli.models import AggregatedUsage, ChatMessage, RequestRecord, RequestUsage, Session
+from appam_cli.models.times import from_db, to_db, to_iso
+
+SESSION_COLUMNS = (
+    "id, agent_name, model, title, status, parent_id, started_at, ended_at, updated_at, message_count, "
+    "input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, reasoning_tokens, cost_usd, "
+    "request_count, unpriced_requests, estimated_requests"
+)
+MESSAGE_COLUMNS = "position, role, content, reasoning, tool_calls, tool_call_id, name, model, status, created_at"
+
+
+@dataclass
+class SessionSummary:
+    """A session as the list shows it: everything but the messages."""
+
+    session_id: str
+    agent_name: str
+    model: str
+    title: str | None
+    status: str
+    parent_id: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    updated_at: datetime | None
+    message_count: int
+    usage: AggregatedUsage = field(default_factory=AggregatedUsage)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id,
+            "agent_name": self.agent_name,
+            "model": self.model,
+            "started_at": to_iso(self.started_at),
+            "ended_at": to_iso(self.ended_at),
+            "usage": self.usage.to_dict() if self.usage.request_count else None,
+            "title": self.title,
+            "status": self.status,
+            "parent_id": self.parent_id,
+            "message_count": self.message_count,
+            "updated_at": to_iso(self.updated_at),
+        }
+
+
+def usage_from_row(row: sqlite3.Row) -> AggregatedUsage:
+    return AggregatedUsage(
+        total_input_tokens=row["input_tokens"],
+        total_output_tokens=row["output_tokens"],
+        total_cache_creation_tokens=row["cache_creation_tokens"],
+        total_cache_read_tokens=row["cache_read_tokens"],
+        total_reasoning_tokens=row["reasoning_tokens"],
+        total_cost_usd=row["cost_usd"] or 0.0,
+        request_count=row["request_count"],
+        unpriced_requests=row["unpriced_requests"],
+        estimated_requests=row["estimated_requests"],
+    )
+
+
+def summary_from_row(row: sqlite3.Row) -> SessionSummary:
+    return SessionSummary(
+        session_id=row["id"],
+        agent_name=row["agent_name"],
+        model=row["model"],
+        title=row["title"],
+        status=row["status"],
+        parent_id=row["parent_id"],
+        started_at=from_db(row["started_at"]),
+        ended_at=from_db(row["ended_at"]),
+        updated_at=from_db(row["updated_at"]),
+        message_count=row["message_count"],
+        usage=usage_from_row(row),
+    )
+
+
+def session_from_row(row: sqlite3.Row, messages: list[ChatMessage]) -> Session:
+    usage = usage_from_row(row)
+    return Session(
+        session_id=row["id"],
+        agent_name=row["agent_name"],
+        model=row["model"],
+        messages=messages,
+        started_at=from_db(row["started_at"]),
+        ended_at=from_db(row["ended_at"]),
+        usage=usage if usage.request_count else None,
+        title=row["title"],
+        status=row["status"],
+        parent_id=row["parent_id"],
+    )
+
+
+def message_from_row(row: sqlite3.Row) -> ChatMessage:
+    return ChatMessage(
+        role=row["role"],
+        content=row["content"],
+        reasoning=row["reasoning"],
+        tool_calls=json.loads(row["tool_calls"]) if row["tool_calls"] else None,
+        tool_call_id=row["tool_call_id"],
+        name=row["name"],
+        timestamp=from_db(row["created_at"]),
+        model=row["model"],
+        status=row["status"],
+    )
+
+
+def message_params(session_id: str, position: int, m: ChatMessage) -> tuple:
+    return (
+        session_id,
+        position,
+        m.role,
+        m.content,
+        m.reasoning,
+        json.dumps(m.tool_calls) if m.tool_calls else None,
+        m.tool_call_id,
+        m.name,
+        m.model,
+        m.status,
+        to_db(m.timestamp),
+    )
+
+
+def request_from_row(row: sqlite3.Row) -> RequestRecord:
+    return RequestRecord(
+        id=row["id"],
+        model=row["model"],
+        usage=RequestUsage(
+            input_tokens=row["input_tokens"],
+            output_tokens=row["output_tokens"],
+            cache_creation_tokens=row["cache_creation_tokens"],
+            cache_read_tokens=row["cache_read_tokens"],
+            reasoning_tokens=row["reasoning_tokens"],
+            estimated=bool(row["usage_estimated"]),
+        ),
+        cost_usd=row["cost_usd"],
+        started_at=from_db(row["started_at"]),
+        duration_ms=row["duration_ms"],
+        ttft_ms=row["ttft_ms"],
+        status=row["status"],
+        agent_name=row["agent_name"],
+        imported=bool(row["imported"]),
+    )
+
+
+def request_params(session_id: str | None, r: RequestRecord) -> tuple:
+    u = r.usage
+    return (
+        session_id,
+        r.agent_name,
+        r.model,
+        to_db(r.started_at),
+        r.duration_ms,
+        r.ttft_ms,
+        r.status,
+        u.input_tokens,
+        u.output_tokens,
+        u.cache_creation_tokens,
+        u.cache_read_tokens,
+        u.reasoning_tokens,
+        r.cost_usd,
+        int(u.estimated),
+        int(r.imported),
+    )
