@@ -1,0 +1,240 @@
+"""The request itself: litellm call, retries before the first byte, stream normalisation."""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any, Iterator
+
+from appam_cli.errors import ProviderError
+from appam_cli.models.usage import RequestUsage
+from appam_cli.providers import errors as perr
+from appam_cli.providers import keys
+from appam_cli.providers.events import (
+    Event,
+    ProviderRequest,
+    ReasoningDelta,
+    Retrying,
+    StreamResult,
+    TextDelta,
+    ToolCallDelta,
+)
+from appam_cli.providers.loader import load_litellm
+from appam_cli.providers.pricing import request_cost
+from appam_cli.providers.usage import estimate_usage, usage_from_litellm
+
+BASE_BACKOFF = 0.5
+
+
+def stream_chat(request: ProviderRequest) -> Iterator[Event]:
+    """Yield events for one request; the last one is a StreamResult.
+
+    Raises ProviderError when the request fails before any answer arrived (after
+    retries). A stream cut after the answer started is not an exception: it ends
+    with a StreamResult whose ``finish_reason`` is None.
+    """
+    litellm = load_litellm()
+    kwargs = _completion_kwargs(request)
+    _check_key(litellm, request)
+    attempt = 0
+    started = time.monotonic()
+    while True:
+        attempt += 1
+        started = time.monotonic()
+        try:
+            response = litellm.completion(**kwargs)
+            if not request.stream:
+                yield from _whole_response(response, request, started)
+                return
+            stream = iter(response)
+            first = next(stream, None)
+        except Exception as exc:  # litellm wraps every provider failure in its own classes
+            if not isinstance(exc, ProviderError) and attempt <= request.retries and perr.is_retryable(exc):
+                wait = _backoff(attempt, perr.retry_after(exc), request.retry_max_wait)
+                yield Retrying(attempt=attempt, wait=wait, reason=_short_reason(exc))
+                time.sleep(wait)
+                continue
+            raise perr.to_provider_error(
+                exc, model=request.model, api_base=request.api_base, attempts=attempt, timeout=request.timeout
+            ) from exc
+        break
+    yield from _normalise(response, stream, first, request, started)
+
+
+def _completion_kwargs(request: ProviderRequest) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "model": request.model,
+        "messages": request.messages,
+        "stream": request.stream,
+        "timeout": request.timeout,
+        "max_retries": 0,  # we retry ourselves: only before the first byte, honouring Retry-After
+    }
+    if request.stream:
+        kwargs["stream_options"] = {"include_usage": True}
+    if request.api_base:
+        kwargs["api_base"] = request.api_base
+    if keys.needs_placeholder_key(request.model, request.api_base):
+        kwargs["api_key"] = keys.PLACEHOLDER_KEY
+    if request.tools:
+        kwargs["tools"] = request.tools
+    if request.temperature is not None:
+        kwargs["temperature"] = request.temperature
+    if request.max_tokens is not None:
+        kwargs["max_tokens"] = request.max_tokens
+    if request.reasoning_effort:
+        kwargs["reasoning_effort"] = request.reasoning_effort
+    return kwargs
+
+
+def _check_key(litellm: Any, request: ProviderRequest) -> None:
+    """Name the environment variable to set, rather than letting the SDK fail obscurely."""
+    if request.api_base or keys.is_keyless(request.model):
+        return
+    try:
+        env = litellm.validate_environment(model=request.model)
+    except Exception:
+        return
+    missing = [k for k in env.get("missing_keys") or [] if k.endswith("_KEY") or k.endswith("_TOKEN")]
+    if missing and not env.get("keys_in_environment"):
+        raise ProviderError(f"no API key for {request.model}: set {missing[0]}", kind="auth")
+
+
+def _backoff(attempt: int, retry_after: float | None, cap: float) -> float:
+    if retry_after is not None:
+        return min(max(retry_after, 0.0), cap)
+    return min(BASE_BACKOFF * 2 ** (attempt - 1) * (1 + random.random() * 0.5), cap)
+
+
+def _short_reason(exc: BaseException) -> str:
+    status = perr.status_of(exc)
+    if status == 429:
+        return "rate limited (HTTP 429)"
+    if status:
+        return f"HTTP {status}"
+    return type(exc).__name__
+
+
+def _ms(since: float) -> int:
+    return int((time.monotonic() - since) * 1000)
+
+
+class _ToolCalls:
+    """Assemble tool-call deltas by index into OpenAI-shaped tool calls."""
+
+    def __init__(self) -> None:
+        self.calls: dict[int, dict[str, Any]] = {}
+
+    def add(self, index: int, call_id: str | None, name: str | None, arguments: str | None) -> None:
+        call = self.calls.setdefault(index, {"id": None, "type": "function", "function": {"name": "", "arguments": ""}})
+        if call_id:
+            call["id"] = call_id
+        if name:
+            call["function"]["name"] += name
+        if arguments:
+            call["function"]["arguments"] += arguments
+
+    def result(self) -> list[dict[str, Any]]:
+        return [self.calls[i] for i in sorted(self.calls)]
+
+
+def _normalise(response: Any, stream: Iterator[Any], first: Any, request: ProviderRequest, started: float) -> Iterator[Event]:
+    """Turn litellm chunks into events.
+
+    litellm's stream wrapper invents a final ``finish_reason="stop"`` chunk and an
+    estimated usage chunk when the provider sent neither. So completeness rests
+    on what the provider really sent (``received_finish_reason``), and usage on
+    chunks that arrived before the wrapper produced its own last chunk.
+    """
+    tools = _ToolCalls()
+    summary_usage: Any = None
+    ttft: int | None = None
+    text_parts: list[str] = []
+    error: str | None = None
+    chunk = first
+    while chunk is not None:
+        choices = getattr(chunk, "choices", None) or []
+        delta = choices[0].delta if choices else None
+        if delta is not None:
+            reasoning = getattr(delta, "reasoning_content", None)
+            if reasoning:
+                ttft = ttft if ttft is not None else _ms(started)
+                yield ReasoningDelta(reasoning)
+            content = getattr(delta, "content", None)
+            if content:
+                ttft = ttft if ttft is not None else _ms(started)
+                text_parts.append(content)
+                yield TextDelta(content)
+            for tc in getattr(delta, "tool_calls", None) or []:
+                ttft = ttft if ttft is not None else _ms(started)
+                fn = getattr(tc, "function", None)
+                name = getattr(fn, "name", None) if fn else None
+                args = getattr(fn, "arguments", None) if fn else None
+                index = getattr(tc, "index", None) or 0
+                tools.add(index, getattr(tc, "id", None), name, args)
+                yield ToolCallDelta(index=index, id=getattr(tc, "id", None), name=name, arguments=args or "")
+        summary_usage = getattr(chunk, "usage", None) or summary_usage
+        try:
+            chunk = next(stream, None)
+        except Exception as exc:  # a connection reset or read error after the answer started
+            error = perr.scrub(perr._connection_reason(exc))
+            break
+    finish = None if error else _provider_finish_reason(response)
+    usage = _provider_usage(response, summary_usage) if finish else None
+    if usage is None:
+        usage = estimate_usage(request.model, request.messages, "".join(text_parts))
+    yield StreamResult(
+        finish_reason=finish,
+        usage=usage,
+        cost_usd=request_cost(request.model, usage),
+        ttft_ms=ttft,
+        duration_ms=_ms(started),
+        tool_calls=tools.result(),
+        error=error or (None if finish else "the stream ended without a finish reason"),
+    )
+
+
+def _provider_usage(response: Any, summary: Any) -> RequestUsage | None:
+    """Usage the provider really sent, or None.
+
+    The wrapper swallows the provider's usage-only chunk (it stays in
+    ``response.chunks``) and ends with a summary chunk whose usage is either
+    built from it or, when the provider sent none, estimated by counting tokens.
+    """
+    sent = [c.usage for c in getattr(response, "chunks", None) or [] if getattr(c, "usage", None)]
+    if not sent:
+        return usage_from_litellm(summary, estimated=True) if summary else None
+    usage = usage_from_litellm(sent[-1])
+    if summary is not None:  # the summary keeps details (cached, reasoning) the raw chunk may lack
+        detailed = usage_from_litellm(summary)
+        if (detailed.input_tokens, detailed.output_tokens) == (usage.input_tokens, usage.output_tokens):
+            return detailed
+    return usage
+
+
+def _provider_finish_reason(response: Any) -> str | None:
+    return getattr(response, "received_finish_reason", None) or getattr(response, "intermittent_finish_reason", None)
+
+
+def _whole_response(response: Any, request: ProviderRequest, started: float) -> Iterator[Event]:
+    choice = response.choices[0]
+    message = choice.message
+    reasoning = getattr(message, "reasoning_content", None)
+    if reasoning:
+        yield ReasoningDelta(reasoning)
+    if message.content:
+        yield TextDelta(message.content)
+    tools = _ToolCalls()
+    for i, tc in enumerate(getattr(message, "tool_calls", None) or []):
+        tools.add(i, tc.id, tc.function.name, tc.function.arguments)
+        yield ToolCallDelta(index=i, id=tc.id, name=tc.function.name, arguments=tc.function.arguments or "")
+    raw_usage = getattr(response, "usage", None)
+    usage = usage_from_litellm(raw_usage) if raw_usage else estimate_usage(request.model, request.messages, message.content or "")
+    duration = _ms(started)
+    yield StreamResult(
+        finish_reason=choice.finish_reason or None,
+        usage=usage,
+        cost_usd=request_cost(request.model, usage),
+        ttft_ms=duration,
+        duration_ms=duration,
+        tool_calls=tools.result(),
+    )

@@ -1,0 +1,74 @@
+"""What the provider layer yields: normalised events, then one StreamResult.
+
+Nothing here knows litellm's types; the agent, the store and the renderer only
+ever see these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from appam_cli.models.usage import RequestUsage
+
+
+@dataclass
+class ProviderRequest:
+    model: str
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]] | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    reasoning_effort: str | None = None
+    api_base: str | None = None
+    timeout: float = 600.0
+    retries: int = 3
+    retry_max_wait: float = 60.0
+    stream: bool = True
+
+
+@dataclass
+class TextDelta:
+    text: str
+
+
+@dataclass
+class ReasoningDelta:
+    text: str
+
+
+@dataclass
+class ToolCallDelta:
+    index: int
+    id: str | None = None
+    name: str | None = None
+    arguments: str = ""
+
+
+@dataclass
+class Retrying:
+    """A failed attempt before any answer arrived; the next one starts after ``wait`` seconds."""
+
+    attempt: int
+    wait: float
+    reason: str
+
+
+@dataclass
+class StreamResult:
+    """How the request ended. ``finish_reason`` is None when the provider never sent one (incomplete)."""
+
+    finish_reason: str | None
+    usage: RequestUsage = field(default_factory=RequestUsage)
+    cost_usd: float | None = None
+    ttft_ms: int | None = None
+    duration_ms: int | None = None
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None  # why a started stream was cut
+
+    @property
+    def incomplete(self) -> bool:
+        return self.finish_reason is None
+
+
+Event = TextDelta | ReasoningDelta | ToolCallDelta | Retrying | StreamResult
