@@ -1,0 +1,21 @@
+"""The callbacks a caller can hang on a running turn (the StreamBuilder's hooks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+
+def _noop(*_args: Any) -> None:
+    return None
+
+
+@dataclass
+class Callbacks:
+    on_content: Callable[[str], None] = _noop
+    on_reasoning: Callable[[str], None] = _noop
+    on_tool_call: Callable[[dict[str, Any]], None] = _noop
+    on_tool_result: Callable[[dict[str, Any]], None] = _noop
+    on_retry: Callable[[int, float, str], None] = _noop
+    on_error: Callable[[str], None] = _noop
+    on_done: Callable[[], None] = _noop
