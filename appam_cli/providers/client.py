@@ -212,7 +212,8 @@ def _provider_usage(response: Any, summary: Any) -> RequestUsage | None:
 
 
 def _provider_finish_reason(response: Any) -> str | None:
-    return getattr(response, "received_finish_reason", None) or getattr(response, "intermittent_finish_reason", None)
+    # Only what the provider sent: the wrapper's own final chunk always says "stop".
+    return getattr(response, "received_finish_reason", None)
 
 
 def _whole_response(response: Any, request: ProviderRequest, started: float) -> Iterator[Event]:

@@ -77,7 +77,7 @@ def to_provider_error(exc: BaseException, *, model: str, api_base: str | None, a
         return ProviderError(f"unknown model {model!r} (HTTP 404): {detail}", kind="model", status=status)
     if isinstance(exc, litellm.Timeout):
         return ProviderError(f"request to {where} timed out after {timeout:g} s{tries}", kind="timeout")
-    if isinstance(exc, litellm.APIConnectionError) and status in (None, 0):
+    if (isinstance(exc, litellm.APIConnectionError) and status in (None, 0)) or detail.startswith("Connection error"):
         return ProviderError(f"cannot reach {where}{tries}: {_connection_reason(exc)}", kind="network")
     if isinstance(exc, litellm.BadRequestError) and "LLM Provider NOT provided" in str(exc):
         return ProviderError(

@@ -1,0 +1,121 @@
+# ============================================================================
+# Provider server fixtures (tests/provider_server.py) — keep this block first.
+# ============================================================================
+
+from collections.abc import Iterator
+
+import pytest
+
+try:  # tests/ on sys.path (rootdir conftest, no tests/__init__.py)
+    from provider_server import ProviderServer
+except ImportError:  # tests/ imported as a package
+    from tests.provider_server import ProviderServer
+
+
+@pytest.fixture(scope="session")
+def provider_server() -> Iterator[ProviderServer]:
+    """One scripted OpenAI-compatible server for the whole test session."""
+    with ProviderServer() as server:
+        yield server
+
+
+@pytest.fixture
+def provider(provider_server: ProviderServer) -> Iterator[ProviderServer]:
+    """The session's provider server, with an empty script and request log.
+    Use ``provider.url`` as api_base with ``openai/<name>`` models."""
+    provider_server.reset()
+    yield provider_server
+    provider_server.reset()
+
+
+# ============================================================================
+# End of provider server fixtures. Other fixtures go below.
+# ============================================================================
+
+import os
+import sqlite3
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+PROVIDER_ENV = (
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_API_KEY",
+    "MISTRAL_API_KEY",
+    "GROQ_API_KEY",
+    "DEEPSEEK_API_KEY",
+    "OPENROUTER_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_API_BASE",
+)
+TESTS_DIR = Path(__file__).parent
+APPAM = str(Path(sys.executable).with_name("appam"))
+
+
+@pytest.fixture(autouse=True)
+def appam_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own APPAM_HOME (config + database) and no real API keys."""
+    home = tmp_path / "appam-home"
+    monkeypatch.setenv("APPAM_HOME", str(home))
+    for name in list(os.environ):
+        if name.startswith("APPAM_") and name != "APPAM_HOME":
+            monkeypatch.delenv(name)
+    for name in PROVIDER_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("APPAM_RETRY_MAX_WAIT", "2")
+    monkeypatch.setenv("COLUMNS", "100")
+    return home
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+    exception: BaseException | None
+
+
+class Cli:
+    """Run ``appam`` in-process through Typer's test runner."""
+
+    def __init__(self, home: Path, server: ProviderServer | None) -> None:
+        self.home = home
+        self.server = server
+
+    def __call__(self, *args: str, input: str | None = None, env: dict | None = None) -> CliResult:
+        from appam_cli.cli.app import app
+
+        runner = CliRunner()
+        result = runner.invoke(app, list(args), input=input, env=env, catch_exceptions=True)
+        exc = result.exception if not isinstance(result.exception, SystemExit) else None
+        return CliResult(result.exit_code, result.stdout, result.stderr, exc)
+
+    def run(self, *args: str, model: str = "openai/test-model", **kwargs) -> CliResult:
+        """``appam run`` against the loopback server."""
+        assert self.server is not None
+        return self(
+            "run", *args, "-m", model, "--api-base", self.server.url, "--retries", "2", **kwargs
+        )
+
+    def db(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.home / "sessions.db")
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def rows(self, sql: str, *params) -> list[sqlite3.Row]:
+        with self.db() as conn:
+            return conn.execute(sql, params).fetchall()
+
+
+@pytest.fixture
+def cli(appam_home: Path, provider: ProviderServer) -> Cli:
+    return Cli(appam_home, provider)
+
+
+@pytest.fixture
+def offline_cli(appam_home: Path) -> Cli:
+    """The CLI without the provider server (store-only commands)."""
+    return Cli(appam_home, None)
