@@ -1,0 +1,1 @@
+"""The Typer application: one module per command group; parse, call the core, render."""

@@ -1,0 +1,50 @@
+"""Building the prompt from the argument and piped standard input."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+
+from appam_cli.errors import UserError
+
+
+def piped_stdin() -> str | None:
+    """Text piped or redirected into us; None when stdin is a terminal or nothing was given.
+
+    Only pipes and regular files are read: an inherited socket or terminal that
+    never closes would otherwise hang the command.
+    """
+    stream = sys.stdin
+    if stream is None:
+        return None
+    try:
+        if stream.isatty():
+            return None
+        mode = os.fstat(stream.fileno()).st_mode
+        if not (stat.S_ISFIFO(mode) or stat.S_ISREG(mode)):
+            return None
+    except (OSError, ValueError, AttributeError):
+        # No real file descriptor (a test runner's in-memory stream): read it.
+        pass
+    try:
+        return stream.read()
+    except (OSError, ValueError):
+        return None
+
+
+def build_prompt(argument: str | None) -> str:
+    """``PROMPT``, ``-`` (all of stdin), or PROMPT + a blank line + piped stdin."""
+    if argument == "-":
+        text = piped_stdin()
+        if not text or not text.strip():
+            raise UserError("`-` reads the prompt from standard input, but nothing was piped in")
+        return text.rstrip("\n")
+    piped = piped_stdin()
+    if argument and piped and piped.strip():
+        return f"{argument}\n\n{piped.rstrip()}"
+    if argument:
+        return argument
+    if piped and piped.strip():
+        return piped.rstrip("\n")
+    raise UserError('no prompt given: appam run "PROMPT" (or pipe text into it)')

@@ -1,0 +1,35 @@
+"""Parsing ``--since`` / ``--until`` / ``--older-than`` values: ``30d``, ``2h``, ``2026-11-01``."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from appam_cli.errors import UserError
+
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
+
+
+def parse_duration(text: str) -> timedelta:
+    match = _DURATION.match(text)
+    if not match:
+        raise UserError(f"invalid duration {text!r}: use a number and a unit, e.g. 30d, 12h, 90m, 2w")
+    amount, unit = float(match.group(1)), match.group(2).lower()
+    return timedelta(**{_UNITS[unit]: amount})
+
+
+def parse_point(text: str, *, now: datetime | None = None) -> datetime:
+    """A moment in UTC: a duration ago (``7d``), a date (``2026-11-01``, midnight UTC) or an ISO time."""
+    now = now or datetime.now(timezone.utc)
+    if _DURATION.match(text):
+        return now - parse_duration(text)
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UserError(
+            f"invalid time {text!r}: use a duration (7d, 2h) or a date (2026-11-01, 2026-11-01T12:00)"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)

@@ -1,0 +1,28 @@
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from appam_cli.cli.timespec import parse_duration, parse_point
+from appam_cli.errors import UserError
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("30d", timedelta(days=30)), ("2h", timedelta(hours=2)), ("90m", timedelta(minutes=90)), ("1w", timedelta(weeks=1)), ("45s", timedelta(seconds=45))],
+)
+def test_durations(text, expected):
+    assert parse_duration(text) == expected
+
+
+def test_points():
+    assert parse_point("7d", now=NOW) == NOW - timedelta(days=7)
+    assert parse_point("2026-11-01", now=NOW) == datetime(2026, 11, 1, tzinfo=timezone.utc)
+    assert parse_point("2026-11-01T12:30:00+01:00", now=NOW) == datetime(2026, 11, 1, 11, 30, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("bad", ["yesterday", "7x", "", "-3d"])
+def test_bad_values_are_user_errors(bad):
+    with pytest.raises(UserError):
+        parse_point(bad, now=NOW)
