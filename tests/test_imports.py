@@ -1,0 +1,287 @@
+"""Import guards: the fast paths never load the heavy modules (design.md, "Speed rules").
+
+``import litellm`` costs 3-4 s; sqlmodel/sqlalchemy (the schema code) and
+prompt_toolkit cost more than a whole ``--help``. Each check runs the installed
+``appam`` as a subprocess with ``PYTHONPROFILEIMPORTTIME=1``: Python then reports
+every module it imports on stderr, nested by who imported it, so a failure names
+the chain that pulled the heavy module in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+APPAM = str(Path(sys.executable).with_name("appam"))
+TIMEOUT = 60
+
+PROVIDER = ("litellm",)
+SCHEMA = ("sqlmodel", "sqlalchemy")
+# What a help screen or a Tab must never import.
+NOT_FOR_HELP = PROVIDER + SCHEMA + ("prompt_toolkit",)
+# What reading the store must never import (the schema is checked with PRAGMA user_version).
+NOT_FOR_READING = PROVIDER + SCHEMA
+
+
+@dataclass
+class Run:
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str  # without the import-time report
+    imports: list[tuple[int, str]]  # (depth, module) in the order Python reports them
+    seconds: float
+
+    def modules(self) -> set[str]:
+        return {name for _, name in self.imports}
+
+    def heavy(self, roots: tuple[str, ...]) -> list[str]:
+        return sorted(m for m in self.modules() if m.split(".")[0] in roots)
+
+    def chain(self, module: str) -> list[str]:
+        """Who imported ``module``: the report lists a module after everything it imported,
+        one level deeper, so its importer is the next line with a smaller depth. A chain
+        that starts at depth 0 was imported at run time (inside a function): the modules
+        imported just before it are shown in brackets as a hint of where."""
+        index = next(i for i, (_, name) in enumerate(self.imports) if name == module)
+        depth = self.imports[index][0]
+        chain = [module]
+        top = index
+        for i in range(index + 1, len(self.imports)):
+            if depth == 0:
+                break
+            d, name = self.imports[i]
+            if d < depth:
+                chain.append(name)
+                depth, top = d, i
+        while top > 0 and self.imports[top - 1][0] > 0:  # skip the top module's own subtree
+            top -= 1
+        before = [name for d, name in self.imports[:top] if d == 0][-3:]
+        return [f"[after {', '.join(before)}]"] + list(reversed(chain))
+
+    def explain(self, roots: tuple[str, ...]) -> str:
+        heavy = self.heavy(roots)
+        if not heavy:
+            return ""
+        tops = [m for m in heavy if m.split(".")[0] == m] or heavy[:1]
+        chains = "\n".join("  " + " -> ".join(self.chain(m)) for m in tops)
+        return f"`appam {' '.join(self.args)}` imported {', '.join(tops)}:\n{chains}"
+
+
+def run_appam(*args: str, env: dict[str, str] | None = None) -> Run:
+    full_env = dict(os.environ if env is None else env)
+    full_env["PYTHONPROFILEIMPORTTIME"] = "1"
+    for name in ("PYTHONSTARTUP", "PYTHONWARNINGS"):
+        full_env.pop(name, None)
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [APPAM, *args], env=full_env, capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL
+    )
+    seconds = time.perf_counter() - started
+    imports: list[tuple[int, str]] = []
+    other: list[str] = []
+    for line in proc.stderr.splitlines():
+        if line.startswith("import time:"):
+            field = line.split("|", 2)[2]  # " " + two spaces per nesting level + module name
+            name = field.strip()
+            if name != "imported package":  # the header line
+                imports.append(((len(field) - len(field.lstrip()) - 1) // 2, name))
+        else:
+            other.append(line)
+    return Run(list(args), proc.returncode, proc.stdout, "\n".join(other), imports, seconds)
+
+
+def assert_light(run: Run, roots: tuple[str, ...]) -> None:
+    assert run.imports, "no import-time report: is PYTHONPROFILEIMPORTTIME honoured?"
+    assert not run.heavy(roots), run.explain(roots)
+
+
+def _command_paths() -> list[list[str]]:
+    """Every visible command and group of the Typer app, e.g. ['run'], ['sessions', 'list']."""
+    import typer
+
+    from appam_cli.cli.app import app
+
+    paths: list[list[str]] = []
+
+    def walk(group, prefix: list[str]) -> None:  # a (Typer-vendored) click Group
+        for name, cmd in sorted(group.commands.items()):
+            if cmd.hidden:
+                continue
+            paths.append(prefix + [name])
+            if hasattr(cmd, "commands"):
+                walk(cmd, prefix + [name])
+
+    walk(typer.main.get_command(app), [])
+    return paths
+
+
+# -- help, version, completion ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["--version"], ["run", "--help"], ["sessions", "--help"], ["sessions", "list", "--help"]],
+    ids=lambda args: " ".join(args),
+)
+def test_help_and_version_stay_light(args: list[str], appam_home: Path) -> None:
+    run = run_appam(*args)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip()
+    assert_light(run, NOT_FOR_HELP)
+    assert not (appam_home / "sessions.db").exists(), "a help screen must not create the store"
+
+
+def test_every_command_help_stays_light(appam_home: Path) -> None:
+    """Commands added later are guarded too: `appam <each command> --help`, run in parallel."""
+    paths = _command_paths()
+    assert ["run"] in paths and ["sessions", "show"] in paths
+    with ThreadPoolExecutor(max_workers=min(8, len(paths))) as pool:
+        runs = list(pool.map(lambda path: run_appam(*path, "--help"), paths))
+    problems = [run.explain(NOT_FOR_HELP) for run in runs if run.heavy(NOT_FOR_HELP)]
+    failed = [f"`appam {' '.join(run.args)}` exited {run.returncode}: {run.stderr}" for run in runs if run.returncode]
+    assert not failed, "\n".join(failed)
+    assert not problems, "\n".join(problems)
+
+
+def test_help_wall_time() -> None:
+    """Measured, not asserted (machines differ): shown with `pytest -s`."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPROFILEIMPORTTIME"}
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        proc = subprocess.run([APPAM, "--help"], env=env, capture_output=True, timeout=TIMEOUT)
+        times.append(time.perf_counter() - started)
+        assert proc.returncode == 0
+    print(f"\n`appam --help` wall time: best {min(times) * 1000:.0f} ms of {len(times)} runs")
+
+
+@pytest.mark.parametrize(
+    "shell, request_env",
+    [
+        ("bash", {"_APPAM_COMPLETE": "complete_bash", "COMP_WORDS": "appam ses", "COMP_CWORD": "1"}),
+        ("bash", {"_APPAM_COMPLETE": "complete_bash", "COMP_WORDS": "appam run --mo", "COMP_CWORD": "2"}),
+        ("zsh", {"_APPAM_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "appam sessions "}),
+        (
+            "fish",
+            {
+                "_APPAM_COMPLETE": "complete_fish",
+                "_TYPER_COMPLETE_ARGS": "appam sessions show --",
+                "_TYPER_COMPLETE_FISH_ACTION": "get-args",
+            },
+        ),
+    ],
+    ids=["bash-command", "bash-option", "zsh", "fish"],
+)
+def test_completion_request_stays_light(shell: str, request_env: dict[str, str], appam_home: Path) -> None:
+    run = run_appam(env={**os.environ, **request_env})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip(), f"no candidates for {shell}"
+    assert_light(run, NOT_FOR_HELP)
+    assert not (appam_home / "sessions.db").exists(), "completion must not create the store"
+
+
+# -- reading the store ------------------------------------------------------------------
+
+
+def _save_sessions() -> list[str]:
+    """A store with two finished sessions (messages, ledger rows, a priced and an unpriced
+    request), written by SessionHistory into $APPAM_HOME as `appam run` would."""
+    from appam_cli.models import ChatMessage, RequestRecord, RequestUsage, Session
+    from appam_cli.models.times import utcnow
+    from appam_cli.store import SessionHistory
+
+    history = SessionHistory()  # default location: under $APPAM_HOME
+    now = utcnow()
+    first = Session(
+        model="openai/test-model",
+        started_at=now - timedelta(minutes=5),
+        messages=[
+            ChatMessage("user", "why is the sky blue?"),
+            ChatMessage(
+                "assistant",
+                "# Rayleigh scattering\n\nShort wavelengths scatter **more**:\n\n- blue\n- violet\n",
+                model="openai/test-model",
+            ),
+        ],
+        title="why is the sky blue?",
+        status="completed",
+        requests=[RequestRecord("openai/test-model", RequestUsage(12, 34), cost_usd=0.000123, duration_ms=800)],
+    )
+    first.ended_at = now - timedelta(minutes=4)
+    second = Session(
+        model="ollama/llama3.2",
+        messages=[ChatMessage("user", "hello"), ChatMessage("assistant", "Hi", model="ollama/llama3.2", status="incomplete")],
+        status="interrupted",
+        requests=[RequestRecord("ollama/llama3.2", RequestUsage(3, 1), cost_usd=None, status="interrupted")],
+    )
+    second.ended_at = now
+    for session in (first, second):
+        history.save_session(session)
+    history.close()
+    return [first.session_id, second.session_id]
+
+
+def test_sessions_list_on_a_fresh_home_never_imports_litellm(appam_home: Path) -> None:
+    """No store yet. Creating it runs the first migration, which may import the schema code
+    (sqlmodel); the provider layer is never loaded."""
+    run = run_appam("sessions", "list")
+    assert run.returncode == 0, run.stderr
+    assert "No saved sessions" in run.stdout
+    assert_light(run, PROVIDER)
+
+
+def test_sessions_list_on_an_empty_store_stays_light(appam_home: Path) -> None:
+    from appam_cli.store import SessionHistory
+
+    history = SessionHistory()
+    assert history.session_count() == 0  # creates the store (and migrates it) in this process
+    history.close()
+    for args in (["sessions", "list"], ["sessions", "list", "--json"]):
+        run = run_appam(*args)
+        assert run.returncode == 0, run.stderr
+        assert_light(run, NOT_FOR_READING)
+
+
+def test_reading_saved_sessions_stays_light(appam_home: Path) -> None:
+    first, second = _save_sessions()
+    checks = {
+        ("sessions", "list"): lambda out: first[:8] in out and second[:8] in out,
+        ("sessions", "list", "--all", "--json"): lambda out: [json.loads(l)["session_id"] for l in out.splitlines()]
+        == [second, first],
+        ("sessions", "show", first): lambda out: "Rayleigh scattering" in out,
+        ("sessions", "show", first[:8], "--raw"): lambda out: "Rayleigh scattering" in out,
+        ("sessions", "show", "last", "--json"): lambda out: json.loads(out)["session_id"] == second,
+    }
+    with ThreadPoolExecutor(max_workers=len(checks)) as pool:
+        runs = list(pool.map(lambda args: run_appam(*args), checks))
+    for run, check in zip(runs, checks.values()):
+        assert run.returncode == 0, f"`appam {' '.join(run.args)}` exited {run.returncode}: {run.stderr}"
+        assert check(run.stdout), f"`appam {' '.join(run.args)}` printed:\n{run.stdout}"
+        assert_light(run, NOT_FOR_READING)
+
+
+def test_reading_a_store_written_by_appam_run_stays_light(appam_home: Path, provider) -> None:
+    """The store as the real `appam run` leaves it (this run loads litellm, ~3 s)."""
+    created = subprocess.run(
+        [APPAM, "run", "hi there", "-m", "openai/test-model", "--api-base", provider.url, "--raw"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    assert created.returncode == 0, created.stderr
+    for args in (["sessions", "list"], ["sessions", "show", "last"], ["sessions", "show", "last", "--json"]):
+        run = run_appam(*args)
+        assert run.returncode == 0, run.stderr
+        assert "hi there" in run.stdout
+        assert_light(run, NOT_FOR_READING)
