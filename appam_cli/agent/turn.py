@@ -82,6 +82,8 @@ def run_turn(agent: "Agent", session: Session, prompt: str, callbacks: Callbacks
     _record_result(agent, session, answer, result, progress)
     if history:
         history.save_session(session)
+    for call in result.tool_calls:
+        callbacks.on_tool_call(call)
     if result.incomplete:
         callbacks.on_error(f"the answer was cut off: {result.error}")
     callbacks.on_done()

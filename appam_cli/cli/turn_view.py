@@ -65,7 +65,9 @@ def run_turn_cli(settings: Settings, history, opts: TurnOptions) -> int:
         view = make_view(raw=opts.raw, show_reasoning=opts.show_reasoning)
     builder = agent.stream(opts.prompt, session)
     if view is not None:
-        builder.on_content(view.content).on_reasoning(view.reasoning)
+        builder.on_content(view.content).on_reasoning(view.reasoning).on_tool_call(
+            lambda call: view.tool_call(call["function"]["name"], call["function"]["arguments"])
+        )
     builder.on_retry(
         lambda attempt, wait, reason: print_notice(
             f"{reason}; retrying in {wait:.1f} s (attempt {attempt + 1} of {agent.retries + 1})"

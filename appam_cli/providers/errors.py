@@ -48,9 +48,29 @@ def retry_after(exc: BaseException) -> float | None:
         return None
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and what it wraps (litellm keeps the SDK's and httpx's errors underneath)."""
+    seen: list[BaseException] = []
+    stack: list[BaseException | None] = [exc]
+    while stack:
+        item = stack.pop()
+        if item is None or any(item is s for s in seen):
+            continue
+        seen.append(item)
+        stack += [item.__cause__, item.__context__, getattr(item, "original_exception", None)]
+    return seen
+
+
+def is_connection_failure(exc: BaseException) -> bool:
+    import httpx
+
+    return any(isinstance(e, (httpx.ConnectError, httpx.RemoteProtocolError, ConnectionError)) for e in _chain(exc))
+
+
 def _provider_detail(exc: BaseException) -> str:
     text = str(getattr(exc, "message", None) or exc)
-    text = re.sub(r"^litellm\.\w+:\s*", "", text)
+    text = re.sub(r"^(litellm\.)?\w+(Error|Exception):\s*", "", text)
+    text = re.sub(r"^(litellm\.)?\w+(Error|Exception):\s*", "", text)
     text = re.sub(r"^\w+Exception - ", "", text)
     text = text.strip().splitlines()[0] if text.strip() else ""
     return scrub(text[:240])
@@ -77,7 +97,7 @@ def to_provider_error(exc: BaseException, *, model: str, api_base: str | None, a
         return ProviderError(f"unknown model {model!r} (HTTP 404): {detail}", kind="model", status=status)
     if isinstance(exc, litellm.Timeout):
         return ProviderError(f"request to {where} timed out after {timeout:g} s{tries}", kind="timeout")
-    if (isinstance(exc, litellm.APIConnectionError) and status in (None, 0)) or detail.startswith("Connection error"):
+    if (isinstance(exc, litellm.APIConnectionError) and status in (None, 0)) or is_connection_failure(exc):
         return ProviderError(f"cannot reach {where}{tries}: {_connection_reason(exc)}", kind="network")
     if isinstance(exc, litellm.BadRequestError) and "LLM Provider NOT provided" in str(exc):
         return ProviderError(
@@ -92,11 +112,13 @@ def to_provider_error(exc: BaseException, *, model: str, api_base: str | None, a
 
 
 def _connection_reason(exc: BaseException) -> str:
-    text = str(exc).lower()
+    text = " ".join(str(e) for e in _chain(exc)).lower()
     if "refused" in text:
         return "connection refused"
     if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
         return "host not found"
     if "timed out" in text or "timeout" in text:
         return "connection timed out"
+    if "reset" in text:
+        return "connection reset by the server"
     return _provider_detail(exc) or "connection error"
