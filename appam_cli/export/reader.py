@@ -1,0 +1,127 @@
+"""Reading an import file: the json or jsonl that ``sessions export`` writes, from a path or stdin.
+
+The format is told by the content: a first line that is a whole JSON object means jsonl (one
+session per line); anything else is read as one JSON document, a session object or a list
+of them. ``records()`` can be called twice (validate, then write): jsonl is streamed from the
+file each time, so a large export is never held in memory; stdin is first spooled to a
+temporary file.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from appam_cli.errors import UserError
+
+
+@dataclass
+class Record:
+    location: str  # "line 3" (jsonl), "item 2" (a JSON list) or "" (a single JSON object)
+    data: Any
+
+
+class InputProblem(ValueError):
+    """The input is not json/jsonl as exported; ``location`` says where."""
+
+    def __init__(self, location: str, problem: str) -> None:
+        super().__init__(problem)
+        self.location = location
+        self.problem = problem
+
+
+def _json_problem(exc: json.JSONDecodeError, line: int | None = None) -> InputProblem:
+    if line is None:
+        return InputProblem(f"line {exc.lineno} column {exc.colno}", f"not valid JSON ({exc.msg})")
+    return InputProblem(f"line {line}", f"not valid JSON ({exc.msg} at column {exc.colno})")
+
+
+class SessionFile:
+    """An import source (a path, or ``-`` for stdin)."""
+
+    def __init__(self, path: str) -> None:
+        self.name = "<stdin>" if path == "-" else path
+        self._binary = self._open(path)
+        self._document: Any = None
+        self.format = self._detect()
+
+    @staticmethod
+    def _open(path: str) -> IO[bytes]:
+        if path == "-":
+            spool = tempfile.TemporaryFile()
+            shutil.copyfileobj(sys.stdin.buffer, spool)
+            return spool
+        try:
+            return open(path, "rb")  # noqa: SIM115 (closed by close())
+        except FileNotFoundError:
+            raise UserError(f"cannot import {path}: no such file") from None
+        except IsADirectoryError:
+            raise UserError(f"cannot import {path}: it is a directory") from None
+        except OSError as exc:
+            raise UserError(f"cannot import {path}: {exc.strerror}") from None
+
+    def close(self) -> None:
+        self._binary.close()
+
+    def _lines(self) -> Iterator[tuple[int, str]]:
+        self._binary.seek(0)
+        for number, raw in enumerate(self._binary, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte order mark
+                raw = raw[3:]
+            try:
+                yield number, raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputProblem(f"line {number}", "not UTF-8 text") from None
+
+    def _detect(self) -> str:
+        try:
+            for _, line in self._lines():
+                if line.strip():
+                    try:
+                        return "jsonl" if isinstance(json.loads(line), dict) else "json"
+                    except json.JSONDecodeError:
+                        return "json"
+        except InputProblem:
+            return "json"  # reported with its location when read
+        return "empty"
+
+    def records(self) -> Iterator[Record]:
+        if self.format == "jsonl":
+            yield from self._jsonl()
+        elif self.format == "json":
+            yield from self._json()
+
+    def _jsonl(self) -> Iterator[Record]:
+        for number, line in self._lines():
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise _json_problem(exc, number) from None
+            yield Record(f"line {number}", data)
+
+    def _json(self) -> Iterator[Record]:
+        if self._document is None:
+            text = "".join(line for _, line in self._lines())
+            try:
+                self._document = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise _json_problem(exc) from None
+        document = self._document
+        if isinstance(document, dict):
+            yield Record("", document)
+        elif isinstance(document, list):
+            if document and all(isinstance(d, dict) and "role" in d and "session_id" not in d for d in document):
+                raise InputProblem(
+                    "", "this is a messages array (`--format openai`), not sessions: import json or jsonl exports"
+                )
+            for index, data in enumerate(document, start=1):
+                yield Record(f"item {index}", data)
+        else:
+            raise InputProblem("", "expected a session object or a list of sessions")

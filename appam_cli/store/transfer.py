@@ -1,0 +1,173 @@
+"""The SQL behind ``sessions export`` and ``sessions import`` (plain sqlite3, like ``history``).
+
+Export reads inside one read transaction, so a session saved meanwhile cannot tear the
+snapshot. Import writes every session in ONE ``BEGIN IMMEDIATE`` transaction: the caller
+has validated the whole input first, and any failure still rolls everything back.
+
+The ledger (``requests``) is append-only here too: importing a session never deletes ledger
+rows. A request already in the ledger for that session (same model and start time, e.g. a
+``--replace`` of the same export, or a session deleted and restored from a backup) is
+recognised and not added twice; totals are then recomputed from the ledger, as on save.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from appam_cli.errors import StoreError
+from appam_cli.models import Session
+from appam_cli.models.times import to_db
+from appam_cli.store import db
+from appam_cli.store.rows import MESSAGE_COLUMNS, message_params, request_params
+
+_INSERT_SESSION = (
+    "INSERT INTO sessions (id, agent_name, model, title, status, parent_id, started_at, ended_at, updated_at, "
+    "message_count, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, reasoning_tokens, "
+    "cost_usd, request_count, unpriced_requests, estimated_requests) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0.0, 0, 0, 0)"
+)
+_INSERT_MESSAGE = f"INSERT INTO messages (session_id, {MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_REQUEST = (
+    "INSERT INTO requests (session_id, agent_name, model, started_at, duration_ms, ttft_ms, status, "
+    "input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, reasoning_tokens, cost_usd, "
+    "usage_estimated, imported) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# The same totals rule as SessionHistory.save_session: the session row sums its ledger rows.
+_RECOMPUTE_TOTALS = """
+UPDATE sessions SET
+  input_tokens = t.i, output_tokens = t.o, cache_creation_tokens = t.cc, cache_read_tokens = t.cr,
+  reasoning_tokens = t.r, cost_usd = t.cost, request_count = t.n, unpriced_requests = t.unpriced,
+  estimated_requests = t.est
+FROM (SELECT COALESCE(SUM(input_tokens), 0) AS i, COALESCE(SUM(output_tokens), 0) AS o,
+             COALESCE(SUM(cache_creation_tokens), 0) AS cc, COALESCE(SUM(cache_read_tokens), 0) AS cr,
+             COALESCE(SUM(reasoning_tokens), 0) AS r, COALESCE(SUM(cost_usd), 0.0) AS cost, COUNT(*) AS n,
+             COALESCE(SUM(cost_usd IS NULL), 0) AS unpriced, COALESCE(SUM(usage_estimated), 0) AS est
+      FROM requests WHERE session_id = ?) AS t
+WHERE sessions.id = ?
+"""
+
+
+# -- export ---------------------------------------------------------------
+
+
+@contextmanager
+def snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One read transaction: every read inside sees the same state of the store."""
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        conn.execute("COMMIT")
+
+
+def _since_clause(since: datetime | None) -> tuple[str, tuple]:
+    return ("WHERE updated_at >= ?", (to_db(since),)) if since else ("", ())
+
+
+def count_sessions(conn: sqlite3.Connection, since: datetime | None = None) -> int:
+    where, params = _since_clause(since)
+    return conn.execute(f"SELECT COUNT(*) FROM sessions {where}", params).fetchone()[0]
+
+
+def iter_session_ids(conn: sqlite3.Connection, since: datetime | None = None) -> Iterator[str]:
+    """Ids oldest first (by start), lazily: ``--all`` never holds the whole store in memory."""
+    where, params = _since_clause(since)
+    for row in conn.execute(f"SELECT id FROM sessions {where} ORDER BY started_at, rowid", params):
+        yield row[0]
+
+
+# -- import ---------------------------------------------------------------
+
+
+@dataclass
+class ImportCounts:
+    imported: int = 0  # new sessions
+    replaced: int = 0  # existing sessions overwritten (--replace)
+    skipped: int = 0  # existing sessions left alone
+
+    @property
+    def written(self) -> int:
+        return self.imported + self.replaced
+
+
+def existing_ids(conn: sqlite3.Connection, ids: Iterable[str]) -> set[str]:
+    found: set[str] = set()
+    batch: list[str] = []
+
+    def flush() -> None:
+        marks = ", ".join("?" * len(batch))
+        found.update(r[0] for r in conn.execute(f"SELECT id FROM sessions WHERE id IN ({marks})", batch))
+        batch.clear()
+
+    for session_id in ids:
+        batch.append(session_id)
+        if len(batch) == 500:
+            flush()
+    if batch:
+        flush()
+    return found
+
+
+def _updated_at(session: Session) -> datetime:
+    """When the session last changed, as well as the file tells: its last message or its end."""
+    moments = [t for t in (session.started_at, session.ended_at) if t is not None]
+    moments.extend(m.timestamp for m in session.messages[-1:])
+    return max(moments)
+
+
+def _insert(conn: sqlite3.Connection, session: Session) -> None:
+    sid = session.session_id
+    conn.execute(
+        _INSERT_SESSION,
+        (
+            sid,
+            session.agent_name,
+            session.model,
+            session.title,
+            session.status,
+            session.parent_id,
+            to_db(session.started_at),
+            to_db(session.ended_at),
+            to_db(_updated_at(session)),
+            len(session.messages),
+        ),
+    )
+    conn.executemany(_INSERT_MESSAGE, [message_params(sid, i, m) for i, m in enumerate(session.messages)])
+    known = Counter(
+        (r[0], r[1]) for r in conn.execute("SELECT model, started_at FROM requests WHERE session_id = ?", (sid,))
+    )
+    new_rows = []
+    for record in session.requests:
+        key = (record.model, to_db(record.started_at))
+        if known[key]:
+            known[key] -= 1
+            continue
+        new_rows.append(request_params(sid, record))
+    conn.executemany(_INSERT_REQUEST, new_rows)
+    conn.execute(_RECOMPUTE_TOTALS, (sid, sid))
+
+
+def import_sessions(conn: sqlite3.Connection, sessions: Iterable[Session], *, replace: bool) -> ImportCounts:
+    """Write ``sessions`` in one transaction; an existing id is skipped, or replaced with ``replace``."""
+    counts = ImportCounts()
+    try:
+        with db.write(conn):
+            for session in sessions:
+                exists = conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session.session_id,)).fetchone()
+                if exists and not replace:
+                    counts.skipped += 1
+                    continue
+                if exists:
+                    conn.execute("DELETE FROM sessions WHERE id = ?", (session.session_id,))  # messages cascade
+                    counts.replaced += 1
+                else:
+                    counts.imported += 1
+                _insert(conn, session)
+    except sqlite3.Error as exc:
+        raise StoreError(f"import failed, nothing was imported: {exc}") from None
+    return counts
