@@ -1,4 +1,4 @@
-"""SessionHistory: save, load, list and delete sessions in the SQLite store.
+"""SessionHistory: save, load, list, search, fork, rename and delete sessions in the SQLite store.
 
 Writes are short ``BEGIN IMMEDIATE`` transactions. Messages are stored one row
 each, by position: saving appends the rows not yet saved and never rewrites the
@@ -14,8 +14,10 @@ from pathlib import Path
 
 from appam_cli.errors import UserError
 from appam_cli.models import Session
+from appam_cli.models.session import COMPLETED, RUNNING
 from appam_cli.models.times import to_db, utcnow
 from appam_cli.store import db
+from appam_cli.store.queries import SessionFilter, prefix_range
 from appam_cli.store.rows import (
     MESSAGE_COLUMNS,
     SESSION_COLUMNS,
@@ -34,7 +36,12 @@ _UPSERT_MESSAGE = (
     f"INSERT INTO messages (session_id, {MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (session_id, position) DO UPDATE SET role = excluded.role, content = excluded.content, "
     "reasoning = excluded.reasoning, tool_calls = excluded.tool_calls, tool_call_id = excluded.tool_call_id, "
-    "name = excluded.name, model = excluded.model, status = excluded.status"
+    "name = excluded.name, model = excluded.model, status = excluded.status "
+    # Re-saving a message as it already is writes nothing (and leaves the search index alone).
+    "WHERE messages.role IS NOT excluded.role OR messages.content IS NOT excluded.content "
+    "OR messages.reasoning IS NOT excluded.reasoning OR messages.tool_calls IS NOT excluded.tool_calls "
+    "OR messages.tool_call_id IS NOT excluded.tool_call_id OR messages.name IS NOT excluded.name "
+    "OR messages.model IS NOT excluded.model OR messages.status IS NOT excluded.status"
 )
 _INSERT_REQUEST = (
     "INSERT INTO requests (session_id, agent_name, model, started_at, duration_ms, ttft_ms, status, "
@@ -181,73 +188,214 @@ class SessionHistory:
 
     def delete_session(self, session_id: str) -> bool:
         """Remove a session and its messages; its ledger rows stay (they hold no text)."""
-        if not self.enabled:
-            return False
+        return self.delete_sessions([session_id]) == 1
+
+    def delete_sessions(self, session_ids: list[str]) -> int:
+        """Remove sessions, their messages and search-index entries in one transaction.
+
+        Their ledger rows in ``requests`` stay, so spending reports remain true.
+        """
+        if not self.enabled or not session_ids:
+            return 0
         with db.write(self.conn) as conn:
-            deleted = conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount
-        self._saved.pop(session_id, None)
-        return bool(deleted)
+            bulk = self._bulk_delete(conn, session_ids)
+            if bulk is None:
+                deleted = self._delete_rows(conn, session_ids)
+            else:
+                with bulk:
+                    deleted = self._delete_rows(conn, session_ids)
+        for session_id in session_ids:
+            self._saved.pop(session_id, None)
+        return deleted
+
+    @staticmethod
+    def _delete_rows(conn: sqlite3.Connection, session_ids: list[str]) -> int:
+        # Messages go with their session (ON DELETE CASCADE); ledger rows have no foreign key and stay.
+        return sum(conn.execute("DELETE FROM sessions WHERE id = ?", (sid,)).rowcount for sid in session_ids)
+
+    @staticmethod
+    def _bulk_delete(conn: sqlite3.Connection, session_ids: list[str]):
+        """The search index's bulk mode when these sessions hold most of the messages, else None."""
+        from appam_cli.store import search
+
+        if len(session_ids) < 100 or not search.has_index(conn):
+            return None
+        doomed = 0
+        for start in range(0, len(session_ids), 500):
+            chunk = session_ids[start : start + 500]
+            doomed += conn.execute(
+                f"SELECT COALESCE(SUM(message_count), 0) FROM sessions WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchone()[0]
+        total = conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+        return None if doomed * 2 < total else search.bulk_delete(conn)
+
+    def rename_session(self, session_id: str, title: str) -> None:
+        """Give a session a title of its own (the list shows it instead of the first prompt)."""
+        with db.write(self.conn) as conn:
+            if not conn.execute("UPDATE sessions SET title = ? WHERE id = ?", (title, session_id)).rowcount:
+                raise UnknownSession(f"no session matches id {session_id!r}")
+
+    def fork_session(self, session_id: str, at: int | None = None, title: str | None = None) -> Session:
+        """A new session holding copies of the first ``at`` messages (all by default) of ``session_id``.
+
+        The fork has its own id, remembers its parent in ``parent_id`` and starts with
+        no usage of its own (the tokens were spent, and stay counted, in the parent).
+        """
+        parent = self.load_session(session_id)
+        if parent is None:
+            raise UnknownSession(f"no session matches id {session_id!r}")
+        count = len(parent.messages)
+        if at is None:
+            at = count
+        if not 1 <= at <= count:
+            raise UserError(f"--at must be between 1 and {count} (the session has {count} messages)")
+        messages = parent.messages[:at]
+        now = utcnow()
+        last_model = next((m.model for m in reversed(messages) if m.model), None)
+        fork = Session(
+            agent_name=parent.agent_name,
+            model=last_model or parent.model,
+            messages=messages,
+            started_at=now,
+            ended_at=now,
+            title=title or f"{parent.title or 'untitled'} (fork)",
+            # a fork of every message keeps an interrupted or failed ending; a cut copy ends complete
+            status=parent.status if at == count and parent.status != RUNNING else COMPLETED,
+            parent_id=parent.session_id,
+        )
+        self.save_session(fork)
+        return fork
 
     # -- reading ----------------------------------------------------------
-    def load_session(self, session_id: str, *, with_requests: bool = False) -> Session | None:
+    def load_session(self, session_id: str, *, with_requests: bool = False, last: int | None = None) -> Session | None:
+        """The saved session with its messages (or only its ``last`` ones: then it is for reading, never saving)."""
         if not self.enabled:
             return None
         conn = self.conn
         row = conn.execute(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,)).fetchone()
         if row is None:
             return None
-        messages = [
-            message_from_row(m)
-            for m in conn.execute(
+        if last is None:
+            cursor = conn.execute(
                 f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY position", (session_id,)
             )
-        ]
+        else:
+            cursor = conn.execute(
+                f"SELECT * FROM (SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? "
+                "ORDER BY position DESC LIMIT ?) ORDER BY position",
+                (session_id, max(last, 0)),
+            )
+        messages = [message_from_row(m) for m in cursor]
         session = session_from_row(row, messages)
         if with_requests:
             session.requests = [
                 request_from_row(r)
                 for r in conn.execute("SELECT * FROM requests WHERE session_id = ? ORDER BY id", (session_id,))
             ]
-        self._saved[session_id] = len(messages)
+        if last is None:
+            self._saved[session_id] = len(messages)
         return session
 
-    def list_sessions(self, limit: int | None = 20, offset: int = 0) -> list[SessionSummary]:
+    def message_count(self, session_id: str) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM messages WHERE session_id = ?", (session_id,)).fetchone()[0]
+
+    def models_used(self, session_id: str) -> list[str]:
+        """The models that wrote the session's messages, in order of first appearance."""
+        rows = self.conn.execute(
+            "SELECT model FROM messages WHERE session_id = ? AND model IS NOT NULL "
+            "GROUP BY model ORDER BY MIN(position)",
+            (session_id,),
+        )
+        return [r["model"] for r in rows]
+
+    def summary(self, session_id: str) -> SessionSummary | None:
+        """The session without its messages (what the list shows)."""
+        row = self.conn.execute(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        return None if row is None else summary_from_row(row)
+
+    def title_of(self, session_id: str) -> str | None:
+        row = self.conn.execute("SELECT title FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        return None if row is None else (row["title"] or "")
+
+    def list_sessions(
+        self, limit: int | None = 20, offset: int = 0, where: SessionFilter | None = None
+    ) -> list[SessionSummary]:
         """Sessions newest first (by last update), without their messages."""
         if not self.enabled:
             return []
+        clause, params = (where or SessionFilter()).where()
         rows = self.conn.execute(
-            f"SELECT {SESSION_COLUMNS} FROM sessions ORDER BY updated_at DESC, rowid DESC LIMIT ? OFFSET ?",
-            (limit if limit is not None else -1, offset),
+            f"SELECT {SESSION_COLUMNS} FROM sessions{clause} ORDER BY updated_at DESC, rowid DESC LIMIT ? OFFSET ?",
+            (*params, limit if limit is not None else -1, offset),
         )
         return [summary_from_row(r) for r in rows]
 
-    def session_count(self) -> int:
+    def session_count(self, where: SessionFilter | None = None) -> int:
         if not self.enabled:
             return 0
-        return self.conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
+        clause, params = (where or SessionFilter()).where()
+        return self.conn.execute(f"SELECT COUNT(*) FROM sessions{clause}", params).fetchone()[0]
+
+    def session_ids(self, where: SessionFilter | None = None) -> list[str]:
+        """The ids of the sessions a filter selects (all of them without one), newest first."""
+        clause, params = (where or SessionFilter()).where()
+        rows = self.conn.execute(f"SELECT id FROM sessions{clause} ORDER BY updated_at DESC, rowid DESC", params)
+        return [r["id"] for r in rows]
+
+    def search(self, query: str, *, role: str | None = None, since=None, limit: int = 20):
+        """Full-text search over message content (see ``store.search``)."""
+        from appam_cli.store.search import search_messages
+
+        return search_messages(self.conn, query, role=role, since=since, limit=limit)
 
     def resolve_id(self, ref: str) -> str:
-        """A full id, a unique prefix (at least 4 characters) or ``last`` -> the full session id."""
+        """A full id, a unique prefix (at least 4 characters) or ``last`` -> the full session id.
+
+        Raises ``UnknownSession`` (no match, or a prefix too short to look up) or
+        ``UserError`` (an ambiguous prefix, naming the candidates).
+        """
         conn = self.conn
         ref = ref.strip()
         if ref == "last":
             row = conn.execute("SELECT id FROM sessions ORDER BY updated_at DESC, rowid DESC LIMIT 1").fetchone()
             if row is None:
-                raise UserError("there are no saved sessions yet")
+                raise UnknownSession("there are no saved sessions yet")
             return row["id"]
+        if not ref:
+            raise UnknownSession("no session id given")
         if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (ref,)).fetchone():
             return ref
         if len(ref) < MIN_PREFIX:
-            raise UserError(f"session id prefix {ref!r} is too short: give at least {MIN_PREFIX} characters")
-        pattern = ref.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        rows = conn.execute(
-            "SELECT id, title FROM sessions WHERE id LIKE ? ESCAPE '\\' ORDER BY updated_at DESC LIMIT 6",
-            (pattern,),
-        ).fetchall()
+            raise UnknownSession(
+                f"no session has id {ref!r}, and as a prefix it is too short: give at least {MIN_PREFIX} characters"
+            )
+        found: dict[str, sqlite3.Row] = {}
+        for prefix in dict.fromkeys((ref, ref.lower())):  # ids are lower-case UUIDs; accept A1B2…
+            lo, hi = prefix_range(prefix)
+            for r in conn.execute(
+                "SELECT id, title FROM sessions WHERE id >= ? AND id < ? ORDER BY updated_at DESC LIMIT 6", (lo, hi)
+            ):
+                found.setdefault(r["id"], r)
+        rows = list(found.values())
         if not rows:
-            raise UserError(f"no session matches id {ref!r}")
+            raise UnknownSession(f"no session matches id {ref!r}")
         if len(rows) > 1:
-            listed = ", ".join(r["id"][:12] for r in rows[:5]) + (", …" if len(rows) > 5 else "")
+            listed = ", ".join(_candidate(r) for r in rows[:5]) + (", …" if len(rows) > 5 else "")
             raise UserError(f"session id prefix {ref!r} is ambiguous: it matches {listed}")
         return rows[0]["id"]
 
+    def resolve_ids(self, refs: list[str]) -> list[str]:
+        """Every reference resolved (or the first failure raised), duplicates dropped, order kept."""
+        return list(dict.fromkeys(self.resolve_id(ref) for ref in refs))
+
+
+class UnknownSession(UserError):
+    """No session matches the id given."""
+
+
+def _candidate(row: sqlite3.Row) -> str:
+    title = " ".join((row["title"] or "").split())
+    if len(title) > 30:
+        title = title[:29] + "…"
+    return f"{row['id'][:12]} ({title})" if title else row["id"][:12]

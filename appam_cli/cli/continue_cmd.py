@@ -1,0 +1,135 @@
+"""``appam continue [ID [PROMPT]]`` (also ``appam sessions continue``).
+
+With a prompt: one turn on the saved session, exactly as ``run`` does it (same
+``run_turn_cli``): same ``session_id``, the new messages appended, the usage
+added to the totals; ``-m`` may switch the model for this and later turns.
+Without a prompt: the interactive REPL on that session (``open_repl``).
+No ID: the most recently updated session. A lone argument is always an ID.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from appam_cli.cli.errors import handle_errors
+from appam_cli.errors import UserError
+
+
+@handle_errors
+def continue_session(
+    session_id: Optional[str] = typer.Argument(
+        None, help="Session id, a unique prefix of it (4+ characters), or `last` [default: the most recent]."
+    ),
+    prompt: Optional[str] = typer.Argument(
+        None, help="The prompt. `-` reads it from stdin. Without one, the session opens in the chat REPL."
+    ),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Switch to this model [default: the session's]."),
+    api_base: Optional[str] = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server."),
+    temperature: Optional[float] = typer.Option(None, "--temperature", min=0.0, max=2.0, help="Sampling temperature."),
+    max_tokens: Optional[int] = typer.Option(None, "--max-tokens", min=1, help="Cap on the answer's tokens."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.1, help="Seconds per request [default: 600]."),
+    retries: Optional[int] = typer.Option(
+        None, "--retries", min=0, help="Retries on 429/5xx/network errors before the answer starts [default: 3]."
+    ),
+    no_stream: bool = typer.Option(False, "--no-stream", help="Wait for the whole answer, then print it."),
+    raw: bool = typer.Option(False, "--raw", help="Plain text as it arrives, no Markdown rendering."),
+    json_output: bool = typer.Option(False, "--json", help="Print only the saved Session as JSON."),
+    usage: bool = typer.Option(False, "--usage", help="After the answer, print the detailed token and cost breakdown."),
+    max_cost: Optional[float] = typer.Option(
+        None, "--max-cost", min=0.0, metavar="USD", help="Stop (exit 5) when this turn would cost more than USD."
+    ),
+    force: bool = typer.Option(False, "--force", help="Run even when a [budget] in config.toml is used up."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+) -> None:
+    """Continue a session: one more prompt (or the chat REPL)."""
+    from appam_cli.cli.context import open_history, settings_with
+    from appam_cli.cli.stdin import build_prompt, piped_stdin
+
+    settings = settings_with(model=model, api_base=api_base, timeout=timeout, retries=retries)
+    history = open_history(settings)
+    sid = resolve_session(history, session_id, lone=prompt is None)
+    refuse_if_busy(history, sid)
+    if prompt is None:
+        piped = piped_stdin()
+        if not (piped and piped.strip()):
+            raise typer.Exit(open_repl(settings, history, sid, model=model))
+        text = piped.rstrip("\n")
+    else:
+        text = build_prompt(prompt)
+
+    from appam_cli.cli.turn_view import TurnOptions, run_turn_cli
+    from appam_cli.providers.loader import preload_in_background
+
+    preload_in_background()
+    code = run_turn_cli(
+        settings,
+        history,
+        TurnOptions(
+            prompt=text,
+            model=model,  # None keeps the session's model
+            session_id=sid,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            stream=not no_stream,
+            raw=raw,
+            json_output=json_output,
+            max_cost_usd=max_cost,
+            force=force,
+            show_usage=usage,
+        ),
+    )
+    raise typer.Exit(code)
+
+
+def resolve_session(history, ref: Optional[str], *, lone: bool) -> str:
+    """The session to continue. A lone argument that matches nothing may have been meant as a prompt."""
+    from appam_cli.store.history import UnknownSession
+
+    try:
+        return history.resolve_id(ref or "last")
+    except UnknownSession as exc:
+        if ref is None or ref.strip() == "last":
+            raise UserError(f'{exc.message}: start one with appam run "PROMPT"') from None
+        if lone:
+            raise UserError(
+                f"{exc.message}; to continue the most recent session with a prompt, use: "
+                f"appam run -c {_double_quoted(ref)}"
+            ) from None
+        raise
+
+
+BUSY_SECONDS = 30
+
+
+def refuse_if_busy(history, session_id: str) -> None:
+    """Another appam still streaming into this session would race us for the next positions.
+
+    A running session checkpoints about once a second, so one marked running and
+    updated in the last ``BUSY_SECONDS`` is busy; an older one was cut (a crash, kill -9)
+    and may be continued.
+    """
+    from appam_cli.models.times import utcnow
+
+    summary = history.summary(session_id)
+    if summary is None or summary.status != "running" or summary.updated_at is None:
+        return
+    age = (utcnow() - summary.updated_at).total_seconds()
+    if age < BUSY_SECONDS:
+        raise UserError(
+            f"session {session_id[:8]} is still being answered by another appam (updated {age:.0f} s ago): "
+            "continue it once that answer is done"
+        )
+
+
+def _double_quoted(text: str) -> str:
+    escaped = "".join("\\" + c if c in '"\\$`' else c for c in text)
+    return f'"{escaped}"'
+
+
+def open_repl(settings, history, session_id: str, *, model: Optional[str]) -> int:
+    """The chat REPL on ``session_id`` (appam_cli/repl/); returns the exit code."""
+    from appam_cli.repl import run_repl
+
+    return run_repl(settings, history, session_id=session_id, model=model)

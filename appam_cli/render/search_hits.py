@@ -1,0 +1,44 @@
+"""Search hits as the user reads them: one block per hit, best first.
+
+    1a2b3c4d #4 assistant · why is the sky blue? · 2026-11-25 14:01
+      …short wavelengths such as **blue** scatter more…
+
+On a terminal the matched words are bold yellow; in a pipe the text is plain
+(``--json`` gives their offsets).
+"""
+
+from __future__ import annotations
+
+from appam_cli.store.search import MARK_END, MARK_START, SearchHit, marked
+
+
+def _snippet_text(snippet: str, styled: bool):
+    from rich.text import Text
+
+    flat = " ".join(snippet.split())
+    if not styled:
+        return Text(marked(flat, "", ""))
+    text = Text()
+    for i, part in enumerate(flat.replace(MARK_END, MARK_START).split(MARK_START)):
+        text.append(part, style="bold yellow" if i % 2 else None)
+    return text
+
+
+def print_hits(hits: list[SearchHit]) -> None:
+    from rich.console import Console
+    from rich.padding import Padding
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    styled = console.is_terminal
+    for hit in hits:
+        when = hit.timestamp.astimezone().strftime("%Y-%m-%d %H:%M") if hit.timestamp else "-"
+        head = Text()
+        head.append(hit.session_id[:8], style="cyan")
+        head.append(f" #{hit.position + 1} {hit.role}", style="bold")
+        title = " ".join((hit.title or "").split())
+        if title:
+            head.append(f" · {title}")
+        head.append(f" · {when}", style="dim")
+        console.print(head, overflow="ellipsis", no_wrap=True)
+        console.print(Padding(_snippet_text(hit.snippet, styled), (0, 0, 0, 2), expand=False))

@@ -1,0 +1,244 @@
+"""Full-text search over message content: the FTS5 index and the search query.
+
+The index ``messages_fts`` is an *external-content* FTS5 table over
+``messages.content``: it keeps only the inverted index and reads the text from
+``messages`` itself. Triggers keep it in step with every insert, update and
+delete of ``messages`` inside the same transaction, including the deletes that
+cascade from a deleted session and the once-a-second upserts of an answer that
+is still streaming (the update trigger only runs when the content changed).
+
+Where the user's SQLite has no FTS5, migration 2 leaves the index out and
+``search_messages`` falls back to a slower ``LIKE`` scan (``SearchResult.fallback``).
+A query that is not valid FTS5 syntax (an unbalanced quote, a lone ``-``, ``AND``
+alone, ``*``) is searched again as plain words.
+
+Everything here is SQLite-only SQL: another back end replaces this module.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterator
+
+from appam_cli.models.times import from_db, to_db, to_iso
+
+FTS_TABLE = "messages_fts"
+# Marks around matched words in snippets: control characters that never occur in
+# the stored text, so the renderer can tell them apart from the content.
+MARK_START = "\x02"
+MARK_END = "\x03"
+SNIPPET_TOKENS = 16
+
+FTS_DDL = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+    "content, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    # Every message row has an entry (an empty one without content), as 'rebuild' makes them;
+    # removing an entry needs the exact old text.
+    f"CREATE TRIGGER IF NOT EXISTS messages_fts_insert AFTER INSERT ON messages BEGIN "
+    f"INSERT INTO {FTS_TABLE} (rowid, content) VALUES (new.id, new.content); END",
+    f"CREATE TRIGGER IF NOT EXISTS messages_fts_delete AFTER DELETE ON messages BEGIN "
+    f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, content) VALUES ('delete', old.id, old.content); END",
+    # An answer still streaming is upserted about once a second: re-index only when its text changed.
+    f"CREATE TRIGGER IF NOT EXISTS messages_fts_update AFTER UPDATE OF content, id ON messages "
+    f"WHEN old.content IS NOT new.content OR old.id IS NOT new.id BEGIN "
+    f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, content) VALUES ('delete', old.id, old.content); "
+    f"INSERT INTO {FTS_TABLE} (rowid, content) VALUES (new.id, new.content); END",
+)
+
+
+def fts5_available(conn: sqlite3.Connection) -> bool:
+    """Whether this SQLite can create FTS5 tables (it is a compile-time option)."""
+    try:
+        conn.execute("CREATE VIRTUAL TABLE temp.appam_fts5_probe USING fts5(x)")
+    except sqlite3.OperationalError:
+        return False
+    conn.execute("DROP TABLE temp.appam_fts5_probe")
+    return True
+
+
+def create_index(conn: sqlite3.Connection) -> bool:
+    """Create the index and its triggers, and index the rows already there. False without FTS5."""
+    if not fts5_available(conn):
+        return False
+    for statement in FTS_DDL:
+        conn.execute(statement)
+    conn.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')")
+    return True
+
+
+@contextmanager
+def bulk_delete(conn: sqlite3.Connection) -> Iterator[None]:
+    """Delete many messages without the per-row index upkeep, inside the caller's transaction.
+
+    Removing an entry from an FTS5 index re-tokenizes the old text (about 30 µs a
+    message); past about half of the messages rebuilding the index from what remains
+    is cheaper, and clearing it is nearly free when nothing remains.
+    """
+    conn.execute("DROP TRIGGER IF EXISTS messages_fts_delete")
+    yield
+    remains = conn.execute("SELECT EXISTS (SELECT 1 FROM messages)").fetchone()[0]
+    conn.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('{'rebuild' if remains else 'delete-all'}')")
+    conn.execute(next(ddl for ddl in FTS_DDL if "messages_fts_delete" in ddl))
+
+
+def has_index(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (FTS_TABLE,)).fetchone()
+    return row is not None
+
+
+@dataclass
+class SearchHit:
+    session_id: str
+    title: str | None
+    position: int
+    role: str
+    model: str | None
+    timestamp: datetime | None
+    snippet: str  # matched words between MARK_START and MARK_END
+    rank: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id,
+            "title": self.title,
+            "position": self.position,
+            "role": self.role,
+            "model": self.model,
+            "timestamp": to_iso(self.timestamp),
+            "snippet": marked(self.snippet, "", ""),
+            "highlights": highlight_spans(self.snippet),
+            "rank": self.rank,
+        }
+
+
+@dataclass
+class SearchResult:
+    hits: list[SearchHit]
+    fallback: bool = False  # no FTS5: a LIKE scan was used
+    plain_words: bool = False  # the query was not FTS5 syntax and was searched as plain words
+
+
+def marked(snippet: str, start: str, end: str) -> str:
+    return snippet.replace(MARK_START, start).replace(MARK_END, end)
+
+
+def highlight_spans(snippet: str) -> list[list[int]]:
+    """``[start, end)`` offsets of the matched words in the snippet without its marks."""
+    spans, plain_len, start = [], 0, None
+    for part in re.split(f"([{MARK_START}{MARK_END}])", snippet):
+        if part == MARK_START:
+            start = plain_len
+        elif part == MARK_END:
+            if start is not None:
+                spans.append([start, plain_len])
+            start = None
+        else:
+            plain_len += len(part)
+    return spans
+
+
+def plain_words_query(query: str) -> str:
+    """Every whitespace-separated word as a quoted FTS5 string: no operators, no syntax errors."""
+    return " ".join('"' + word.replace('"', '""') + '"' for word in query.split())
+
+
+def search_messages(
+    conn: sqlite3.Connection,
+    query: str,
+    *,
+    role: str | None = None,
+    since: datetime | None = None,
+    limit: int = 20,
+) -> SearchResult:
+    """Messages matching ``query``, best first (bm25), each with a snippet and its session."""
+    filters, params = _filters(role, since)
+    if not has_index(conn):
+        return SearchResult(_like_search(conn, query, filters, params, limit), fallback=True)
+    try:
+        return SearchResult(_fts_search(conn, query, filters, params, limit))
+    except sqlite3.OperationalError as exc:
+        if not _is_query_error(exc):
+            raise
+    words = plain_words_query(query)
+    if not words:
+        return SearchResult([], plain_words=True)
+    return SearchResult(_fts_search(conn, words, filters, params, limit), plain_words=True)
+
+
+def _filters(role: str | None, since: datetime | None) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    if role:
+        clauses.append("m.role = ?")
+        params.append(role)
+    if since:
+        clauses.append("m.created_at >= ?")
+        params.append(to_db(since))
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+_QUERY_ERRORS = re.compile(r"fts5|syntax error|no such column|unterminated|unknown special query", re.IGNORECASE)
+
+
+def _is_query_error(exc: sqlite3.OperationalError) -> bool:
+    return bool(_QUERY_ERRORS.search(str(exc)))
+
+
+def _fts_search(conn: sqlite3.Connection, match: str, filters: str, params: list[Any], limit: int) -> list[SearchHit]:
+    # FTS5 sorts by its hidden `rank` column (bm25) itself; the snippet is made only for the rows returned.
+    sql = (
+        f"SELECT m.session_id, s.title, m.position, m.role, m.model, m.created_at, {FTS_TABLE}.rank AS rank, "
+        f"snippet({FTS_TABLE}, 0, ?, ?, '…', {SNIPPET_TOKENS}) AS snippet "
+        f"FROM {FTS_TABLE} JOIN messages AS m ON m.id = {FTS_TABLE}.rowid JOIN sessions AS s ON s.id = m.session_id "
+        f"WHERE {FTS_TABLE} MATCH ?{filters} ORDER BY {FTS_TABLE}.rank LIMIT ?"
+    )
+    rows = conn.execute(sql, [MARK_START, MARK_END, match, *params, limit]).fetchall()
+    return [_hit(r, r["snippet"]) for r in rows]
+
+
+def _like_search(conn: sqlite3.Connection, query: str, filters: str, params: list[Any], limit: int) -> list[SearchHit]:
+    """Without FTS5: every word must occur (case-insensitively); newest first."""
+    words = [w.strip('"') for w in query.split() if w.strip('"')]
+    if not words:
+        return []
+    clauses = " AND ".join("m.content LIKE ? ESCAPE '\\'" for _ in words)
+    sql = (
+        "SELECT m.session_id, s.title, m.position, m.role, m.model, m.created_at, NULL AS rank, m.content "
+        f"FROM messages AS m JOIN sessions AS s ON s.id = m.session_id WHERE {clauses}{filters} "
+        "ORDER BY m.created_at DESC, m.id DESC LIMIT ?"
+    )
+    patterns = ["%" + _escape_like(w) + "%" for w in words]
+    rows = conn.execute(sql, [*patterns, *params, limit]).fetchall()
+    return [_hit(r, _like_snippet(r["content"] or "", words)) for r in rows]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _like_snippet(text: str, words: list[str], width: int = 90) -> str:
+    """Some context around the first match, with every word marked as FTS5's snippet() marks it."""
+    flat = " ".join(text.split())
+    lower = flat.lower()
+    first = min((i for i in (lower.find(w.lower()) for w in words) if i >= 0), default=0)
+    start = max(0, first - width // 3)
+    piece = flat[start : start + width]
+    pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.IGNORECASE)
+    piece = pattern.sub(lambda m: f"{MARK_START}{m.group(0)}{MARK_END}", piece)
+    return ("…" if start > 0 else "") + piece + ("…" if start + width < len(flat) else "")
+
+
+def _hit(row: sqlite3.Row, snippet: str) -> SearchHit:
+    return SearchHit(
+        session_id=row["session_id"],
+        title=row["title"],
+        position=row["position"],
+        role=row["role"],
+        model=row["model"],
+        timestamp=from_db(row["created_at"]),
+        snippet=snippet,
+        rank=row["rank"],
+    )
