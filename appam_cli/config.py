@@ -16,8 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from appam_cli.errors import UserError
+from appam_cli.models.price import ModelPrice
 
 APP_NAME = "appam"
+PRICE_KEYS = ("input", "output", "cache_read", "cache_write")
+
+
+@dataclass
+class BudgetSettings:
+    """``[budget]``: spending caps in USD per UTC day / calendar month (None: no cap)."""
+
+    daily_usd: float | None = None
+    monthly_usd: float | None = None
 
 
 @dataclass
@@ -30,6 +40,12 @@ class Settings:
     retry_max_wait: float = 60.0
     auto_save: bool = True
     max_sessions: int | None = None
+    # ``[prices."<model>"]``: USD per million tokens, over the price map, for new requests.
+    prices: dict[str, ModelPrice] = field(default_factory=dict)
+    budget: BudgetSettings = field(default_factory=BudgetSettings)
+    # Run time, not configuration: what this invocation's turns have cost so far, so that
+    # --max-cost caps a whole chat (its turns share one Settings) and not each turn.
+    spent_usd: float = 0.0
     config_path: Path | None = None
     data_dir: Path = field(default_factory=Path)
     raw: dict[str, Any] = field(default_factory=dict)
@@ -90,6 +106,50 @@ def _boolean(value: Any, key: str, source: str) -> bool:
     raise UserError(f"invalid value for {key} in {source}: {value!r} is not true or false")
 
 
+def _prices(table: Any, source: str) -> dict[str, ModelPrice]:
+    """``[prices."openai/my-model"] input = 0.5, output = 1.5, cache_read = 0.05, cache_write = 0.6``."""
+    if not isinstance(table, dict):
+        raise UserError(f"invalid config file {source}: [prices] must be a table of models")
+    prices = {}
+    for model, rates in table.items():
+        where = f'[prices."{model}"]'
+        if not isinstance(rates, dict):
+            raise UserError(
+                f"invalid {where} in {source}: give input and output in USD per million tokens, "
+                f'e.g. [prices."{model}"] input = 0.5, output = 1.5'
+            )
+        rates = {str(k).replace("-", "_"): v for k, v in rates.items()}
+        unknown = sorted(set(rates) - set(PRICE_KEYS))
+        if unknown:
+            raise UserError(
+                f"invalid {where} in {source}: unknown key {unknown[0]!r} (use {', '.join(PRICE_KEYS)}, "
+                "in USD per million tokens)"
+            )
+        missing = [k for k in ("input", "output") if k not in rates]
+        if missing:
+            raise UserError(f"invalid {where} in {source}: {missing[0]} is required (USD per million tokens)")
+        values = {}
+        for key, value in rates.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise UserError(f"invalid {where} {key} in {source}: {value!r} is not a number")
+            if value < 0:
+                raise UserError(f"invalid {where} {key} in {source}: must not be negative")
+            values[key] = float(value)
+        prices[str(model)] = ModelPrice.per_million(**values)
+    return prices
+
+
+def _budget_amount(value: Any, key: str, source: str) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise UserError(f"invalid value for {key} in {source}: {value!r} is not an amount in USD")
+    amount = _number(value, key, source, float)
+    if amount == 0:
+        raise UserError(f"invalid value for {key} in {source}: must be more than 0 (remove it for no cap)")
+    return amount
+
+
 def load_settings() -> Settings:
     """Config file, then ``APPAM_*`` variables over it. Flags are applied by the caller."""
     path = config_dir() / "config.toml"
@@ -112,6 +172,16 @@ def load_settings() -> Settings:
         s.auto_save = _boolean(history["auto_save"], "history.auto_save", source)
     if history.get("max_sessions") is not None:
         s.max_sessions = _number(history["max_sessions"], "history.max_sessions", source, int) or None
+    if "prices" in data:
+        s.prices = _prices(data["prices"], source)
+    budget = data.get("budget", {})
+    if not isinstance(budget, dict):
+        raise UserError(f"invalid config file {path}: [budget] must be a table")
+    unknown = sorted(set(budget) - {"daily_usd", "monthly_usd"})
+    if unknown:
+        raise UserError(f"invalid config file {path}: unknown key budget.{unknown[0]} (use daily_usd, monthly_usd)")
+    s.budget.daily_usd = _budget_amount(budget.get("daily_usd"), "budget.daily_usd", source)
+    s.budget.monthly_usd = _budget_amount(budget.get("monthly_usd"), "budget.monthly_usd", source)
 
     env = os.environ
     s.model = env.get("APPAM_MODEL") or s.model
@@ -127,4 +197,10 @@ def load_settings() -> Settings:
         s.auto_save = _boolean(env["APPAM_AUTO_SAVE"], "APPAM_AUTO_SAVE", "the environment")
     if env.get("APPAM_MAX_SESSIONS"):
         s.max_sessions = _number(env["APPAM_MAX_SESSIONS"], "APPAM_MAX_SESSIONS", "the environment", int) or None
+    if env.get("APPAM_BUDGET_DAILY_USD"):
+        s.budget.daily_usd = _budget_amount(env["APPAM_BUDGET_DAILY_USD"], "APPAM_BUDGET_DAILY_USD", "the environment")
+    if env.get("APPAM_BUDGET_MONTHLY_USD"):
+        s.budget.monthly_usd = _budget_amount(
+            env["APPAM_BUDGET_MONTHLY_USD"], "APPAM_BUDGET_MONTHLY_USD", "the environment"
+        )
     return s

@@ -1,4 +1,4 @@
-"""A loopback HTTP server that speaks the OpenAI chat-completions protocol.
+"""A loopback HTTP server that speaks the OpenAI chat-completions protocol (and Anthropic's messages).
 
 Used by the test suite (through the ``provider_server`` / ``provider`` fixtures in
 ``conftest.py``) and by the benchmarks in ``bench/``. Standard library only, so it
@@ -15,6 +15,10 @@ Each received ``POST /v1/chat/completions`` (or ``/chat/completions``) takes the
 scripted response from a FIFO queue; when the queue is empty the answer is an echo of the
 last user message. The request's ``stream`` flag decides between an SSE stream and one
 JSON ``chat.completion`` object, for every response type.
+
+``POST /v1/messages`` speaks the Anthropic messages protocol with the same scripted responses
+(``tests/anthropic_protocol.py``): pass ``server.anthropic_url`` (the root URL: litellm appends
+``/v1/messages``) as api_base with ``anthropic/<name>`` models. Errors there take Anthropic's shape.
 
 Standalone, for manual trials and benchmarks::
 
@@ -36,6 +40,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, ClassVar, Union
+
+try:  # tests/ on sys.path, or run as a script
+    import anthropic_protocol as anthropic
+except ImportError:  # tests/ imported as a package
+    from tests import anthropic_protocol as anthropic
 
 __all__ = [
     "DEFAULT",
@@ -558,12 +567,17 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         record = self._read_and_record()
         path = self.path.split("?", 1)[0].rstrip("/")
-        if path not in CHAT_PATHS:
+        self.anthropic = path in anthropic.MESSAGES_PATHS
+        if path not in CHAT_PATHS and not self.anthropic:
             self._send_json(404, {"error": {"message": f"Unknown route: POST {self.path}",
                                             "type": "invalid_request_error", "param": None,
                                             "code": "not_found"}})
             return
         body = record.body if isinstance(record.body, dict) else None
+        if body is None and self.anthropic:
+            self._send_json(400, {"type": "error", "error": {"type": "invalid_request_error",
+                                                              "message": "The request body is not valid JSON."}})
+            return
         if body is None:
             self._send_json(400, {"error": {"message": "We could not parse the JSON body of your request.",
                                             "type": "invalid_request_error", "param": None, "code": None}})
@@ -655,7 +669,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(response, body)
         elif kind == "reply":
             self._wait(response.first_byte_delay)
-            if body.get("stream"):
+            if getattr(self, "anthropic", False):
+                self._anthropic_reply(response, body)
+            elif body.get("stream"):
                 self._stream_reply(response, body)
             else:
                 self._json_reply(response, body)
@@ -665,7 +681,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_error(self, err: HTTPError, body: dict) -> None:
         headers = dict(err.headers or {})
         if err.body is None or isinstance(err.body, dict):
-            payload = err.body if err.body is not None else error_body(err.status, str(body.get("model") or "test-model"))
+            shape = anthropic.error_body if getattr(self, "anthropic", False) else error_body
+            payload = err.body if err.body is not None else shape(err.status, str(body.get("model") or "test-model"))
             self._send_json(err.status, payload, headers)
             return
         data = err.body.encode()
@@ -747,6 +764,57 @@ class _Handler(BaseHTTPRequestHandler):
             self._abort(DROP_GRACE)
         self._send_json(200, None, raw=data)
 
+    def _anthropic_reply(self, reply: Reply, body: dict) -> None:
+        """The Anthropic messages protocol: SSE events when ``stream`` is true, else one message."""
+        plan = _Plan(reply, body, self.server.owner._next_id())
+        msg_id = f"msg_test{plan.n:08x}"
+        tool_calls = [dict(c, id=c["id"].replace("call_", "toolu_", 1)) for c in plan.tool_calls]
+        output_words = _words(reply.full_text) + _words(reply.full_reasoning or "")
+        output_words += sum(_words(c["function"]["arguments"].replace('"', " ")) + 1 for c in tool_calls)
+        full_usage = anthropic.usage(reply, body, _prompt_words(body), output_words)
+        if not body.get("stream"):
+            obj = anthropic.message_json(msg_id, plan.model, reply.full_reasoning, reply.full_text, tool_calls,
+                                         reply.finish_reason, full_usage)
+            data = json.dumps(obj).encode()
+            if reply.drop_after is not None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self._common_headers()
+                self.end_headers()
+                self.wfile.write(data[: len(data) // 2])
+                self._abort(DROP_GRACE)
+            self._send_json(200, None, raw=data)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self._common_headers()
+        self.end_headers()
+
+        def event(name: str, payload: dict) -> None:
+            data = f"event: {name}\ndata: {json.dumps(payload)}\n\n".encode()
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
+
+        reasoning = None
+        if reply.reasoning is not None:
+            reasoning = split_words(reply.reasoning) if isinstance(reply.reasoning, str) else list(reply.reasoning)
+        text = split_words(reply.text) if isinstance(reply.text, str) else list(reply.text)
+        events = anthropic.stream_events(msg_id, plan.model, reasoning, text, tool_calls, _split_parts,
+                                         reply.finish_reason, full_usage)
+        sent = 0
+        for name, payload, counts in events:
+            if reply.drop_after is not None and (counts and sent >= reply.drop_after or name == "message_delta"):
+                self._abort(DROP_GRACE)
+            if counts and sent:
+                self._wait(reply.chunk_delay)
+            event(name, payload)
+            sent += counts
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
 
 class _Plan:
     """The chunks of one Reply, built the OpenAI way."""
@@ -754,6 +822,7 @@ class _Plan:
     def __init__(self, reply: Reply, body: dict, n: int) -> None:
         self.reply = reply
         self.body = body
+        self.n = n
         self.id = f"chatcmpl-test{n:08x}"
         self.created = int(time.time())
         self.model = reply.model or str(body.get("model") or "test-model")
@@ -918,6 +987,11 @@ class ProviderServer:
     def url(self) -> str:
         return f"{self.root_url}/v1"
 
+    @property
+    def anthropic_url(self) -> str:
+        """api_base for ``anthropic/<name>`` models: litellm appends ``/v1/messages`` itself."""
+        return self.root_url
+
     # script
     def enqueue(self, *responses: Response) -> ProviderServer:
         for r in responses:
@@ -950,6 +1024,11 @@ class ProviderServer:
     @property
     def chat_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path.split("?", 1)[0].rstrip("/") in CHAT_PATHS]
+
+    @property
+    def messages_requests(self) -> list[RecordedRequest]:
+        """The Anthropic-protocol requests (``POST /v1/messages``)."""
+        return [r for r in self.requests if r.path.split("?", 1)[0].rstrip("/") in anthropic.MESSAGES_PATHS]
 
     @property
     def last_request(self) -> RecordedRequest | None:

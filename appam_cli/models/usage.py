@@ -70,8 +70,13 @@ class AggregatedUsage:
     def format_display(self) -> str:
         """A compact one-liner: tokens, cost, requests."""
         parts = [f"{self.total_input_tokens:,} in"]
+        cache = []
         if self.total_cache_read_tokens:
-            parts[-1] += f" ({self.total_cache_read_tokens:,} cached)"
+            cache.append(f"{self.total_cache_read_tokens:,} cached")
+        if self.total_cache_creation_tokens:
+            cache.append(f"{self.total_cache_creation_tokens:,} cache write")
+        if cache:
+            parts[-1] += f" ({', '.join(cache)})"
         parts.append(f"{self.total_output_tokens:,} out")
         if self.total_reasoning_tokens:
             parts[-1] += f" ({self.total_reasoning_tokens:,} reasoning)"
@@ -80,6 +85,29 @@ class AggregatedUsage:
             tokens += " (estimated)"
         requests = f"{self.request_count} request" + ("" if self.request_count == 1 else "s")
         return f"{tokens} · {self.cost_display()} · {requests}"
+
+    def format_detailed(self) -> str:
+        """A few aligned lines: input and output with their cache and reasoning parts, cost, requests."""
+        uncached = max(0, self.total_input_tokens - self.total_cache_read_tokens - self.total_cache_creation_tokens)
+        text_out = max(0, self.total_output_tokens - self.total_reasoning_tokens)
+        width = len(f"{max(self.total_tokens(), 1):,}")
+        lines = [
+            f"input     {self.total_input_tokens:>{width},} tokens  (uncached {uncached:,} · "
+            f"cache read {self.total_cache_read_tokens:,} · cache write {self.total_cache_creation_tokens:,})",
+            f"output    {self.total_output_tokens:>{width},} tokens  (text {text_out:,} · "
+            f"reasoning {self.total_reasoning_tokens:,})",
+            f"total     {self.total_tokens():>{width},} tokens",
+            f"cost      {self.cost_display()}",
+            f"requests  {self.request_count}"
+            + (f" ({self.unpriced_requests} with no known price)" if self.unpriced_requests else ""),
+        ]
+        if self.estimated_requests:
+            lines.append(
+                f"estimated usage: the provider sent no counts for {self.estimated_requests} of "
+                f"{self.request_count} request" + ("" if self.request_count == 1 else "s")
+                + "; their tokens were counted locally"
+            )
+        return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

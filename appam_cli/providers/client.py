@@ -21,7 +21,7 @@ from appam_cli.providers.events import (
 )
 from appam_cli.providers.loader import load_litellm
 from appam_cli.providers.pricing import request_cost
-from appam_cli.providers.usage import estimate_usage, usage_from_litellm
+from appam_cli.providers.usage import estimate_usage, provider_sent_usage, usage_from_litellm
 
 BASE_BACKOFF = 0.5
 
@@ -185,7 +185,7 @@ def _normalise(response: Any, stream: Iterator[Any], first: Any, request: Provid
     yield StreamResult(
         finish_reason=finish,
         usage=usage,
-        cost_usd=request_cost(request.model, usage),
+        cost_usd=request_cost(request.model, usage, request.price),
         ttft_ms=ttft,
         duration_ms=_ms(started),
         tool_calls=tools.result(),
@@ -229,12 +229,15 @@ def _whole_response(response: Any, request: ProviderRequest, started: float) -> 
         tools.add(i, tc.id, tc.function.name, tc.function.arguments)
         yield ToolCallDelta(index=i, id=tc.id, name=tc.function.name, arguments=tc.function.arguments or "")
     raw_usage = getattr(response, "usage", None)
-    usage = usage_from_litellm(raw_usage) if raw_usage else estimate_usage(request.model, request.messages, message.content or "")
+    if provider_sent_usage(raw_usage):
+        usage = usage_from_litellm(raw_usage)
+    else:  # litellm fills a missing usage with zeros: count it ourselves, marked estimated
+        usage = estimate_usage(request.model, request.messages, message.content or "")
     duration = _ms(started)
     yield StreamResult(
         finish_reason=choice.finish_reason or None,
         usage=usage,
-        cost_usd=request_cost(request.model, usage),
+        cost_usd=request_cost(request.model, usage, request.price),
         ttft_ms=duration,
         duration_ms=duration,
         tool_calls=tools.result(),

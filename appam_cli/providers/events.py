@@ -25,6 +25,7 @@ class ProviderRequest:
     retries: int = 3
     retry_max_wait: float = 60.0
     stream: bool = True
+    price: Any = None  # a ModelPrice from config.toml that overrides the price map for this request
 
 
 @dataclass

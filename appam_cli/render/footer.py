@@ -1,8 +1,8 @@
-"""The lines around an answer on stderr: notices and the usage footer."""
+"""The lines around an answer on stderr: notices, the usage footer and the detailed breakdown."""
 
 from __future__ import annotations
 
-from appam_cli.models import Session
+from appam_cli.models import AggregatedUsage, RequestRecord, Session
 
 
 def _stderr():
@@ -17,8 +17,32 @@ def print_notice(text: str) -> None:
     _stderr().print(f"[dim]{escape(text)}[/]")
 
 
-def print_footer(session: Session, *, saved: bool, incomplete: bool = False) -> None:
-    """``session 1a2b3c4d · 12 in / 40 out tokens · $0.0001 · 1 request`` on stderr."""
+def print_warning(text: str) -> None:
+    from rich.markup import escape
+
+    _stderr().print(f"[bold yellow]appam:[/] {escape(text)}")
+
+
+def turn_usage(requests: list[RequestRecord]) -> AggregatedUsage:
+    """The usage of some requests (e.g. those one turn added to ``session.requests``)."""
+    usage = AggregatedUsage()
+    for record in requests:
+        usage.add_request(record.usage, record.cost_usd)
+    return usage
+
+
+def print_footer(
+    session: Session,
+    *,
+    saved: bool,
+    incomplete: bool = False,
+    usage: AggregatedUsage | None = None,
+) -> None:
+    """``session 1a2b3c4d · 12 in / 40 out tokens · $0.0001 · 1 request`` on stderr.
+
+    ``usage`` is what this turn used (default: the session's totals); when the session
+    holds more than this turn (a continued session), its total cost follows.
+    """
     from rich.markup import escape
 
     console = _stderr()
@@ -27,6 +51,40 @@ def print_footer(session: Session, *, saved: bool, incomplete: bool = False) -> 
             "[bold yellow]appam:[/] the answer was cut off before the model finished; "
             + ("saved it as incomplete" if saved else "it was not saved (--no-save)")
         )
-    usage = session.usage.format_display() if session.usage else "no usage reported"
+    shown = usage if usage is not None else session.usage
+    text = shown.format_display() if shown and shown.request_count else "no usage reported"
+    total = session.usage
+    if usage is not None and total is not None and total.request_count > usage.request_count:
+        text += f" · session total {total.cost_display()}"
     where = f"session {session.session_id[:8]}" if saved else "not saved"
-    console.print(f"[dim]{escape(where)} · {escape(usage)}[/]")
+    console.print(f"[dim]{escape(where)} · {escape(text)}[/]")
+
+
+def print_usage_details(usage: AggregatedUsage, requests: list[RequestRecord]) -> None:
+    """``--usage``: the breakdown of this run, then one line per request, on stderr."""
+    from rich.markup import escape
+
+    from appam_cli.models.usage import format_usd
+
+    console = _stderr()
+    console.print("[bold]Usage of this run[/]")
+    for line in usage.format_detailed().splitlines():
+        console.print("  " + escape(line))
+    if len(requests) < 1:
+        return
+    console.print("[bold]Requests[/]")
+    for r in requests:
+        u = r.usage
+        cost = "cost unknown" if r.cost_usd is None else format_usd(r.cost_usd)
+        timing = []
+        if r.ttft_ms is not None:
+            timing.append(f"first token {r.ttft_ms / 1000:.2f} s")
+        if r.duration_ms is not None:
+            timing.append(f"total {r.duration_ms / 1000:.2f} s")
+        flags = " · estimated usage" if u.estimated else ""
+        line = (
+            f"{r.model} · {r.status} · {u.input_tokens:,} in / {u.output_tokens:,} out · {cost}"
+            + (" · " + ", ".join(timing) if timing else "")
+            + flags
+        )
+        console.print("  " + escape(line))

@@ -15,7 +15,7 @@ from typing import Iterator
 
 from appam_cli.errors import StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 5000
 
 

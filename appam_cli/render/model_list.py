@@ -1,0 +1,77 @@
+"""The table of ``appam models``: provider, context window and prices per million tokens."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from appam_cli.providers.prices_data import ModelInfo
+
+
+def per_million(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value == 0:
+        return "$0"
+    return f"${value:.2f}" if value >= 0.1 and round(value, 2) == round(value, 6) else f"${value:.4g}"
+
+
+def tokens(value: int | None) -> str:
+    if not value:
+        return "-"
+    if value >= 1_000_000 and value % 1_000_000 == 0:
+        return f"{value // 1_000_000}M"
+    if value >= 1000 and value % 1000 == 0:
+        return f"{value // 1000}k"
+    return f"{value:,}"
+
+
+def _litellm_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("litellm")
+    except PackageNotFoundError:
+        return "?"
+
+
+def print_models(found: list["ModelInfo"], *, search: str | None, provider: str | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    if not found:
+        what = " ".join(f"{k} {v!r}" for k, v in (("matching", search), ("from provider", provider)) if v)
+        console.print(f"No chat models {what} in litellm's price map." if what else "No models in litellm's price map.")
+        return
+    rows = []
+    for m in found:
+        per_m = m.price.to_per_million() if m.price else {}
+        rows.append([
+            m.model,
+            m.provider,
+            tokens(m.context_window),
+            tokens(m.max_output_tokens),
+            per_million(per_m.get("input")),
+            per_million(per_m.get("output")),
+            per_million(per_m.get("cache_read")),
+            per_million(per_m.get("cache_write")),
+        ])
+    headers = ("model", "provider", "context", "max out", "input", "output", "cache rd", "cache wr")
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for i, name in enumerate(headers):
+        if i == 0:  # the model name folds when the screen is narrow; the figures never shrink
+            table.add_column(name, style="cyan", overflow="fold")
+        elif i == 1:
+            table.add_column(name, no_wrap=True, overflow="ellipsis", max_width=16)
+        else:
+            width = max(len(name), *(len(r[i]) for r in rows))
+            table.add_column(name, justify="right", no_wrap=True, min_width=width)
+    for row in rows:
+        table.add_row(Text(row[0]), *row[1:])
+    console.print(table)
+    console.print(
+        f"[dim]{len(found)} model{'' if len(found) == 1 else 's'} · prices in USD per million tokens (input, output, cache read, cache write) · "
+        f"from the price map bundled with litellm {_litellm_version()} (read offline)[/]"
+    )

@@ -1,0 +1,256 @@
+"""Usage reports and budgets from the ledger (``requests``), by SQL aggregation alone.
+
+No message is ever loaded: every figure is a SUM / COUNT over ledger rows, which
+outlive their sessions. Times in the ledger are naive-UTC text
+(``%Y-%m-%d %H:%M:%S.%f``), so a UTC day is ``substr(started_at, 1, 10)`` and
+a range is a text comparison served by ``ix_requests_started_at``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from appam_cli.models.times import from_db, to_db
+from appam_cli.models.usage import AggregatedUsage
+from appam_cli.store import db
+
+BY = ("day", "week", "month", "model", "agent", "session")
+TIME_GROUPS = ("day", "week", "month")
+_VALUES = (
+    "input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, reasoning_tokens, cost_usd, "
+    "usage_estimated"
+)
+# Covering indexes in group order (migration 3): SQLite's GROUP BY otherwise sorts every row,
+# which takes over a second at 1M requests. Day/week/month read the first, model/agent/session
+# the second; each holds every column a report filters on or adds up, so no table row is read.
+USAGE_INDEXES = (
+    f"CREATE INDEX IF NOT EXISTS ix_requests_usage_by_day ON requests "
+    f"(substr(started_at, 1, 10), started_at, model, agent_name, {_VALUES})",
+    f"CREATE INDEX IF NOT EXISTS ix_requests_usage_by_model ON requests "
+    f"(model, agent_name, session_id, started_at, {_VALUES})",
+)
+# Sums of the ledger columns (inner) and of those sums (outer, for groups made of groups).
+_SUMS = (
+    "COUNT(*) AS n, SUM(input_tokens) AS i, SUM(output_tokens) AS o, SUM(cache_read_tokens) AS cr, "
+    "SUM(cache_creation_tokens) AS cc, SUM(reasoning_tokens) AS r, TOTAL(cost_usd) AS cost, "
+    "SUM(cost_usd IS NULL) AS unpriced, SUM(usage_estimated) AS est"
+)
+_RESUMS = (
+    "SUM(n) AS n, SUM(i) AS i, SUM(o) AS o, SUM(cr) AS cr, SUM(cc) AS cc, SUM(r) AS r, TOTAL(cost) AS cost, "
+    "SUM(unpriced) AS unpriced, SUM(est) AS est"
+)
+
+
+def create_usage_indexes(conn: sqlite3.Connection) -> None:
+    for ddl in USAGE_INDEXES:
+        conn.execute(ddl)
+
+
+def _group_sql(by: str, where: str) -> str:
+    """One SELECT per ``--by``, shaped so that SQLite scans a usage index in order (no sort of all rows)."""
+    day = f"SELECT substr(started_at, 1, 10) AS grp, {_SUMS} FROM requests{where} GROUP BY 1"
+    if by == "day":
+        return day
+    if by in ("week", "month"):  # fold the days (a few hundred rows), not the requests
+        fold = "date(grp, 'weekday 0', '-6 days')" if by == "week" else "substr(grp, 1, 7)"
+        return f"SELECT {fold} AS grp, {_RESUMS} FROM ({day}) GROUP BY 1"
+    if by == "model":
+        return f"SELECT model AS grp, {_SUMS} FROM requests{where} GROUP BY model"
+    if by == "agent":
+        return (
+            f"SELECT agent_name AS grp, {_RESUMS} FROM (SELECT model, agent_name, {_SUMS} FROM requests{where} "
+            "GROUP BY model, agent_name) GROUP BY 1"
+        )
+    if by == "session":
+        return (
+            f"SELECT COALESCE(session_id, '') AS grp, {_RESUMS} FROM (SELECT model, agent_name, session_id, {_SUMS} "
+            f"FROM requests{where} GROUP BY model, agent_name, session_id) GROUP BY 1"
+        )
+    raise ValueError(f"unknown grouping {by!r}")
+
+
+@dataclass
+class ReportFilter:
+    since: datetime | None = None
+    until: datetime | None = None  # exclusive
+    model: str | None = None  # a part of the model name, any case
+    agent: str | None = None  # the agent's exact name
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.since:
+            clauses.append("started_at >= ?")
+            params.append(to_db(self.since))
+        if self.until:
+            clauses.append("started_at < ?")
+            params.append(to_db(self.until))
+        if self.model:
+            clauses.append("instr(lower(model), ?) > 0")
+            params.append(self.model.lower())
+        if self.agent:
+            clauses.append("agent_name = ?")
+            params.append(self.agent)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+@dataclass
+class ReportRow:
+    group: str
+    usage: AggregatedUsage
+    label: str | None = None  # e.g. a session's title
+
+    def to_dict(self) -> dict[str, Any]:
+        u = self.usage
+        data: dict[str, Any] = {"group": self.group}
+        if self.label is not None:
+            data["label"] = self.label
+        data.update(
+            requests=u.request_count,
+            input_tokens=u.total_input_tokens,
+            output_tokens=u.total_output_tokens,
+            cache_read_tokens=u.total_cache_read_tokens,
+            cache_creation_tokens=u.total_cache_creation_tokens,
+            reasoning_tokens=u.total_reasoning_tokens,
+            cost_usd=round(u.total_cost_usd, 10),
+            unpriced_requests=u.unpriced_requests,
+            estimated_requests=u.estimated_requests,
+        )
+        return data
+
+
+@dataclass
+class UsageReport:
+    by: str
+    where: ReportFilter
+    rows: list[ReportRow] = field(default_factory=list)
+    total: AggregatedUsage = field(default_factory=AggregatedUsage)
+    first: datetime | None = None  # the earliest and latest request in the report
+    last: datetime | None = None
+    empty_store: bool = False  # the ledger holds no request at all
+
+    def to_dict(self) -> dict[str, Any]:
+        from appam_cli.models.times import to_iso
+
+        total = ReportRow("total", self.total).to_dict()
+        total.pop("group")
+        return {
+            "by": self.by,
+            "timezone": "UTC",
+            "since": to_iso(self.where.since),
+            "until": to_iso(self.where.until),
+            "model": self.where.model,
+            "agent": self.where.agent,
+            "first_request_at": to_iso(self.first),
+            "last_request_at": to_iso(self.last),
+            "groups": [r.to_dict() for r in self.rows],
+            "total": total,
+        }
+
+
+def _usage(row: sqlite3.Row) -> AggregatedUsage:
+    return AggregatedUsage(
+        total_input_tokens=int(row["i"] or 0),
+        total_output_tokens=int(row["o"] or 0),
+        total_cache_creation_tokens=int(row["cc"] or 0),
+        total_cache_read_tokens=int(row["cr"] or 0),
+        total_reasoning_tokens=int(row["r"] or 0),
+        total_cost_usd=float(row["cost"] or 0.0),
+        request_count=int(row["n"] or 0),
+        unpriced_requests=int(row["unpriced"] or 0),
+        estimated_requests=int(row["est"] or 0),
+    )
+
+
+def usage_report(conn: sqlite3.Connection, by: str, where: ReportFilter) -> UsageReport:
+    """Totals per group (time groups in time order, others by cost, largest first)."""
+    clause, params = where.where()
+    report = UsageReport(by=by, where=where)
+    sums = [0] * 9
+    for row in conn.execute(_group_sql(by, clause), params):
+        usage = _usage(row)
+        report.rows.append(ReportRow(str(row["grp"]), usage))
+        for k in range(9):
+            sums[k] += row[k + 1] or 0
+    n, i, o, cr, cc, r, cost, unpriced, est = sums
+    report.total = AggregatedUsage(
+        total_input_tokens=int(i), total_output_tokens=int(o), total_cache_creation_tokens=int(cc),
+        total_cache_read_tokens=int(cr), total_reasoning_tokens=int(r), total_cost_usd=float(cost),
+        request_count=int(n), unpriced_requests=int(unpriced), estimated_requests=int(est),
+    )
+    if by not in TIME_GROUPS:
+        report.rows.sort(key=lambda r: (-r.usage.total_cost_usd, -r.usage.request_count, r.group))
+    if report.rows:  # two index lookups (one MIN and one MAX each use ix_requests_started_at)
+        report.first = from_db(conn.execute(f"SELECT MIN(started_at) FROM requests{clause}", params).fetchone()[0])
+        report.last = from_db(conn.execute(f"SELECT MAX(started_at) FROM requests{clause}", params).fetchone()[0])
+    if by == "session" and report.rows:
+        _label_sessions(conn, report.rows)
+    if not report.rows:
+        report.empty_store = conn.execute("SELECT 1 FROM requests LIMIT 1").fetchone() is None
+    return report
+
+
+def _label_sessions(conn: sqlite3.Connection, rows: list[ReportRow]) -> None:
+    ids = [r.group for r in rows if r.group]
+    titles: dict[str, str | None] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for row in conn.execute(f"SELECT id, title FROM sessions WHERE id IN ({marks})", chunk):
+            titles[row["id"]] = row["title"]
+    for r in rows:
+        if not r.group:
+            r.label = "(no session)"
+        elif r.group in titles:
+            r.label = " ".join((titles[r.group] or "").split())
+        else:
+            r.label = "(deleted)"
+
+
+def spent_between(conn: sqlite3.Connection, since: datetime, until: datetime | None = None) -> float:
+    """USD of the priced requests started in [since, until)."""
+    where = ReportFilter(since=since, until=until)
+    clause, params = where.where()
+    row = conn.execute(f"SELECT COALESCE(SUM(cost_usd), 0.0) FROM requests{clause}", params).fetchone()
+    return float(row[0])
+
+
+def reprice(conn: sqlite3.Connection, price_of: Callable[[str], Any]) -> tuple[int, int]:
+    """Price the ledger rows whose cost is unknown with ``price_of(model)`` (a ModelPrice or None).
+
+    Returns (rows priced, rows still unpriced). The sessions those rows belong to get
+    their totals recomputed from the ledger in the same transaction.
+    """
+    from appam_cli.models.usage import RequestUsage
+    from appam_cli.store.history import _RECOMPUTE_TOTALS
+
+    models = [r[0] for r in conn.execute("SELECT DISTINCT model FROM requests WHERE cost_usd IS NULL")]
+    prices: Mapping[str, Any] = {m: p for m in models if (p := price_of(m)) is not None}
+    changed = 0
+    sessions: set[str] = set()
+    with db.write(conn):
+        for model, price in prices.items():
+            rows = conn.execute(
+                "SELECT id, session_id, started_at, input_tokens, output_tokens, cache_creation_tokens, "
+                "cache_read_tokens, reasoning_tokens FROM requests WHERE cost_usd IS NULL AND model = ?",
+                (model,),
+            ).fetchall()
+            updates = []
+            for r in rows:
+                usage = RequestUsage(
+                    r["input_tokens"], r["output_tokens"], r["cache_creation_tokens"], r["cache_read_tokens"],
+                    r["reasoning_tokens"],
+                )
+                updates.append((price.cost(usage, from_db(r["started_at"])), r["id"]))
+                if r["session_id"]:
+                    sessions.add(r["session_id"])
+            conn.executemany("UPDATE requests SET cost_usd = ? WHERE id = ?", updates)
+            changed += len(updates)
+        for session_id in sessions:
+            conn.execute(_RECOMPUTE_TOTALS, (session_id, session_id))
+    left = conn.execute("SELECT COUNT(*) FROM requests WHERE cost_usd IS NULL").fetchone()[0]
+    return changed, left

@@ -1,0 +1,136 @@
+"""Anthropic models through real litellm against the loopback server's ``/v1/messages``.
+
+litellm 1.106.2 builds the URL as ``api_base + "/v1/messages"`` (unless api_base already ends
+with it), so the api_base is the server's root URL (``server.anthropic_url``). Anthropic's
+``input_tokens`` leaves out the cache tokens; litellm adds cache creation and cache read into
+``prompt_tokens``, which is appam's meaning of input (it includes both).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from provider_server import HTTPError, Reply, rate_limit_error
+
+MODEL = "anthropic/claude-sonnet-4-5"
+# Anthropic's usage for one request that wrote 2,000 tokens to the cache and read 5,000 from it.
+CACHED_USAGE = {
+    "input_tokens": 100,
+    "cache_creation_input_tokens": 2000,
+    "cache_read_input_tokens": 5000,
+    "output_tokens": 500,
+}
+# Claude Sonnet 4.5, published per-token rates (anthropic.com pricing, per million tokens):
+#   base input $3, 5-minute cache write $3.75, cache read (hit) $0.30, output $15.
+# 100 x $3 + 2,000 x $3.75 + 5,000 x $0.30 + 500 x $15 = $300 + $7,500 + $1,500 + $7,500 per million
+EXPECTED_COST = (100 * 3.00 + 2000 * 3.75 + 5000 * 0.30 + 500 * 15.00) / 1_000_000  # $0.0168
+
+
+@pytest.fixture(autouse=True)
+def anthropic_key(monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-dummy")
+
+
+def run_claude(cli, *args):
+    return cli("run", *args, "-m", MODEL, "--api-base", cli.server.anthropic_url, "--retries", "2")
+
+
+def test_streamed_answer_with_thinking_and_cache_tokens(cli):
+    cli.server.enqueue(Reply("The sky scatters blue light.", reasoning="Rayleigh scattering, shorter waves.",
+                             usage=CACHED_USAGE))
+    result = run_claude(cli, "-s", "Be brief.", "why is the sky blue?", "--json")
+    assert result.exit_code == 0, result.stderr
+    request = cli.server.messages_requests[-1]
+    assert request.path == "/v1/messages"
+    assert request.headers["x-api-key"] == "sk-ant-test-dummy"
+    assert request.body["stream"] is True
+    assert request.body["model"] == "claude-sonnet-4-5"
+    assert "Be brief." in json.dumps(request.body["system"])
+
+    data = json.loads(result.stdout)
+    answer = data["messages"][-1]
+    assert answer["content"] == "The sky scatters blue light."
+    assert answer["reasoning"] == "Rayleigh scattering, shorter waves."
+    usage = data["usage"]
+    # input = uncached 100 + cache write 2,000 + cache read 5,000
+    assert usage["total_input_tokens"] == 7100
+    assert usage["total_cache_creation_tokens"] == 2000
+    assert usage["total_cache_read_tokens"] == 5000
+    assert usage["total_output_tokens"] == 500
+    assert 0 < usage["total_reasoning_tokens"] < 500  # counted from the thinking text (a subset of output)
+    assert usage["total_cost_usd"] == pytest.approx(EXPECTED_COST, rel=1e-9)
+    assert usage["estimated_requests"] == 0
+
+    row = cli.rows("SELECT * FROM requests")[0]
+    assert (row["input_tokens"], row["cache_creation_tokens"], row["cache_read_tokens"], row["output_tokens"]) == (
+        7100, 2000, 5000, 500
+    )
+    assert row["cost_usd"] == pytest.approx(0.0168, rel=1e-9)
+    assert row["usage_estimated"] == 0
+    assert row["status"] == "completed"
+
+
+def test_footer_shows_cache_tokens_and_cost(cli):
+    cli.server.enqueue(Reply("Blue.", usage=CACHED_USAGE))
+    result = run_claude(cli, "why?")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "Blue.\n"
+    assert "7,100 in (5,000 cached, 2,000 cache write) / 500 out tokens" in result.stderr
+    assert "$0.0168" in result.stderr
+
+
+def test_non_streamed_answer_has_the_same_figures(cli):
+    cli.server.enqueue(Reply("Blue.", usage=CACHED_USAGE))
+    result = run_claude(cli, "why?", "--no-stream", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "stream" not in cli.server.messages_requests[-1].body or not cli.server.messages_requests[-1].body["stream"]
+    usage = json.loads(result.stdout)["usage"]
+    assert (usage["total_input_tokens"], usage["total_output_tokens"]) == (7100, 500)
+    assert (usage["total_cache_creation_tokens"], usage["total_cache_read_tokens"]) == (2000, 5000)
+    assert usage["total_cost_usd"] == pytest.approx(EXPECTED_COST, rel=1e-9)
+
+
+def test_no_cache_tokens_input_is_just_input(cli):
+    cli.server.enqueue(Reply("Hi.", usage={"input_tokens": 12, "output_tokens": 3}))
+    result = run_claude(cli, "hi", "--json")
+    usage = json.loads(result.stdout)["usage"]
+    assert (usage["total_input_tokens"], usage["total_output_tokens"], usage["total_cache_read_tokens"]) == (12, 3, 0)
+    # $3 / M input, $15 / M output
+    assert usage["total_cost_usd"] == pytest.approx((12 * 3 + 3 * 15) / 1_000_000, rel=1e-9)
+
+
+def test_tool_use_block_becomes_a_tool_call(cli):
+    cli.server.enqueue(Reply(tool_calls=[{"id": "toolu_1", "name": "get_weather", "arguments": {"city": "Paris"}}]))
+    result = run_claude(cli, "weather?", "--json")
+    assert result.exit_code == 0, result.stderr
+    call = json.loads(result.stdout)["messages"][-1]["tool_calls"][0]
+    assert call["function"]["name"] == "get_weather"
+    assert json.loads(call["function"]["arguments"]) == {"city": "Paris"}
+
+
+def test_anthropic_rate_limit_is_retried(cli):
+    cli.server.enqueue(rate_limit_error(retry_after=0), Reply("after the wait", usage={"input_tokens": 5, "output_tokens": 3}))
+    result = run_claude(cli, "q")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "after the wait\n"
+    assert len(cli.server.messages_requests) == 2
+
+
+def test_anthropic_auth_error_is_one_line(cli):
+    cli.server.enqueue(HTTPError(401))
+    result = run_claude(cli, "q")
+    assert result.exit_code == 3
+    lines = [line for line in result.stderr.splitlines() if line.startswith("appam:")]
+    assert len(lines) == 1 and "authentication failed" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_anthropic_stream_cut_is_incomplete_and_estimated(cli):
+    cli.server.enqueue(Reply(["one ", "two ", "three ", "four"], drop_after=2, usage=CACHED_USAGE))
+    result = run_claude(cli, "count")
+    assert result.exit_code == 4
+    assert result.stdout.startswith("one two")
+    row = cli.rows("SELECT status, usage_estimated FROM requests")[0]
+    assert (row["status"], row["usage_estimated"]) == ("incomplete", 1)
+    assert "(estimated)" in result.stderr
