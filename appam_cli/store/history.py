@@ -17,6 +17,7 @@ from appam_cli.models import Session
 from appam_cli.models.session import COMPLETED, RUNNING
 from appam_cli.models.times import to_db, utcnow
 from appam_cli.store import db
+from appam_cli.store.ledger import INSERT_REQUEST, recompute_totals
 from appam_cli.store.queries import SessionFilter, prefix_range
 from appam_cli.store.rows import (
     MESSAGE_COLUMNS,
@@ -43,23 +44,6 @@ _UPSERT_MESSAGE = (
     "OR messages.tool_call_id IS NOT excluded.tool_call_id OR messages.name IS NOT excluded.name "
     "OR messages.model IS NOT excluded.model OR messages.status IS NOT excluded.status"
 )
-_INSERT_REQUEST = (
-    "INSERT INTO requests (session_id, agent_name, model, started_at, duration_ms, ttft_ms, status, "
-    "input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, reasoning_tokens, cost_usd, "
-    "usage_estimated, imported) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_RECOMPUTE_TOTALS = """
-UPDATE sessions SET
-  input_tokens = t.i, output_tokens = t.o, cache_creation_tokens = t.cc, cache_read_tokens = t.cr,
-  reasoning_tokens = t.r, cost_usd = t.cost, request_count = t.n, unpriced_requests = t.unpriced,
-  estimated_requests = t.est
-FROM (SELECT COALESCE(SUM(input_tokens), 0) AS i, COALESCE(SUM(output_tokens), 0) AS o,
-             COALESCE(SUM(cache_creation_tokens), 0) AS cc, COALESCE(SUM(cache_read_tokens), 0) AS cr,
-             COALESCE(SUM(reasoning_tokens), 0) AS r, COALESCE(SUM(cost_usd), 0.0) AS cost, COUNT(*) AS n,
-             COALESCE(SUM(cost_usd IS NULL), 0) AS unpriced, COALESCE(SUM(usage_estimated), 0) AS est
-      FROM requests WHERE session_id = ?) AS t
-WHERE sessions.id = ?
-"""
 
 
 class SessionHistory:
@@ -151,10 +135,10 @@ class SessionHistory:
             )
             new_requests = [r for r in session.requests if r.id is None]
             for record in new_requests:
-                cur = conn.execute(_INSERT_REQUEST, request_params(session.session_id, record))
+                cur = conn.execute(INSERT_REQUEST, request_params(session.session_id, record))
                 record.id = cur.lastrowid
             if new_requests or start == 0:
-                conn.execute(_RECOMPUTE_TOTALS, (session.session_id, session.session_id))
+                recompute_totals(conn, session.session_id)
         self._saved[session.session_id] = len(session.messages)
         if self.max_sessions:
             self.enforce_max_sessions(keep=session.session_id)

@@ -226,7 +226,7 @@ def reprice(conn: sqlite3.Connection, price_of: Callable[[str], Any]) -> tuple[i
     their totals recomputed from the ledger in the same transaction.
     """
     from appam_cli.models.usage import RequestUsage
-    from appam_cli.store.history import _RECOMPUTE_TOTALS
+    from appam_cli.store.ledger import recompute_totals
 
     models = [r[0] for r in conn.execute("SELECT DISTINCT model FROM requests WHERE cost_usd IS NULL")]
     prices: Mapping[str, Any] = {m: p for m in models if (p := price_of(m)) is not None}
@@ -251,6 +251,6 @@ def reprice(conn: sqlite3.Connection, price_of: Callable[[str], Any]) -> tuple[i
             conn.executemany("UPDATE requests SET cost_usd = ? WHERE id = ?", updates)
             changed += len(updates)
         for session_id in sessions:
-            conn.execute(_RECOMPUTE_TOTALS, (session_id, session_id))
+            recompute_totals(conn, session_id)
     left = conn.execute("SELECT COUNT(*) FROM requests WHERE cost_usd IS NULL").fetchone()[0]
     return changed, left

@@ -23,6 +23,7 @@ from appam_cli.errors import StoreError
 from appam_cli.models import Session
 from appam_cli.models.times import to_db
 from appam_cli.store import db
+from appam_cli.store.ledger import INSERT_REQUEST, recompute_totals
 from appam_cli.store.rows import MESSAGE_COLUMNS, message_params, request_params
 
 _INSERT_SESSION = (
@@ -32,24 +33,6 @@ _INSERT_SESSION = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0.0, 0, 0, 0)"
 )
 _INSERT_MESSAGE = f"INSERT INTO messages (session_id, {MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_INSERT_REQUEST = (
-    "INSERT INTO requests (session_id, agent_name, model, started_at, duration_ms, ttft_ms, status, "
-    "input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, reasoning_tokens, cost_usd, "
-    "usage_estimated, imported) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-# The same totals rule as SessionHistory.save_session: the session row sums its ledger rows.
-_RECOMPUTE_TOTALS = """
-UPDATE sessions SET
-  input_tokens = t.i, output_tokens = t.o, cache_creation_tokens = t.cc, cache_read_tokens = t.cr,
-  reasoning_tokens = t.r, cost_usd = t.cost, request_count = t.n, unpriced_requests = t.unpriced,
-  estimated_requests = t.est
-FROM (SELECT COALESCE(SUM(input_tokens), 0) AS i, COALESCE(SUM(output_tokens), 0) AS o,
-             COALESCE(SUM(cache_creation_tokens), 0) AS cc, COALESCE(SUM(cache_read_tokens), 0) AS cr,
-             COALESCE(SUM(reasoning_tokens), 0) AS r, COALESCE(SUM(cost_usd), 0.0) AS cost, COUNT(*) AS n,
-             COALESCE(SUM(cost_usd IS NULL), 0) AS unpriced, COALESCE(SUM(usage_estimated), 0) AS est
-      FROM requests WHERE session_id = ?) AS t
-WHERE sessions.id = ?
-"""
 
 
 # -- export ---------------------------------------------------------------
@@ -148,8 +131,8 @@ def _insert(conn: sqlite3.Connection, session: Session) -> None:
             known[key] -= 1
             continue
         new_rows.append(request_params(sid, record))
-    conn.executemany(_INSERT_REQUEST, new_rows)
-    conn.execute(_RECOMPUTE_TOTALS, (sid, sid))
+    conn.executemany(INSERT_REQUEST, new_rows)
+    recompute_totals(conn, sid)
 
 
 def import_sessions(conn: sqlite3.Connection, sessions: Iterable[Session], *, replace: bool) -> ImportCounts:
