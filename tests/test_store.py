@@ -154,3 +154,21 @@ def test_resolve_id(tmp_path):
         history.resolve_id("aa")
     with pytest.raises(Exception, match="no session matches"):
         history.resolve_id("bbbb")
+
+
+def test_a_locked_store_is_one_line(offline_cli, monkeypatch):
+    """A writer holding the lock past the busy timeout: one clear line, exit 1, no traceback."""
+    from appam_cli.store import db as store_db
+
+    history = SessionHistory(db_path=offline_cli.home / "sessions.db")
+    history.save_session(make_session())
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 100)
+    blocker = sqlite3.connect(offline_cli.home / "sessions.db", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        result = offline_cli("sessions", "rename", "last", "new title")
+    finally:
+        blocker.execute("ROLLBACK")
+    assert result.exit_code == 1
+    assert "session store is busy" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 import os
 import signal
+import sqlite3
 import sys
 from typing import Any, Callable, TypeVar
 
 import typer
 
-from appam_cli.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, AppamError
+from appam_cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, AppamError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,6 +30,13 @@ def print_error(message: str) -> None:
     from rich.markup import escape
 
     Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]appam:[/] {escape(message)}")
+
+
+def store_failure(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return "the session store is busy: another appam process held it too long; try again"
+    return f"the session store failed: {text}"
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
@@ -51,6 +59,11 @@ def handle_errors(fn: F) -> F:
                 raise
             print_error(exc.message)
             raise typer.Exit(exc.exit_code) from None
+        except sqlite3.Error as exc:  # the store failed under us (locked past the busy timeout, disk full…)
+            if debug_enabled():
+                raise
+            print_error(store_failure(exc))
+            raise typer.Exit(EXIT_BAD_INPUT) from None
         except KeyboardInterrupt:
             print_error("interrupted")
             raise typer.Exit(EXIT_INTERRUPTED) from None
