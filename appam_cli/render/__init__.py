@@ -1,0 +1,62 @@
+"""Rendering for the terminal: the streamed answer, plus the lists and footers.
+
+`make_view` picks the answer view once, at the edge (like httpie's output streams):
+`PlainView` when stdout is not a terminal or ``--raw`` was given, otherwise the live
+Markdown view. Every view has the same methods: ``start()``, ``reasoning(delta)``,
+``content(delta)``, ``tool_call(name, arguments)``, ``finish()``,
+``abort(note=None)``, and works as a context manager.
+
+Importing this package stays cheap: Rich (and ``rich.markdown``) load only when a
+live view is made.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Protocol
+
+from appam_cli.render.plain import PlainView
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from appam_cli.render.live import LiveMarkdownView
+
+
+class AnswerView(Protocol):
+    def start(self) -> None: ...
+    def reasoning(self, delta: str) -> None: ...
+    def content(self, delta: str) -> None: ...
+    def tool_call(self, name: str, arguments: str) -> None: ...
+    def finish(self) -> None: ...
+    def abort(self, note: str | None = None) -> None: ...
+
+
+def make_view(
+    raw: bool,
+    show_reasoning: bool = True,
+    *,
+    console: Console | None = None,
+) -> PlainView | LiveMarkdownView:
+    """The answer view for this process's stdout.
+
+    In plain mode reasoning goes to stderr (dim), and only when ``show_reasoning``
+    and stderr is a terminal: a pipe or file on stdout gets the answer alone.
+    """
+    if raw or not _isatty(sys.stdout):
+        return PlainView(show_reasoning=show_reasoning and _isatty(sys.stderr))
+    from rich.console import Console
+
+    from appam_cli.render.live import LiveMarkdownView
+
+    return LiveMarkdownView(console if console is not None else Console(), show_reasoning)
+
+
+def _isatty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+__all__ = ["AnswerView", "PlainView", "make_view"]

@@ -1,0 +1,93 @@
+"""Plain output: the answer text exactly as it arrives (pipes, files, ``--raw``).
+
+stdout gets the answer and nothing else, plus one final newline when the text did
+not end with one. Reasoning, tool calls and notes go to stderr, and only reasoning
+and tool calls when asked for (``show_reasoning``); dim when stderr is a terminal.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import TracebackType
+from typing import TextIO
+
+_DIM, _RESET = "\x1b[2m", "\x1b[0m"
+
+
+class PlainView:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        err: TextIO | None = None,
+        show_reasoning: bool = False,
+    ) -> None:
+        self.stream = stream if stream is not None else sys.stdout
+        self.err = err if err is not None else sys.stderr
+        self.show_reasoning = show_reasoning
+        self._last = ""  # last character written to stream
+        self._err_last = "\n"  # last character written to err
+        self._dim = _isatty(self.err)
+
+    def start(self) -> None:
+        pass
+
+    def content(self, delta: str) -> None:
+        if delta:
+            if self._err_last != "\n":  # reasoning ended: close its line on stderr
+                self._note("", end="\n")
+            self.stream.write(delta)
+            self.stream.flush()
+            self._last = delta[-1]
+
+    def reasoning(self, delta: str) -> None:
+        if delta and self.show_reasoning:
+            self._note(delta, end="")
+
+    def tool_call(self, name: str, arguments: str) -> None:
+        if self.show_reasoning:
+            self._note(f"⚙ {name}({' '.join(arguments.split())})")
+
+    def finish(self) -> None:
+        self._end_line()
+
+    def abort(self, note: str | None = None) -> None:
+        self._end_line()
+        if note:
+            self._note(note)
+
+    def __enter__(self) -> PlainView:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.finish()
+        else:
+            self.abort("[interrupted]" if issubclass(exc_type, KeyboardInterrupt) else None)
+
+    def _end_line(self) -> None:
+        if self._last and self._last != "\n":
+            self.stream.write("\n")
+            self._last = "\n"
+        self.stream.flush()
+
+    def _note(self, text: str, end: str = "\n") -> None:
+        """Write to err, starting on a fresh line unless continuing a reasoning stream."""
+        if text and end and self._err_last != "\n":
+            text = "\n" + text
+        self.err.write(f"{_DIM}{text}{_RESET}{end}" if self._dim and text else text + end)
+        self.err.flush()
+        self._err_last = (text + end)[-1:] or self._err_last
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
