@@ -33,6 +33,9 @@ class Agent:
         timeout: float = 600.0,
         stream: bool = True,
         history: Any = None,
+        max_cost_usd: float | None = None,
+        cost_limit_label: str | None = None,
+        prices: dict[str, Any] | None = None,
     ) -> None:
         if not model:
             raise UserError("an Agent needs a model name")
@@ -49,6 +52,12 @@ class Agent:
         self.timeout = timeout
         self.streaming = stream
         self.history = history
+        # Spending: a cap on what this Agent's requests cost (all its turns), checked before each
+        # request and while streaming (agent/budget.py); prices (model -> ModelPrice) override the map.
+        self.max_cost_usd = max_cost_usd
+        self.cost_limit_label = cost_limit_label
+        self.prices = dict(prices or {})
+        self._cost_guard = None
 
     @classmethod
     def quick(cls, model: str, system_prompt: str | None = None, tools: list[dict[str, Any]] | None = None) -> "Agent":
@@ -67,7 +76,19 @@ class Agent:
             retries=self.retries,
             retry_max_wait=self.retry_max_wait,
             stream=self.streaming,
+            price=self.prices.get(self.model),
         )
+
+    def price(self):
+        """This agent's model's ModelPrice (config prices first, then the price map), or None."""
+        from appam_cli.providers.pricing import price_for
+
+        return price_for(self.model, self.prices)
+
+    @property
+    def spent_usd(self) -> float:
+        """What this agent's requests cost so far, when it has a cost limit."""
+        return self._cost_guard.spent_usd if self._cost_guard is not None else 0.0
 
     def new_session(self) -> Session:
         return Session(agent_name=self.name, model=self.model)

@@ -10,8 +10,9 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from appam_cli.agent.budget import BudgetExceeded, CostGuard, cost_guard
 from appam_cli.agent.callbacks import Callbacks
-from appam_cli.errors import ProviderError
+from appam_cli.errors import ProviderError, UserError
 from appam_cli.models import AggregatedUsage, ChatMessage, RequestRecord, RequestUsage, Session
 from appam_cli.models.message import COMPLETED, INCOMPLETE
 from appam_cli.models.session import COMPLETED as SESSION_COMPLETED
@@ -50,13 +51,19 @@ class _Progress:
     first_byte: bool = False
 
 
-def run_turn(agent: "Agent", session: Session, prompt: str, callbacks: Callbacks) -> Session:
+def run_turn(agent: "Agent", session: Session, prompt: str | None, callbacks: Callbacks) -> Session:
+    """``prompt`` None answers the conversation as it stands (its last message other than
+    a system one must be the user's): how the chat's /retry regenerates an answer."""
     history = agent.history if agent.history is not None and agent.history.auto_save else None
+    if prompt is None and next((m.role for m in reversed(session.messages) if m.role != "system"), None) != "user":
+        raise UserError("nothing to answer: the conversation does not end with a user message")
+    guard = cost_guard(agent)  # before anything is saved: an unpriced model cannot be capped
     if not session.messages and agent.system_prompt:
         session.messages.append(ChatMessage(role="system", content=agent.system_prompt))
-    session.messages.append(ChatMessage(role="user", content=prompt))
-    if session.title is None:
-        session.title = make_title(prompt)
+    if prompt is not None:
+        session.messages.append(ChatMessage(role="user", content=prompt))
+        if session.title is None:
+            session.title = make_title(prompt)
     session.model = agent.model
     session.status = "running"
     session.ended_at = None
@@ -67,7 +74,15 @@ def run_turn(agent: "Agent", session: Session, prompt: str, callbacks: Callbacks
     answer = ChatMessage(role="assistant", content="", model=agent.model, status=INCOMPLETE)
     progress = _Progress(position=len(session.messages), last_checkpoint=time.monotonic(), started_at=utcnow())
     try:
-        result = _stream_answer(request, session, answer, progress, callbacks, history)
+        if guard is not None:
+            guard.before_request(agent.model, request.messages)
+        result = _stream_answer(request, session, answer, progress, callbacks, history, guard)
+    except BudgetExceeded as exc:  # a cost limit: keep what arrived, marked incomplete
+        _record_interruption(agent, session, answer, progress, request)
+        if history:
+            history.save_session(session)
+        callbacks.on_error(exc.message)
+        raise
     except ProviderError as exc:
         _record_failure(agent, session, answer, progress, exc)
         if history:
@@ -97,16 +112,31 @@ def _stream_answer(
     progress: _Progress,
     callbacks: Callbacks,
     history,
+    guard: CostGuard | None = None,
 ) -> StreamResult:
-    for event in stream_chat(request):
+    events = stream_chat(request)
+    try:
+        return _consume(events, session, answer, progress, callbacks, history, guard)
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()  # a stop (cost limit, Ctrl-C) ends the request instead of leaving it open
+
+
+def _consume(events, session, answer, progress, callbacks, history, guard) -> StreamResult:
+    for event in events:
         if isinstance(event, TextDelta):
             _started(session, answer, progress)
             answer.content = (answer.content or "") + event.text
             callbacks.on_content(event.text)
+            if guard is not None:
+                guard.on_stream(event.text)
         elif isinstance(event, ReasoningDelta):
             _started(session, answer, progress)
             answer.reasoning = (answer.reasoning or "") + event.text
             callbacks.on_reasoning(event.text)
+            if guard is not None:
+                guard.on_stream(event.text)
         elif isinstance(event, ToolCallDelta):
             _started(session, answer, progress)
         elif isinstance(event, Retrying):
@@ -129,6 +159,9 @@ def _started(session: Session, answer: ChatMessage, progress: _Progress) -> None
 
 def _add_request(agent: "Agent", session: Session, record: RequestRecord) -> None:
     session.requests.append(record)
+    guard = getattr(agent, "_cost_guard", None)
+    if guard is not None:
+        guard.add_spent(record.cost_usd)
     if session.usage is None:
         session.usage = AggregatedUsage()
     session.usage.add_request(record.usage, record.cost_usd)
@@ -187,7 +220,7 @@ def _record_interruption(agent: "Agent", session: Session, answer: ChatMessage, 
     answer.status = INCOMPLETE
     try:
         usage = estimate_usage(agent.model, request.messages, answer.content or "")
-        cost = request_cost(agent.model, usage)
+        cost = request_cost(agent.model, usage, request.price)
     except Exception:
         usage, cost = RequestUsage(estimated=True), None
     _add_request(

@@ -39,10 +39,19 @@ def main(
 
 
 def _register() -> None:
-    from appam_cli.cli import run_cmd, sessions_cmd
+    from appam_cli.cli import chat_cmd, run_cmd, sessions_cmd
 
     app.command("run")(run_cmd.run)
+    app.command("chat")(chat_cmd.chat)
     app.add_typer(sessions_cmd.sessions_app, name="sessions")
+    app.command("continue")(sessions_cmd.continue_cmd.continue_session)
+    from appam_cli.cli import transfer_cmd  # sessions export / import
+
+    transfer_cmd.register(sessions_cmd.sessions_app)
+    from appam_cli.cli import models_cmd, usage_cmd
+
+    app.command("usage")(usage_cmd.usage)
+    app.command("models")(models_cmd.models)
 
 
 _register()

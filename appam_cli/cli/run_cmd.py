@@ -28,6 +28,12 @@ def run(
     raw: bool = typer.Option(False, "--raw", help="Plain text as it arrives, no Markdown rendering."),
     json_output: bool = typer.Option(False, "--json", help="Print only the saved Session as JSON."),
     no_save: bool = typer.Option(False, "--no-save", help="Do not save this exchange."),
+    usage: bool = typer.Option(False, "--usage", help="After the answer, print the detailed token and cost breakdown."),
+    max_cost: Optional[float] = typer.Option(
+        None, "--max-cost", min=0.0, metavar="USD",
+        help="Stop (exit 5) when this run would cost more than USD; checked before the request and while streaming.",
+    ),
+    force: bool = typer.Option(False, "--force", help="Run even when a [budget] in config.toml is used up."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
 ) -> None:
     """Send a prompt and stream the answer; the exchange is saved as a session."""
@@ -57,6 +63,9 @@ def run(
             raw=raw,
             json_output=json_output,
             save=not no_save,
+            max_cost_usd=max_cost,
+            force=force,
+            show_usage=usage,
         ),
     )
     raise typer.Exit(code)

@@ -1,0 +1,63 @@
+"""``appam chat``: the interactive chat REPL (appam_cli/repl/)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from appam_cli.cli.errors import handle_errors
+
+
+@handle_errors
+def chat(
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Any litellm model name, e.g. gpt-4o-mini."),
+    system: Optional[str] = typer.Option(None, "--system", "-s", help="System prompt."),
+    continue_last: bool = typer.Option(False, "--continue", "-c", help="Reopen the most recent session."),
+    session_id: Optional[str] = typer.Option(
+        None, "--session", metavar="ID", help="Reopen this session (id, unique prefix, or `last`)."
+    ),
+    api_base: Optional[str] = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server."),
+    temperature: Optional[float] = typer.Option(None, "--temperature", min=0.0, max=2.0, help="Sampling temperature."),
+    max_tokens: Optional[int] = typer.Option(None, "--max-tokens", min=1, help="Cap on each answer's tokens."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.1, help="Seconds per request [default: 600]."),
+    retries: Optional[int] = typer.Option(
+        None, "--retries", min=0, help="Retries on 429/5xx/network errors before an answer starts [default: 3]."
+    ),
+    max_cost: Optional[float] = typer.Option(
+        None, "--max-cost", min=0.0, metavar="USD", help="Stop answering once this chat would cost more than USD."
+    ),
+    force: bool = typer.Option(False, "--force", help="Chat even when a [budget] in config.toml is used up."),
+    no_save: bool = typer.Option(False, "--no-save", help="Keep this chat out of the session store."),
+    raw: bool = typer.Option(False, "--raw", help="Plain text as it arrives, no Markdown rendering."),
+    no_reasoning: bool = typer.Option(False, "--no-reasoning", help="Hide the model's reasoning (/reasoning on shows it)."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+) -> None:
+    """Chat interactively; every exchange is saved the moment it completes.
+
+    Enter sends, Esc-Enter inserts a new line, /help lists the commands, Ctrl-C
+    cancels an answer, Ctrl-D leaves. With stdin not a terminal, each input line
+    is one turn and the answers are printed plain.
+    """
+    from appam_cli.cli.context import open_history, settings_with
+    from appam_cli.errors import UserError
+    from appam_cli.repl import ChatOptions, run_repl
+
+    if continue_last and session_id:
+        raise UserError("use either -c/--continue or --session ID, not both")
+    settings = settings_with(model=model, api_base=api_base, timeout=timeout, retries=retries)
+    history = open_history(settings, enabled=not no_save)
+    options = ChatOptions(
+        model=model,
+        system=system,
+        raw=raw,
+        save=not no_save,
+        show_reasoning=not no_reasoning,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        max_cost_usd=max_cost,
+        force=force,
+        debug=debug,
+    )
+    ref = "last" if continue_last else session_id
+    raise typer.Exit(run_repl(settings, history, session_id=ref, options=options))

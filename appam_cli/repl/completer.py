@@ -1,0 +1,50 @@
+"""Tab completion at the chat prompt: slash commands, then their arguments.
+
+``/mo`` -> ``/model``; ``/model gpt-4o`` -> model names (those of this session,
+then litellm's price list); ``/reasoning `` -> ``on`` / ``off``. Plain messages
+get no completions, so the menu only ever appears for commands.
+"""
+
+from __future__ import annotations
+
+from prompt_toolkit.completion import Completer, Completion
+
+from appam_cli.repl import commands
+from appam_cli.repl.state import ChatState
+
+MAX_MODELS = 40
+
+
+class SlashCompleter(Completer):
+    def __init__(self, state: ChatState) -> None:
+        self.state = state
+
+    def get_completions(self, document, complete_event):
+        text = document.text_before_cursor
+        if not text.startswith("/") or text.startswith("//") or "\n" in text:
+            return
+        word, space, arg = text[1:].partition(" ")
+        if not space:
+            for c in commands.COMMANDS:
+                if c.name.startswith(word.lower()):
+                    yield Completion(f"/{c.name}", start_position=-len(text), display_meta=c.summary)
+            return
+        name = commands.resolve(word)
+        for value in self._arguments(name, arg.lstrip()):
+            yield Completion(value, start_position=-len(arg.lstrip()))
+
+    def _arguments(self, name: str | None, arg: str) -> list[str]:
+        if name == "reasoning":
+            return [v for v in ("on", "off") if v.startswith(arg.lower())]
+        if name == "model":
+            return self._models(arg)
+        return []
+
+    def _models(self, prefix: str) -> list[str]:
+        seen = [self.state.model] + [m.model for m in self.state.session.messages if m.model]
+        names = list(dict.fromkeys(seen))
+        from appam_cli.providers import prices_data
+
+        if prices_data.price_map.cache_info().currsize:  # loaded in the background; never wait for it
+            names += sorted(m for m in prices_data.price_map() if m not in names)
+        return [n for n in names if n.startswith(prefix)][:MAX_MODELS]

@@ -1,0 +1,157 @@
+"""What the chat knows between turns: settings, the store, the session, the model, switches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from appam_cli.config import Settings
+from appam_cli.models import ChatMessage, Session
+from appam_cli.models.session import COMPLETED, INTERRUPTED
+
+
+@dataclass
+class ChatOptions:
+    model: str | None = None  # -m; None: the session's model, or the configured default
+    system: str | None = None  # -s
+    raw: bool = False  # plain text instead of the live Markdown view
+    save: bool = True  # --no-save keeps the chat out of the store
+    show_reasoning: bool = True
+    temperature: float | None = None
+    max_tokens: int | None = None
+    max_cost_usd: float | None = None  # --max-cost: a cap on the whole chat
+    force: bool = False  # run past a used-up [budget]
+    debug: bool = False
+
+
+@dataclass
+class ChatState:
+    settings: Settings
+    store: object  # the SessionHistory turns save into (disabled with --no-save)
+    reader: object  # a SessionHistory to read from (/sessions, loading), enabled even with --no-save
+    session: Session
+    model: str
+    options: ChatOptions
+    system: str | None = None  # the system prompt a new session starts with
+    persisted: bool = False  # the session has a row in the store
+    edited: bool = False  # messages were removed or added since the last request (toolbar estimate)
+    windows: dict[str, int | None] = field(default_factory=dict)  # model -> context window
+    worker: object = None  # the provider worker process serving this chat (repl/background.py), if any
+
+    @classmethod
+    def open(cls, settings: Settings, history, session_id: str | None, options: ChatOptions) -> "ChatState":
+        from appam_cli.cli.context import open_history, resolve_model
+
+        reader = history if getattr(history, "enabled", False) else open_history(settings)
+        session = None
+        if session_id:
+            session = reader.load_session(reader.resolve_id(session_id), with_requests=True)
+        model = options.model or (session.model if session and session.model else None) or resolve_model(settings)
+        state = cls(
+            settings=settings,
+            store=history,
+            reader=reader,
+            session=session or Session(model=model),
+            model=model,
+            options=options,
+            system=options.system,
+            persisted=session is not None,
+        )
+        if session is not None and session.messages and options.system:
+            state.add_system(options.system)
+        return state
+
+    # -- the store -------------------------------------------------------------------
+
+    @property
+    def saving(self) -> bool:
+        """Turns are written to the store."""
+        return bool(self.options.save and getattr(self.store, "enabled", False) and getattr(self.store, "auto_save", True))
+
+    def save(self) -> None:
+        """Write the session's changes now (after /undo, /system) if it is in the store."""
+        if self.saving and self.persisted:
+            self.store.save_session(self.session)
+
+    # -- the conversation ----------------------------------------------------------------
+
+    def new_session(self) -> None:
+        self.session = Session(model=self.model)
+        self.persisted = False
+        self.edited = False
+
+    def last_user_index(self) -> int | None:
+        for index in range(len(self.session.messages) - 1, -1, -1):
+            if self.session.messages[index].role == "user":
+                return index
+        return None
+
+    def add_system(self, text: str) -> None:
+        """A system prompt from here on: the first message of a new session, else appended."""
+        self.system = text
+        if self.session.messages:
+            self.session.messages.append(ChatMessage(role="system", content=text))
+            self.edited = True
+            self.save()
+
+    def undo(self) -> int:
+        """Remove the last exchange (the last user message and all after it); how many messages went."""
+        index = self.last_user_index()
+        if index is None:
+            return 0
+        removed = len(self.session.messages) - index
+        del self.session.messages[index:]
+        self.session.status = self._rest_status()
+        self.edited = True
+        self.save()
+        return removed
+
+    def drop_answer(self) -> bool:
+        """For /retry: drop the answer after the last user message. False when there is no question."""
+        index = self.last_user_index()
+        if index is None:
+            return False
+        messages = self.session.messages
+        messages[index + 1:] = [m for m in messages[index + 1:] if m.role not in ("assistant", "tool")]
+        self.edited = True
+        return True
+
+    def _rest_status(self) -> str:
+        cut = any(m.role == "assistant" and m.status != "completed" for m in self.session.messages)
+        return INTERRUPTED if cut else COMPLETED
+
+    def after_turn(self) -> None:
+        self.persisted = self.persisted or self.saving
+        self.edited = False
+
+    # -- numbers for the toolbar and /usage --------------------------------------------------
+
+    def context_window(self) -> int | None:
+        """The model's context window from the bundled price map; None when unknown or not loaded yet."""
+        if self.model in self.windows:
+            return self.windows[self.model]
+        from appam_cli.providers import prices_data
+
+        if not prices_data.price_map.cache_info().currsize:
+            return None  # the map loads in the background; never block a redraw on it
+        self.windows[self.model] = prices_data.context_window(self.model)
+        return self.windows[self.model]
+
+    def load_context_window(self) -> None:
+        from appam_cli.providers import prices_data
+
+        prices_data.price_map()
+        self.context_window()
+
+    def context_used(self) -> tuple[int, bool]:
+        """Tokens the conversation takes now, and whether that is an estimate.
+
+        The last request's input plus output is exact; after an edit, or before any
+        request, about four characters a token.
+        """
+        requests = [r for r in self.session.requests if r.usage.input_tokens]
+        if requests and not self.edited:
+            usage = requests[-1].usage
+            return usage.input_tokens + usage.output_tokens, usage.estimated
+        from appam_cli.providers.usage import rough_tokens
+
+        return sum(rough_tokens(m.content or "") + 4 for m in self.session.messages), True
