@@ -6,32 +6,31 @@ from typing import Optional
 
 import typer
 
+from appam_cli.cli import options
 from appam_cli.cli.errors import handle_errors
 
 
 @handle_errors
 def chat(
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Any litellm model name, e.g. gpt-4o-mini."),
-    system: Optional[str] = typer.Option(None, "--system", "-s", help="System prompt."),
+    model: Optional[str] = options.MODEL,
+    system: Optional[str] = options.SYSTEM,
     continue_last: bool = typer.Option(False, "--continue", "-c", help="Reopen the most recent session."),
     session_id: Optional[str] = typer.Option(
         None, "--session", metavar="ID", help="Reopen this session (id, unique prefix, or `last`)."
     ),
-    api_base: Optional[str] = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server."),
-    temperature: Optional[float] = typer.Option(None, "--temperature", min=0.0, max=2.0, help="Sampling temperature."),
-    max_tokens: Optional[int] = typer.Option(None, "--max-tokens", min=1, help="Cap on each answer's tokens."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.1, help="Seconds per request [default: 600]."),
-    retries: Optional[int] = typer.Option(
-        None, "--retries", min=0, help="Retries on 429/5xx/network errors before an answer starts [default: 3]."
-    ),
+    api_base: Optional[str] = options.API_BASE,
+    temperature: Optional[float] = options.TEMPERATURE,
+    max_tokens: Optional[int] = options.MAX_TOKENS,
+    timeout: Optional[float] = options.TIMEOUT,
+    retries: Optional[int] = options.RETRIES,
     max_cost: Optional[float] = typer.Option(
         None, "--max-cost", min=0.0, metavar="USD", help="Stop answering once this chat would cost more than USD."
     ),
-    force: bool = typer.Option(False, "--force", help="Chat even when a [budget] in config.toml is used up."),
+    force: bool = options.FORCE,
     no_save: bool = typer.Option(False, "--no-save", help="Keep this chat out of the session store."),
-    raw: bool = typer.Option(False, "--raw", help="Plain text as it arrives, no Markdown rendering."),
+    raw: bool = options.RAW,
     no_reasoning: bool = typer.Option(False, "--no-reasoning", help="Hide the model's reasoning (/reasoning on shows it)."),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    debug: bool = options.DEBUG,
 ) -> None:
     """Chat interactively; every exchange is saved the moment it completes.
 

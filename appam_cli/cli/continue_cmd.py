@@ -13,6 +13,7 @@ from typing import Optional
 
 import typer
 
+from appam_cli.cli import options
 from appam_cli.cli.errors import handle_errors
 from appam_cli.errors import UserError
 
@@ -26,22 +27,20 @@ def continue_session(
         None, help="The prompt. `-` reads it from stdin. Without one, the session opens in the chat REPL."
     ),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Switch to this model [default: the session's]."),
-    api_base: Optional[str] = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server."),
-    temperature: Optional[float] = typer.Option(None, "--temperature", min=0.0, max=2.0, help="Sampling temperature."),
-    max_tokens: Optional[int] = typer.Option(None, "--max-tokens", min=1, help="Cap on the answer's tokens."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.1, help="Seconds per request [default: 600]."),
-    retries: Optional[int] = typer.Option(
-        None, "--retries", min=0, help="Retries on 429/5xx/network errors before the answer starts [default: 3]."
-    ),
-    no_stream: bool = typer.Option(False, "--no-stream", help="Wait for the whole answer, then print it."),
-    raw: bool = typer.Option(False, "--raw", help="Plain text as it arrives, no Markdown rendering."),
-    json_output: bool = typer.Option(False, "--json", help="Print only the saved Session as JSON."),
-    usage: bool = typer.Option(False, "--usage", help="After the answer, print the detailed token and cost breakdown."),
+    api_base: Optional[str] = options.API_BASE,
+    temperature: Optional[float] = options.TEMPERATURE,
+    max_tokens: Optional[int] = options.MAX_TOKENS,
+    timeout: Optional[float] = options.TIMEOUT,
+    retries: Optional[int] = options.RETRIES,
+    no_stream: bool = options.NO_STREAM,
+    raw: bool = options.RAW,
+    json_output: bool = options.JSON,
+    usage: bool = options.USAGE,
     max_cost: Optional[float] = typer.Option(
         None, "--max-cost", min=0.0, metavar="USD", help="Stop (exit 5) when this turn would cost more than USD."
     ),
-    force: bool = typer.Option(False, "--force", help="Run even when a [budget] in config.toml is used up."),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    force: bool = options.FORCE,
+    debug: bool = options.DEBUG,
 ) -> None:
     """Continue a session: one more prompt (or the chat REPL)."""
     from appam_cli.cli.context import open_history, settings_with

@@ -6,6 +6,7 @@ from typing import Optional
 
 import typer
 
+from appam_cli.cli import options
 from appam_cli.cli.errors import handle_errors
 
 
@@ -14,27 +15,25 @@ def run(
     prompt: Optional[str] = typer.Argument(
         None, help="The prompt. `-` reads it from stdin; piped text is appended after a blank line."
     ),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Any litellm model name, e.g. gpt-4o-mini."),
-    system: Optional[str] = typer.Option(None, "--system", "-s", help="System prompt."),
+    model: Optional[str] = options.MODEL,
+    system: Optional[str] = options.SYSTEM,
     continue_last: bool = typer.Option(False, "--continue", "-c", help="Continue the most recent session."),
-    api_base: Optional[str] = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server."),
-    temperature: Optional[float] = typer.Option(None, "--temperature", min=0.0, max=2.0, help="Sampling temperature."),
-    max_tokens: Optional[int] = typer.Option(None, "--max-tokens", min=1, help="Cap on the answer's tokens."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.1, help="Seconds per request [default: 600]."),
-    retries: Optional[int] = typer.Option(
-        None, "--retries", min=0, help="Retries on 429/5xx/network errors before the answer starts [default: 3]."
-    ),
-    no_stream: bool = typer.Option(False, "--no-stream", help="Wait for the whole answer, then print it."),
-    raw: bool = typer.Option(False, "--raw", help="Plain text as it arrives, no Markdown rendering."),
-    json_output: bool = typer.Option(False, "--json", help="Print only the saved Session as JSON."),
+    api_base: Optional[str] = options.API_BASE,
+    temperature: Optional[float] = options.TEMPERATURE,
+    max_tokens: Optional[int] = options.MAX_TOKENS,
+    timeout: Optional[float] = options.TIMEOUT,
+    retries: Optional[int] = options.RETRIES,
+    no_stream: bool = options.NO_STREAM,
+    raw: bool = options.RAW,
+    json_output: bool = options.JSON,
     no_save: bool = typer.Option(False, "--no-save", help="Do not save this exchange."),
-    usage: bool = typer.Option(False, "--usage", help="After the answer, print the detailed token and cost breakdown."),
+    usage: bool = options.USAGE,
     max_cost: Optional[float] = typer.Option(
         None, "--max-cost", min=0.0, metavar="USD",
         help="Stop (exit 5) when this run would cost more than USD; checked before the request and while streaming.",
     ),
-    force: bool = typer.Option(False, "--force", help="Run even when a [budget] in config.toml is used up."),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    force: bool = options.FORCE,
+    debug: bool = options.DEBUG,
 ) -> None:
     """Send a prompt and stream the answer; the exchange is saved as a session."""
     from appam_cli.providers.loader import preload_in_background
