@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import threading
 import time
-from types import TracebackType
 
 from rich.console import Console, Group, NewLine, RenderableType
 from rich.live import Live
@@ -43,11 +42,12 @@ from appam_cli.render.pieces import (
     render_piece,
     tool_line,
 )
+from appam_cli.render.view_context import ViewContext
 
 _EMPTY = Group()
 
 
-class LiveMarkdownView:
+class LiveMarkdownView(ViewContext):
     """Streams a Markdown answer (plus reasoning and tool calls) to a terminal."""
 
     def __init__(
@@ -139,21 +139,6 @@ class LiveMarkdownView:
             if changed:
                 self._tail = self._make_tail()
                 self._draw(out)
-
-    def __enter__(self) -> LiveMarkdownView:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.finish()
-        else:
-            self.abort("[interrupted]" if issubclass(exc_type, KeyboardInterrupt) else None)
 
     # -- internals -----------------------------------------------------------------
 

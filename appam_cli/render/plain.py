@@ -8,13 +8,14 @@ and tool calls when asked for (``show_reasoning``); dim when stderr is a termina
 from __future__ import annotations
 
 import sys
-from types import TracebackType
 from typing import TextIO
+
+from appam_cli.render.view_context import ViewContext
 
 _DIM, _RESET = "\x1b[2m", "\x1b[0m"
 
 
-class PlainView:
+class PlainView(ViewContext):
     def __init__(
         self,
         stream: TextIO | None = None,
@@ -55,21 +56,6 @@ class PlainView:
         self._end_line()
         if note:
             self._note(note)
-
-    def __enter__(self) -> PlainView:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.finish()
-        else:
-            self.abort("[interrupted]" if issubclass(exc_type, KeyboardInterrupt) else None)
 
     def _end_line(self) -> None:
         if self._last and self._last != "\n":
