@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -40,7 +42,8 @@ def print_models(found: list["ModelInfo"], *, search: str | None, provider: str 
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False)
+    # A pipe or file gets whole lines (Rich would otherwise assume 80 columns and fold names).
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     if not found:
         what = " ".join(f"{k} {v!r}" for k, v in (("matching", search), ("from provider", provider)) if v)
         console.print(f"No chat models {what} in litellm's price map." if what else "No models in litellm's price map.")
@@ -62,9 +65,10 @@ def print_models(found: list["ModelInfo"], *, search: str | None, provider: str 
     table = Table(box=None, header_style="bold", pad_edge=False)
     for i, name in enumerate(headers):
         if i == 0:  # the model name folds when the screen is narrow; the figures never shrink
-            table.add_column(name, style="cyan", overflow="fold")
+            longest = max(len(name), *(len(r[0]) for r in rows))
+            table.add_column(name, style="cyan", overflow="fold", min_width=min(longest, 24))
         elif i == 1:
-            table.add_column(name, no_wrap=True, overflow="ellipsis", max_width=16)
+            table.add_column(name, no_wrap=True, overflow="ellipsis", max_width=12)
         else:
             width = max(len(name), *(len(r[i]) for r in rows))
             table.add_column(name, justify="right", no_wrap=True, min_width=width)

@@ -105,7 +105,8 @@ def print_report(report: "UsageReport", console: "Console | None" = None) -> Non
     cells = [_cells(_label(report, row), row.usage) for row in report.rows]
     total = _cells("total", report.total)
     table = Table(box=None, header_style="bold", pad_edge=False, show_footer=False)
-    table.add_column(report.by, no_wrap=True, overflow="ellipsis", max_width=48)
+    label_width = min(16, max(len(report.by), *(len(str(c[0])) for c in cells)))  # a date stays whole
+    table.add_column(report.by, no_wrap=True, overflow="ellipsis", min_width=label_width, max_width=48)
     names = ("requests", "input", "output", "cache read", "cache write", "reasoning", "cost", "unpriced")
     for i, name in enumerate(names, start=1):  # figures never shrink; the group label does
         width = max(len(name), len(str(total[i])), *(len(str(c[i])) for c in cells))
