@@ -39,17 +39,13 @@ def main(
 
 
 def _register() -> None:
-    from appam_cli.cli import chat_cmd, run_cmd, sessions_cmd
+    from appam_cli.cli import chat_cmd, continue_cmd, models_cmd, run_cmd, sessions_cmd, transfer_cmd, usage_cmd
 
     app.command("run")(run_cmd.run)
     app.command("chat")(chat_cmd.chat)
+    app.command("continue")(continue_cmd.continue_session)
+    transfer_cmd.register(sessions_cmd.sessions_app)  # sessions export / import
     app.add_typer(sessions_cmd.sessions_app, name="sessions")
-    app.command("continue")(sessions_cmd.continue_cmd.continue_session)
-    from appam_cli.cli import transfer_cmd  # sessions export / import
-
-    transfer_cmd.register(sessions_cmd.sessions_app)
-    from appam_cli.cli import models_cmd, usage_cmd
-
     app.command("usage")(usage_cmd.usage)
     app.command("models")(models_cmd.models)
 
