@@ -172,3 +172,33 @@ def test_a_locked_store_is_one_line(offline_cli, monkeypatch):
     assert result.exit_code == 1
     assert "session store is busy" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_taking_a_message_out_of_the_middle_rewrites_what_moved(tmp_path):
+    """/retry withdraws an answer that a later (unsaved) system message follows: the store must
+    end up holding exactly the session's messages, not the withdrawn answer."""
+    history = SessionHistory(db_path=tmp_path / "s.db")
+    session = make_session(prompt="q", answer="old answer")
+    history.save_session(session)
+    session.messages.append(ChatMessage(role="system", content="be brief"))
+    del session.messages[1]
+    history.save_session(session)
+    rows = sqlite3.connect(tmp_path / "s.db").execute("SELECT role, content FROM messages ORDER BY position").fetchall()
+    assert rows == [("user", "q"), ("system", "be brief")]
+
+
+def test_a_ledger_row_whose_save_rolled_back_is_saved_next_time(tmp_path):
+    history = SessionHistory(db_path=tmp_path / "s.db")
+    session = make_session()
+    history.save_session(session)
+    conn = sqlite3.connect(tmp_path / "s.db")
+    conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON requests BEGIN SELECT RAISE(ABORT, 'disk trouble'); END")
+    conn.commit()
+    session.requests.append(RequestRecord(model="m", usage=RequestUsage(input_tokens=5, output_tokens=1), cost_usd=0.5))
+    with pytest.raises(sqlite3.DatabaseError):
+        history.save_session(session)
+    conn.execute("DROP TRIGGER refuse")
+    conn.commit()
+    history.save_session(session)
+    assert conn.execute("SELECT COUNT(*), SUM(input_tokens) FROM requests").fetchone() == (2, 15)
+    assert conn.execute("SELECT request_count, input_tokens FROM sessions").fetchone() == (2, 15)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from appam_cli.agent.budget import BudgetExceeded, CostGuard, cost_guard
 from appam_cli.agent.callbacks import Callbacks
-from appam_cli.errors import ProviderError, UserError
+from appam_cli.errors import EXIT_INCOMPLETE, ProviderError, UserError
 from appam_cli.models import AggregatedUsage, ChatMessage, RequestRecord, RequestUsage, Session
 from appam_cli.models.message import COMPLETED, INCOMPLETE
 from appam_cli.models.session import COMPLETED as SESSION_COMPLETED
@@ -84,7 +84,11 @@ def run_turn(agent: "Agent", session: Session, prompt: str | None, callbacks: Ca
         callbacks.on_error(exc.message)
         raise
     except ProviderError as exc:
-        _record_failure(agent, session, answer, progress, exc)
+        if progress.first_byte:  # the answer had started: keep what arrived, like any cut stream
+            _record_interruption(agent, session, answer, progress, request, status="incomplete")
+            exc.exit_code = EXIT_INCOMPLETE
+        else:
+            _record_failure(agent, session, progress)
         if history:
             history.save_session(session)
         callbacks.on_error(exc.message)
@@ -192,9 +196,8 @@ def _record_result(agent: "Agent", session: Session, answer: ChatMessage, result
     session.ended_at = utcnow()
 
 
-def _record_failure(agent: "Agent", session: Session, answer: ChatMessage, progress: _Progress, exc: ProviderError) -> None:
-    if progress.first_byte:
-        session.messages.remove(answer)
+def _record_failure(agent: "Agent", session: Session, progress: _Progress) -> None:
+    """The request failed before any answer arrived."""
     _add_request(
         agent,
         session,
@@ -212,7 +215,14 @@ def _record_failure(agent: "Agent", session: Session, answer: ChatMessage, progr
     session.ended_at = utcnow()
 
 
-def _record_interruption(agent: "Agent", session: Session, answer: ChatMessage, progress: _Progress, request: ProviderRequest) -> None:
+def _record_interruption(
+    agent: "Agent",
+    session: Session,
+    answer: ChatMessage,
+    progress: _Progress,
+    request: ProviderRequest,
+    status: str = "interrupted",
+) -> None:
     session.status = INTERRUPTED
     session.ended_at = utcnow()
     if not progress.first_byte:
@@ -231,7 +241,7 @@ def _record_interruption(agent: "Agent", session: Session, answer: ChatMessage, 
             usage=usage,
             cost_usd=cost,
             started_at=progress.started_at,
-            status="interrupted",
+            status=status,
             agent_name=session.agent_name,
         ),
     )

@@ -95,10 +95,13 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
 @contextmanager
 def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """A short write transaction that takes the write lock up front (no upgrade deadlocks)."""
-    conn.execute("BEGIN IMMEDIATE")
     try:
+        # Inside the try: a Ctrl-C or SIGTERM landing just after BEGIN (say, after waiting on
+        # a busy lock) must not leave the connection stuck in an open transaction.
+        conn.execute("BEGIN IMMEDIATE")
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")

@@ -70,7 +70,9 @@ class SessionHistory:
             self.path = data_dir() / "sessions.db"
         self._conn: sqlite3.Connection | None = None
         # session id -> number of leading messages already saved in their final form
-        self._saved: dict[str, int] = {}
+        # session id -> the message objects saved in their final form, in order. Saving
+        # rewrites from the first position where the session's list differs from this one.
+        self._saved: dict[str, list] = {}
 
     @classmethod
     def from_settings(cls, settings, *, enabled: bool = True) -> "SessionHistory":
@@ -101,7 +103,7 @@ class SessionHistory:
             return
         conn = self.conn
         now = to_db(utcnow())
-        start = self._saved.get(session.session_id, 0)
+        start = _unchanged_prefix(self._saved.get(session.session_id, []), session.messages)
         with db.write(conn):
             conn.execute(
                 "INSERT INTO sessions (id, agent_name, model, title, status, parent_id, started_at, ended_at, "
@@ -134,12 +136,15 @@ class SessionHistory:
                 (session.session_id, len(session.messages)),
             )
             new_requests = [r for r in session.requests if r.id is None]
-            for record in new_requests:
-                cur = conn.execute(INSERT_REQUEST, request_params(session.session_id, record))
-                record.id = cur.lastrowid
+            new_ids = [
+                conn.execute(INSERT_REQUEST, request_params(session.session_id, record)).lastrowid
+                for record in new_requests
+            ]
             if new_requests or start == 0:
                 recompute_totals(conn, session.session_id)
-        self._saved[session.session_id] = len(session.messages)
+        for record, row_id in zip(new_requests, new_ids):  # only once committed: a rolled-back
+            record.id = row_id  # save must insert them again next time
+        self._saved[session.session_id] = list(session.messages)
         if self.max_sessions:
             self.enforce_max_sessions(keep=session.session_id)
 
@@ -154,7 +159,7 @@ class SessionHistory:
                 "UPDATE sessions SET updated_at = ?, message_count = MAX(message_count, ?) WHERE id = ?",
                 (to_db(utcnow()), position + 1, session.session_id),
             )
-        self._saved[session.session_id] = min(self._saved.get(session.session_id, 0), position)
+        self._saved[session.session_id] = self._saved.get(session.session_id, [])[:position]
 
     def enforce_max_sessions(self, keep: str | None = None) -> int:
         """Delete the oldest sessions (by last update) beyond ``max_sessions``; return how many."""
@@ -278,7 +283,7 @@ class SessionHistory:
                 for r in conn.execute("SELECT * FROM requests WHERE session_id = ? ORDER BY id", (session_id,))
             ]
         if last is None:
-            self._saved[session_id] = len(messages)
+            self._saved[session_id] = list(messages)
         return session
 
     def message_count(self, session_id: str) -> int:
@@ -383,3 +388,17 @@ def _candidate(row: sqlite3.Row) -> str:
     if len(title) > 30:
         title = title[:29] + "…"
     return f"{row['id'][:12]} ({title})" if title else row["id"][:12]
+
+
+def _unchanged_prefix(saved: list, messages: list) -> int:
+    """How many leading messages are the very objects already saved (and so need no write).
+
+    Messages taken out of the middle (an answer withdrawn for /retry) shift what follows:
+    comparing the objects, not just the count, catches that.
+    """
+    n = 0
+    for old, new in zip(saved, messages):
+        if old is not new:
+            break
+        n += 1
+    return n
