@@ -178,8 +178,12 @@ def _normalise(response: Any, stream: Iterator[Any], first: Any, request: Provid
         except Exception as exc:  # a connection reset or read error after the answer started
             error = perr.scrub(perr._connection_reason(exc))
             break
-    finish = None if error else _provider_finish_reason(response)
-    usage = _provider_usage(response, summary_usage) if finish else None
+    # A connection lost after the provider's finish reason (before its usage or [DONE]) still
+    # delivered the whole answer: complete, with the usage counted locally.
+    finish = _provider_finish_reason(response)
+    usage = _provider_usage(response, summary_usage) if finish and not error else None
+    if finish:
+        error = None
     if usage is None:
         usage = estimate_usage(request.model, request.messages, "".join(text_parts))
     yield StreamResult(

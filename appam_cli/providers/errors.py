@@ -7,12 +7,26 @@ import re
 from appam_cli.errors import ProviderError
 
 RETRY_STATUSES = {408, 409, 425, 429, 500, 502, 503, 504, 529}
-_SECRET = re.compile(r"(sk-[A-Za-z0-9_\-]{4})[A-Za-z0-9_\-]+|(key[=:]\s*)[^\s&,'\"]+", re.IGNORECASE)
+_SECRET = re.compile(
+    r"((?:sk|gsk|xai|pk|rk)[-_][A-Za-z0-9]{2})[A-Za-z0-9_\-]{8,}"  # sk-…, sk-ant-…, gsk_…, xai-…
+    r"|(AIza)[A-Za-z0-9_\-]{20,}"  # Google keys
+    r"|((?:key|token|secret|password|authorization)[\"']?\s*[=:]\s*[\"']?(?:Bearer\s+)?)[^\s&,'\"]+"
+    r"|(Bearer\s+)[^\s,'\"]+"
+    r"|(://)[^/@\s]+@",  # user:password@ in a URL
+    re.IGNORECASE,
+)
 
 
 def scrub(text: str) -> str:
-    """Keep API keys out of anything we print."""
-    return _SECRET.sub(lambda m: (m.group(1) or m.group(2)) + "…", text)
+    """Keep API keys and passwords out of anything we print."""
+    return _SECRET.sub(lambda m: next(g for g in m.groups() if g is not None) + "…", text)
+
+
+def display_url(url: str | None) -> str | None:
+    """A base URL fit to print: no user:password@, no query string (keys travel there)."""
+    if not url:
+        return url
+    return re.sub(r"\?.*$", "", re.sub(r"://[^/@\s]+@", "://", url))
 
 
 def status_of(exc: BaseException) -> int | None:
@@ -80,7 +94,7 @@ def to_provider_error(exc: BaseException, *, model: str, api_base: str | None, a
     import litellm
 
     status = status_of(exc)
-    where = api_base or "the provider"
+    where = display_url(api_base) or "the provider"
     tries = f" after {attempts} attempts" if attempts > 1 else ""
     detail = _provider_detail(exc)
     if isinstance(exc, litellm.ContextWindowExceededError):

@@ -258,4 +258,6 @@ class ProviderWorker:
         if detail and self.debug:
             sys.stderr.write(detail)
         last = (detail or "").strip().splitlines()[-1:] or ["it exited"]
-        return ProviderError(f"the provider worker stopped unexpectedly ({last[0]})", kind="provider")
+        from appam_cli.providers.errors import scrub
+
+        return ProviderError(f"the provider worker stopped unexpectedly ({scrub(last[0])})", kind="provider")

@@ -153,12 +153,17 @@ class SessionHistory:
         if not self.enabled:
             return
         message = session.messages[position]
-        with db.write(self.conn) as conn:
-            conn.execute(_UPSERT_MESSAGE, message_params(session.session_id, position, message))
-            conn.execute(
-                "UPDATE sessions SET updated_at = ?, message_count = MAX(message_count, ?) WHERE id = ?",
-                (to_db(utcnow()), position + 1, session.session_id),
-            )
+        try:
+            with db.write(self.conn) as conn:
+                conn.execute(_UPSERT_MESSAGE, message_params(session.session_id, position, message))
+                conn.execute(
+                    "UPDATE sessions SET updated_at = ?, message_count = MAX(message_count, ?) WHERE id = ?",
+                    (to_db(utcnow()), position + 1, session.session_id),
+                )
+        except sqlite3.OperationalError:
+            # Best effort: another process holds the store (a big import, say). Skipping one
+            # checkpoint beats killing the answer; the next one, or the final save, writes it.
+            return
         self._saved[session.session_id] = self._saved.get(session.session_id, [])[:position]
 
     def enforce_max_sessions(self, keep: str | None = None) -> int:
