@@ -202,3 +202,18 @@ def test_a_ledger_row_whose_save_rolled_back_is_saved_next_time(tmp_path):
     history.save_session(session)
     assert conn.execute("SELECT COUNT(*), SUM(input_tokens) FROM requests").fetchone() == (2, 15)
     assert conn.execute("SELECT request_count, input_tokens FROM sessions").fetchone() == (2, 15)
+
+
+def test_tables_piped_without_columns_keep_whole_cells(offline_cli, monkeypatch):
+    """Rich assumes 80 columns for a pipe; our tables give a script whole ids and every column."""
+    session = make_session(prompt="a title that is rather long for a narrow table, isn't it")
+    session.model = "openrouter/vendor/some-model-name"
+    session.requests[0].model = session.model
+    SessionHistory(db_path=offline_cli.home / "sessions.db").save_session(session)
+    monkeypatch.delenv("COLUMNS")
+    listing = offline_cli("sessions", "list").stdout
+    assert session.session_id[:8] in listing and "cost" in listing.splitlines()[0]
+    report = offline_cli("usage", "--by", "model").stdout
+    header = next(line for line in report.splitlines() if line.startswith("model"))
+    assert header.split()[-2:] == ["cost", "unpriced"]
+    assert session.model in report

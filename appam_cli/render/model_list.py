@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 from typing import TYPE_CHECKING
+
+from appam_cli.render.console import table_console
 
 if TYPE_CHECKING:
     from appam_cli.providers.prices_data import ModelInfo
@@ -38,12 +38,10 @@ def _litellm_version() -> str:
 
 
 def print_models(found: list["ModelInfo"], *, search: str | None, provider: str | None) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    # A pipe or file gets whole lines (Rich would otherwise assume 80 columns and fold names).
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    console = table_console(highlight=False)
     if not found:
         what = " ".join(f"{k} {v!r}" for k, v in (("matching", search), ("from provider", provider)) if v)
         console.print(f"No chat models {what} in litellm's price map." if what else "No models in litellm's price map.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from appam_cli.render.console import table_console
 from appam_cli.store.rows import SessionSummary
 
 
@@ -23,11 +24,10 @@ def relative_time(summary_time) -> str:
 
 
 def print_session_list(summaries: list[SessionSummary], total: int, *, filtered: bool = False) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console()
+    console = table_console()
     if not summaries:
         if filtered:
             console.print("No sessions match these filters.")
@@ -55,6 +55,7 @@ def print_session_list(summaries: list[SessionSummary], total: int, *, filtered:
         table.add_column(
             name,
             style="cyan" if name == "id" else None,
+            min_width=8 if name == "id" else None,  # an id you can copy
             justify="right" if name in ("msgs", "tokens", "cost") else "left",
             no_wrap=True,
             overflow="ellipsis",

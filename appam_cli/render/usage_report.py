@@ -7,6 +7,7 @@ import json
 from typing import IO, TYPE_CHECKING
 
 from appam_cli.models.usage import AggregatedUsage, format_usd
+from appam_cli.render.console import table_console
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -90,11 +91,10 @@ def _cost(usage: AggregatedUsage) -> str:
 
 
 def print_report(report: "UsageReport", console: "Console | None" = None) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = console or Console(highlight=False)
+    console = console or table_console(highlight=False)
     if not report.rows:
         if report.empty_store:
             console.print("No usage recorded yet: no request has been made.")
