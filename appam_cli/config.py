@@ -150,6 +150,18 @@ def _budget_amount(value: Any, key: str, source: str) -> float | None:
     return amount
 
 
+TOP_LEVEL_KEYS = {"model", "api_base", "database_url", "timeout", "retries", "retry_max_wait", "history", "prices", "budget"}
+HISTORY_KEYS = {"auto_save", "max_sessions"}
+
+
+def _text(value: Any, key: str, source: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise UserError(f"invalid value for {key} in {source}: {value!r} is not a string")
+    return value
+
+
 def load_settings() -> Settings:
     """Config file, then ``APPAM_*`` variables over it. Flags are applied by the caller."""
     path = config_dir() / "config.toml"
@@ -158,10 +170,13 @@ def load_settings() -> Settings:
     history = data.get("history", {})
     if not isinstance(history, dict):
         raise UserError(f"invalid config file {path}: [history] must be a table")
+    unknown = sorted(set(data) - TOP_LEVEL_KEYS) or sorted(f"history.{k}" for k in set(history) - HISTORY_KEYS)
+    if unknown:
+        raise UserError(f"invalid config file {path}: unknown key {unknown[0]} (see the README's Configuration)")
     s = Settings(config_path=path, data_dir=data_dir(), raw=data)
-    s.model = data.get("model") or None
-    s.api_base = data.get("api_base") or None
-    s.database_url = data.get("database_url") or None
+    s.model = _text(data.get("model"), "model", source)
+    s.api_base = _text(data.get("api_base"), "api_base", source)
+    s.database_url = _text(data.get("database_url"), "database_url", source)
     if "timeout" in data:
         s.timeout = _number(data["timeout"], "timeout", source, float)
     if "retries" in data:

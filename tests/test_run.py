@@ -307,3 +307,18 @@ def test_invalid_config_is_one_line(offline_cli):
     assert result.exit_code == 1
     assert "invalid config file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_config_values_of_the_wrong_type_or_unknown_keys_are_one_line(offline_cli):
+    offline_cli.home.mkdir(parents=True)
+    config = offline_cli.home / "config.toml"
+    for text, expected in [
+        ("model = 5\n", "model"),
+        ('modle = "gpt-4o-mini"\n', "unknown key modle"),
+        ("[history]\nbogus = 1\n", "unknown key history.bogus"),
+    ]:
+        config.write_text(text)
+        result = offline_cli("run", "hi")
+        assert result.exit_code == 1, text
+        assert "invalid" in result.stderr and expected in result.stderr
+        assert "Traceback" not in result.stderr

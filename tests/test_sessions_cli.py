@@ -23,8 +23,8 @@ B = "aaaa2222-0000-4000-8000-000000000002"
 C = "bbbb3333-0000-4000-8000-000000000003"
 
 
-def one_line_error(result, *words: str) -> None:
-    assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
+def one_line_error(result, *words: str, code: int = 1) -> None:
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
     assert result.exception is None, repr(result.exception)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("appam: "), result.stderr
@@ -317,18 +317,18 @@ def test_deleting_most_sessions_rebuilds_the_index_in_one_go(offline_cli, appam_
 
 
 @pytest.mark.parametrize(
-    "args, words",
-    [
-        ([], ["IDs, --older-than DURATION or --all"]),
-        ([A, "--all"], ["one of them"]),
-        (["--all", "--older-than", "3d"], ["one of them"]),
-        (["--older-than", "soon"], ["invalid duration"]),
+    "args, words, code",
+    [  # naming no target or two of them is command-line usage (2); a bad value is bad input (1)
+        ([], ["IDs, --older-than DURATION or --all"], 2),
+        ([A, "--all"], ["one of them"], 2),
+        (["--all", "--older-than", "3d"], ["one of them"], 2),
+        (["--older-than", "soon"], ["invalid duration"], 1),
     ],
 )
-def test_delete_bad_arguments_change_nothing(offline_cli, appam_home, args, words):
+def test_delete_bad_arguments_change_nothing(offline_cli, appam_home, args, words, code):
     save(appam_home, make_session(session_id=A))
     before = snapshot(appam_home)
-    one_line_error(offline_cli("sessions", "delete", *args, "--yes"), *words)
+    one_line_error(offline_cli("sessions", "delete", *args, "--yes"), *words, code=code)
     assert snapshot(appam_home) == before
 
 

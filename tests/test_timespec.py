@@ -22,7 +22,9 @@ def test_points():
     assert parse_point("2026-11-01T12:30:00+01:00", now=NOW) == datetime(2026, 11, 1, 11, 30, tzinfo=timezone.utc)
 
 
-@pytest.mark.parametrize("bad", ["yesterday", "7x", "", "-3d"])
+@pytest.mark.parametrize(
+    "bad", ["yesterday", "7x", "", "-3d", "99999999999w", "999999999999d", "0001-01-01T00:00+05:00"]
+)
 def test_bad_values_are_user_errors(bad):
     with pytest.raises(UserError):
         parse_point(bad, now=NOW)

@@ -228,11 +228,11 @@ def test_no_match_is_said_plainly(ledger):
 
 
 @pytest.mark.parametrize(
-    "args, message",
-    [(("--by", "year"), "invalid --by 'year'"), (("--since", "soon"), "invalid time 'soon'"),
-     (("--json", "--csv"), "cannot be used together")],
+    "args, message, code",
+    [(("--by", "year"), "invalid --by 'year'", 1), (("--since", "soon"), "invalid time 'soon'", 1),
+     (("--json", "--csv"), "cannot be used together", 2)],  # conflicting flags: command-line usage
 )
-def test_bad_options_are_one_line(offline_cli, args, message):
+def test_bad_options_are_one_line(offline_cli, args, message, code):
     result = offline_cli("usage", *args)
-    assert result.exit_code == 1
+    assert result.exit_code == code
     assert message in result.stderr and "Traceback" not in result.stderr

@@ -39,11 +39,11 @@ def chat(
     is one turn and the answers are printed plain.
     """
     from appam_cli.cli.context import open_history, settings_with
-    from appam_cli.errors import UserError
+    from appam_cli.errors import EXIT_USAGE, UserError
     from appam_cli.repl import ChatOptions, run_repl
 
     if continue_last and session_id:
-        raise UserError("use either -c/--continue or --session ID, not both")
+        raise UserError("use either -c/--continue or --session ID, not both", exit_code=EXIT_USAGE)
     settings = settings_with(model=model, api_base=api_base, timeout=timeout, retries=retries)
     history = open_history(settings, enabled=not no_save)
     options = ChatOptions(

@@ -158,11 +158,13 @@ def delete_sessions(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Delete sessions (their usage stays in the ledger)."""
-    from appam_cli.errors import UserError
+    from appam_cli.errors import EXIT_USAGE, UserError
 
     chosen = sum((bool(session_ids), older_than is not None, all_))
     if chosen != 1:
-        raise UserError("name the sessions to delete: IDs, --older-than DURATION or --all (one of them)")
+        raise UserError(
+            "name the sessions to delete: IDs, --older-than DURATION or --all (one of them)", exit_code=EXIT_USAGE
+        )
     history = _history()
     if session_ids:
         targets = history.resolve_ids(session_ids)
@@ -227,7 +229,8 @@ def fork_session(
     history = _history()
     sid = history.resolve_id(session_id)
     fork = history.fork_session(sid, at=at, title=" ".join(title.split()) if title else None)
-    typer.echo(f"Forked {sid[:8]} ({len(fork.messages)} messages) into {fork.session_id}")
+    count = len(fork.messages)
+    typer.echo(f"Forked {sid[:8]} ({count} message{'' if count == 1 else 's'}) into {fork.session_id}")
 
 
 sessions_app.command("continue")(continue_cmd.continue_session)

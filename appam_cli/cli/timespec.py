@@ -16,14 +16,20 @@ def parse_duration(text: str) -> timedelta:
     if not match:
         raise UserError(f"invalid duration {text!r}: use a number and a unit, e.g. 30d, 12h, 90m, 2w")
     amount, unit = float(match.group(1)), match.group(2).lower()
-    return timedelta(**{_UNITS[unit]: amount})
+    try:
+        return timedelta(**{_UNITS[unit]: amount})
+    except OverflowError:
+        raise UserError(f"invalid duration {text!r}: too long") from None
 
 
 def parse_point(text: str, *, now: datetime | None = None) -> datetime:
     """A moment in UTC: a duration ago (``7d``), a date (``2026-11-01``, midnight UTC) or an ISO time."""
     now = now or datetime.now(timezone.utc)
     if _DURATION.match(text):
-        return now - parse_duration(text)
+        try:
+            return now - parse_duration(text)
+        except OverflowError:
+            raise UserError(f"invalid time {text!r}: that is before year 1") from None
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
@@ -32,4 +38,7 @@ def parse_point(text: str, *, now: datetime | None = None) -> datetime:
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:
+        raise UserError(f"invalid time {text!r}: out of range") from None

@@ -31,13 +31,13 @@ def usage(
 
     from appam_cli.cli.context import open_history, settings_with
     from appam_cli.cli.timespec import parse_point
-    from appam_cli.errors import UserError
+    from appam_cli.errors import EXIT_USAGE, UserError
     from appam_cli.store.reports import BY
 
     if by not in BY:
         raise UserError(f"invalid --by {by!r}: use one of {', '.join(BY)}")
     if json_output and csv_output:
-        raise UserError("--json and --csv cannot be used together")
+        raise UserError("--json and --csv cannot be used together", exit_code=EXIT_USAGE)
     settings = settings_with()
     history = open_history(settings)
     if reprice:
