@@ -322,3 +322,17 @@ def test_config_values_of_the_wrong_type_or_unknown_keys_are_one_line(offline_cl
         assert result.exit_code == 1, text
         assert "invalid" in result.stderr and expected in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_continuing_after_an_unanswered_tool_call_leaves_the_call_out(cli):
+    """appam does not run tools yet: a saved tool call has no tool reply, and providers refuse
+    a conversation with an unanswered call, so the next request leaves it out."""
+    cli.server.enqueue(Reply("Let me check.", tool_calls=[{"id": "call_9", "name": "lookup", "arguments": {"q": 1}}]))
+    assert cli.run("look it up").exit_code == 0
+    cli.server.enqueue(Reply("Fine."))
+    result = cli.run("-c", "never mind")
+    assert result.exit_code == 0, result.stderr
+    sent = cli.server.requests[-1].body["messages"]
+    assert sent[1] == {"role": "assistant", "content": "Let me check."}
+    stored = cli.rows("SELECT tool_calls FROM messages WHERE position = 1")[0][0]
+    assert "call_9" in stored  # the store keeps it

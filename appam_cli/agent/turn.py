@@ -14,7 +14,7 @@ from appam_cli.agent.budget import BudgetExceeded, CostGuard, cost_guard
 from appam_cli.agent.callbacks import Callbacks
 from appam_cli.errors import EXIT_INCOMPLETE, ProviderError, UserError
 from appam_cli.models import AggregatedUsage, ChatMessage, RequestRecord, RequestUsage, Session
-from appam_cli.models.message import COMPLETED, INCOMPLETE
+from appam_cli.models.message import COMPLETED, INCOMPLETE, provider_messages
 from appam_cli.models.session import COMPLETED as SESSION_COMPLETED
 from appam_cli.models.session import FAILED, INTERRUPTED
 from appam_cli.models.times import utcnow
@@ -70,7 +70,7 @@ def run_turn(agent: "Agent", session: Session, prompt: str | None, callbacks: Ca
     if history:
         history.save_session(session)
 
-    request = agent.provider_request([m.to_provider() for m in session.messages])
+    request = agent.provider_request(provider_messages(session.messages))
     answer = ChatMessage(role="assistant", content="", model=agent.model, status=INCOMPLETE)
     progress = _Progress(position=len(session.messages), last_checkpoint=time.monotonic(), started_at=utcnow())
     try:

@@ -18,6 +18,7 @@ import json
 from typing import Any, TextIO
 
 from appam_cli.models import Session
+from appam_cli.models.message import provider_messages
 
 FORMATS = ("json", "jsonl", "markdown", "openai")
 
@@ -28,7 +29,7 @@ def session_record(session: Session) -> dict[str, Any]:
 
 
 def openai_messages(session: Session) -> list[dict[str, Any]]:
-    return [m.to_provider() for m in session.messages]
+    return provider_messages(session.messages)
 
 
 def _dumps(value: Any, indent: int | None = None) -> str:

@@ -68,3 +68,21 @@ class ChatMessage:
         if self.name:
             out["name"] = self.name
         return out
+
+
+def provider_messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
+    """The conversation as the OpenAI chat API takes it.
+
+    Tool calls that no tool message answers (appam does not run tools yet) are left out:
+    providers refuse a conversation in which an assistant's tool call goes unanswered.
+    """
+    answered = {m.tool_call_id for m in messages if m.role == "tool" and m.tool_call_id}
+    out = []
+    for m in messages:
+        item = m.to_provider()
+        calls = item.get("tool_calls")
+        if calls and not all(call.get("id") in answered for call in calls):
+            del item["tool_calls"]
+            item["content"] = m.content or ""
+        out.append(item)
+    return out
