@@ -753,8 +753,12 @@ class _Handler(BaseHTTPRequestHandler):
         usage = plan.usage()
         if usage is not None:
             obj["usage"] = usage
+        self._send_whole_answer(obj, cut=reply.drop_after is not None)
+
+    def _send_whole_answer(self, obj: dict, *, cut: bool) -> None:
+        """A non-streamed answer; ``cut`` resets the connection halfway through the body."""
         data = json.dumps(obj).encode()
-        if reply.drop_after is not None:
+        if cut:
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
@@ -775,16 +779,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not body.get("stream"):
             obj = anthropic.message_json(msg_id, plan.model, reply.full_reasoning, reply.full_text, tool_calls,
                                          reply.finish_reason, full_usage)
-            data = json.dumps(obj).encode()
-            if reply.drop_after is not None:
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self._common_headers()
-                self.end_headers()
-                self.wfile.write(data[: len(data) // 2])
-                self._abort(DROP_GRACE)
-            self._send_json(200, None, raw=data)
+            self._send_whole_answer(obj, cut=reply.drop_after is not None)
             return
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
