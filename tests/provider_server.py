@@ -697,15 +697,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     # -- replies
-    def _stream_reply(self, reply: Reply, body: dict) -> None:
-        owner = self.server.owner
-        plan = _Plan(reply, body, owner._next_id())
+    def _start_event_stream(self) -> None:
+        """Headers of an SSE answer, sent in HTTP chunks (both protocols)."""
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self._common_headers()
         self.end_headers()
+
+    def _stream_reply(self, reply: Reply, body: dict) -> None:
+        owner = self.server.owner
+        plan = _Plan(reply, body, owner._next_id())
+        self._start_event_stream()
 
         def event(payload: str) -> None:
             data = f"data: {payload}\n\n".encode()
@@ -781,12 +785,7 @@ class _Handler(BaseHTTPRequestHandler):
                                          reply.finish_reason, full_usage)
             self._send_whole_answer(obj, cut=reply.drop_after is not None)
             return
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
-        self.send_header("Cache-Control", "no-cache")
-        self.send_header("Transfer-Encoding", "chunked")
-        self._common_headers()
-        self.end_headers()
+        self._start_event_stream()
 
         def event(name: str, payload: dict) -> None:
             data = f"event: {name}\ndata: {json.dumps(payload)}\n\n".encode()

@@ -63,38 +63,21 @@ import time
 import httpx
 import pytest
 
-try:
-    from provider_server import (
-        DEFAULT,
-        Drop,
-        Hang,
-        HTTPError,
-        ProviderServer,
-        Reply,
-        auth_error,
-        context_window_error,
-        long_reply,
-        markdown_document,
-        rate_limit_error,
-        rough_tokens,
-        split_words,
-    )
-except ImportError:
-    from tests.provider_server import (
-        DEFAULT,
-        Drop,
-        Hang,
-        HTTPError,
-        ProviderServer,
-        Reply,
-        auth_error,
-        context_window_error,
-        long_reply,
-        markdown_document,
-        rate_limit_error,
-        rough_tokens,
-        split_words,
-    )
+from provider_server import (
+    DEFAULT,
+    Drop,
+    Hang,
+    HTTPError,
+    ProviderServer,
+    Reply,
+    auth_error,
+    context_window_error,
+    long_reply,
+    markdown_document,
+    rate_limit_error,
+    rough_tokens,
+    split_words,
+)
 
 USER = [{"role": "user", "content": "hello world"}]
 FULL_USAGE = {
