@@ -18,9 +18,9 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Agent": "appam_cli.agent",
     "StreamBuilder": "appam_cli.agent",
-    "Session": "appam_cli.models",
-    "ChatMessage": "appam_cli.models",
-    "AggregatedUsage": "appam_cli.models",
+    "Session": "appam_cli.datamodel",
+    "ChatMessage": "appam_cli.datamodel",
+    "AggregatedUsage": "appam_cli.datamodel",
     "SessionHistory": "appam_cli.store",
 }
 

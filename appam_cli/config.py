@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from appam_cli.errors import UserError
-from appam_cli.models.price import ModelPrice
+from appam_cli.datamodel.price import ModelPrice
 
 APP_NAME = "appam"
 PRICE_KEYS = ("input", "output", "cache_read", "cache_write")

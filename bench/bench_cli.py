@@ -17,7 +17,7 @@ from timing import APPAM, compare, time_command
 
 def fill_store(home: Path, count: int) -> None:
     from appam_cli import ChatMessage, Session, SessionHistory
-    from appam_cli.models import AggregatedUsage, RequestRecord, RequestUsage
+    from appam_cli.datamodel import AggregatedUsage, RequestRecord, RequestUsage
 
     history = SessionHistory(db_path=home / "sessions.db")
     for i in range(count):

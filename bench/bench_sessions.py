@@ -41,7 +41,7 @@ TARGETS = {
 def continue_path(home: Path, session_id: str) -> float:
     """Seconds for what `continue` does before and after the request, in this process."""
     from appam_cli.agent import Agent
-    from appam_cli.models import ChatMessage
+    from appam_cli.datamodel import ChatMessage
     from appam_cli.store import SessionHistory
 
     started = time.perf_counter()

@@ -6,8 +6,8 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from appam_cli.models import ChatMessage, RequestRecord, RequestUsage, Session
-from appam_cli.models.times import to_db, utcnow
+from appam_cli.datamodel import ChatMessage, RequestRecord, RequestUsage, Session
+from appam_cli.datamodel.times import to_db, utcnow
 from appam_cli.store import SessionHistory
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from appam_cli.config import load_settings
-from appam_cli.models import ChatMessage, RequestRecord, RequestUsage, Session
+from appam_cli.datamodel import ChatMessage, RequestRecord, RequestUsage, Session
 from appam_cli.repl import commands
 from appam_cli.repl.handler import EXIT, NOTHING, RETRY, SEND, handle_line
 from appam_cli.repl.state import ChatOptions, ChatState
@@ -94,7 +94,7 @@ def test_toolbar(appam_home):
     record = RequestRecord("gpt-4o-mini", RequestUsage(input_tokens=1000, output_tokens=100), cost_usd=0.0002)
     state.session.requests.append(record)
     state.session.usage = None
-    from appam_cli.models import AggregatedUsage
+    from appam_cli.datamodel import AggregatedUsage
 
     state.session.usage = AggregatedUsage()
     state.session.usage.add_request(record.usage, record.cost_usd)

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from appam_cli import ChatMessage, Session, SessionHistory
-from appam_cli.models import RequestRecord, RequestUsage
+from appam_cli.datamodel import RequestRecord, RequestUsage
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LLM_DB = FIXTURES / "llm-0.36-logs.db"

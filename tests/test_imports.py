@@ -196,8 +196,8 @@ def test_completion_request_stays_light(shell: str, request_env: dict[str, str],
 def _save_sessions() -> list[str]:
     """A store with two finished sessions (messages, ledger rows, a priced and an unpriced
     request), written by SessionHistory into $APPAM_HOME as `appam run` would."""
-    from appam_cli.models import ChatMessage, RequestRecord, RequestUsage, Session
-    from appam_cli.models.times import utcnow
+    from appam_cli.datamodel import ChatMessage, RequestRecord, RequestUsage, Session
+    from appam_cli.datamodel.times import utcnow
     from appam_cli.store import SessionHistory
 
     history = SessionHistory()  # default location: under $APPAM_HOME

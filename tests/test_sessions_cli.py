@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sessions_store import fts_ok, fts_rowids, make_session, save, snapshot
 
-from appam_cli.models import ChatMessage
+from appam_cli.datamodel import ChatMessage
 from appam_cli.store import SessionHistory
 
 SEED_KEYS = {"session_id", "agent_name", "model", "messages", "started_at", "ended_at", "usage"}

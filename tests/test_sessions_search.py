@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sessions_store import fts_ok, fts_rowids, make_session, save, snapshot
 
-from appam_cli.models import ChatMessage
-from appam_cli.models.times import to_db, utcnow
+from appam_cli.datamodel import ChatMessage
+from appam_cli.datamodel.times import to_db, utcnow
 from appam_cli.store import SessionHistory
 from appam_cli.store.db import SCHEMA_VERSION
 

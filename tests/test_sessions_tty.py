@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sessions_store import make_session, save, snapshot
 
-from appam_cli.models import ChatMessage
+from appam_cli.datamodel import ChatMessage
 
 pexpect = pytest.importorskip("pexpect")
 

@@ -12,7 +12,7 @@ from appam_cli.agent.callbacks import Callbacks
 from appam_cli.agent.stream_builder import StreamBuilder
 from appam_cli.agent.turn import run_turn
 from appam_cli.errors import UserError
-from appam_cli.models import Session
+from appam_cli.datamodel import Session
 from appam_cli.providers import ProviderRequest
 
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from appam_cli.errors import EXIT_BUDGET, AppamError, UserError
-from appam_cli.models.usage import RequestUsage, format_usd
+from appam_cli.datamodel.usage import RequestUsage, format_usd
 
 if TYPE_CHECKING:
     from appam_cli.agent.agent import Agent
-    from appam_cli.models.price import ModelPrice
+    from appam_cli.datamodel.price import ModelPrice
 
 WARN_AT = 0.8
 CHARS_PER_TOKEN = 4

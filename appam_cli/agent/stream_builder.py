@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 from appam_cli.agent.callbacks import Callbacks
-from appam_cli.models import Session
+from appam_cli.datamodel import Session
 
 if TYPE_CHECKING:
     from appam_cli.agent.agent import Agent

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 from appam_cli.agent.budget import BudgetExceeded, CostGuard, cost_guard
 from appam_cli.agent.callbacks import Callbacks
 from appam_cli.errors import EXIT_INCOMPLETE, ProviderError, UserError
-from appam_cli.models import AggregatedUsage, ChatMessage, RequestRecord, RequestUsage, Session
-from appam_cli.models.message import COMPLETED, INCOMPLETE, provider_messages
-from appam_cli.models.session import COMPLETED as SESSION_COMPLETED
-from appam_cli.models.session import FAILED, INTERRUPTED
-from appam_cli.models.times import utcnow
+from appam_cli.datamodel import AggregatedUsage, ChatMessage, RequestRecord, RequestUsage, Session
+from appam_cli.datamodel.message import COMPLETED, INCOMPLETE, provider_messages
+from appam_cli.datamodel.session import COMPLETED as SESSION_COMPLETED
+from appam_cli.datamodel.session import FAILED, INTERRUPTED
+from appam_cli.datamodel.times import utcnow
 from appam_cli.providers import (
     ProviderRequest,
     ReasoningDelta,

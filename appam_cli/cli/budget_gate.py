@@ -45,7 +45,7 @@ def cost_limit(settings: Settings, max_cost_usd: float | None, force: bool = Fal
 
     from appam_cli.agent.budget import BudgetExceeded, PeriodBudget, period_status
     from appam_cli.cli.context import open_history
-    from appam_cli.models.times import utcnow
+    from appam_cli.datamodel.times import utcnow
     from appam_cli.render.footer import print_warning
     from appam_cli.store.reports import spent_between
 

@@ -109,7 +109,7 @@ def refuse_if_busy(history, session_id: str) -> None:
     updated in the last ``BUSY_SECONDS`` is busy; an older one was cut (a crash, kill -9)
     and may be continued.
     """
-    from appam_cli.models.times import utcnow
+    from appam_cli.datamodel.times import utcnow
 
     summary = history.summary(session_id)
     if summary is None or summary.status != "running" or summary.updated_at is None:

@@ -51,7 +51,7 @@ def list_sessions(
     json_output: bool = typer.Option(False, "--json", help="One JSON object per session (no messages)."),
 ) -> None:
     """Saved sessions, most recently updated first."""
-    from appam_cli.models.session import STATUSES
+    from appam_cli.datamodel.session import STATUSES
     from appam_cli.store.queries import SessionFilter
 
     where = SessionFilter(
@@ -124,7 +124,7 @@ def search_sessions(
 ) -> None:
     """Search message text, best matches first."""
     from appam_cli.errors import UserError
-    from appam_cli.models.message import ROLES
+    from appam_cli.datamodel.message import ROLES
     from appam_cli.render.footer import print_notice
 
     if not query.strip():
@@ -170,7 +170,7 @@ def delete_sessions(
         targets = history.resolve_ids(session_ids)
     else:
         from appam_cli.cli.timespec import parse_duration
-        from appam_cli.models.times import utcnow
+        from appam_cli.datamodel.times import utcnow
         from appam_cli.store.queries import SessionFilter
 
         where = SessionFilter(until=utcnow() - parse_duration(older_than)) if older_than else None

@@ -20,8 +20,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from appam_cli.models import RequestRecord, RequestUsage
-from appam_cli.models.times import from_iso
+from appam_cli.datamodel import RequestRecord, RequestUsage
+from appam_cli.datamodel.times import from_iso
 
 AGENT = "llm"
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "appam:import:llm")

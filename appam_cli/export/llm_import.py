@@ -23,8 +23,8 @@ from appam_cli.errors import UserError
 from appam_cli.export.llm_common import AGENT, parse_time, session_id_for
 from appam_cli.export.llm_legacy import LegacyReader, LlmConversation
 from appam_cli.export.llm_threads import ThreadReader
-from appam_cli.models import Session
-from appam_cli.models.times import utcnow
+from appam_cli.datamodel import Session
+from appam_cli.datamodel.times import utcnow
 from appam_cli.store import transfer
 
 

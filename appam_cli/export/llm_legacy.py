@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from appam_cli.export.llm_common import attachment_note, columns, ledger_row, parse_time, tool_call
-from appam_cli.models import ChatMessage, RequestRecord
+from appam_cli.datamodel import ChatMessage, RequestRecord
 
 
 @dataclass

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from appam_cli.export.llm_common import attachment_note, ledger_row, parse_time, tool_call
 from appam_cli.export.llm_legacy import LlmConversation
-from appam_cli.models import ChatMessage
+from appam_cli.datamodel import ChatMessage
 
 _CHAIN = """
 WITH RECURSIVE chain(hash, parent_hash, role, depth) AS (

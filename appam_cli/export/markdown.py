@@ -11,7 +11,7 @@ import json
 import re
 from datetime import datetime, timezone
 
-from appam_cli.models import ChatMessage, Session
+from appam_cli.datamodel import ChatMessage, Session
 
 _ROLE_NAMES = {"system": "System", "user": "User", "assistant": "Assistant", "tool": "Tool result"}
 

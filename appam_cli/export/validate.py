@@ -13,10 +13,10 @@ import math
 from datetime import datetime
 from typing import Any
 
-from appam_cli.models import AggregatedUsage, ChatMessage, RequestRecord, RequestUsage, Session
-from appam_cli.models.message import COMPLETED, INCOMPLETE, ROLES
-from appam_cli.models.session import STATUSES
-from appam_cli.models.times import from_iso
+from appam_cli.datamodel import AggregatedUsage, ChatMessage, RequestRecord, RequestUsage, Session
+from appam_cli.datamodel.message import COMPLETED, INCOMPLETE, ROLES
+from appam_cli.datamodel.session import STATUSES
+from appam_cli.datamodel.times import from_iso
 
 MESSAGE_STATUSES = (COMPLETED, INCOMPLETE)
 REQUEST_STATUSES = ("completed", "incomplete", "interrupted", "failed")

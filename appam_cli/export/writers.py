@@ -17,8 +17,8 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from appam_cli.models import Session
-from appam_cli.models.message import provider_messages
+from appam_cli.datamodel import Session
+from appam_cli.datamodel.message import provider_messages
 
 FORMATS = ("json", "jsonl", "markdown", "openai")
 

@@ -1,8 +1,17 @@
-"""The data model: Session, ChatMessage, AggregatedUsage (shapes of the seed)."""
+"""The old import path of the data model, kept so that code written against it still works.
 
-from appam_cli.models.message import ChatMessage
-from appam_cli.models.request import RequestRecord
-from appam_cli.models.session import Session
-from appam_cli.models.usage import AggregatedUsage, RequestUsage
+The data model lives in ``appam_cli.datamodel`` (the name ``models`` was easy to take for the
+LLM models of ``appam models``). ``appam_cli.models`` and its submodules
+(``appam_cli.models.price`` and the rest) are the same modules under their old names.
+"""
 
-__all__ = ["AggregatedUsage", "ChatMessage", "RequestRecord", "RequestUsage", "Session"]
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+
+from appam_cli.datamodel import *  # noqa: F403
+from appam_cli.datamodel import __all__  # noqa: F401
+
+for _name in ("message", "price", "request", "session", "times", "usage"):
+    sys.modules[f"{__name__}.{_name}"] = import_module(f"appam_cli.datamodel.{_name}")

@@ -7,7 +7,7 @@ import time
 from typing import Any, Iterator
 
 from appam_cli.errors import ProviderError
-from appam_cli.models.usage import RequestUsage
+from appam_cli.datamodel.usage import RequestUsage
 from appam_cli.providers import errors as perr
 from appam_cli.providers import keys
 from appam_cli.providers.events import (

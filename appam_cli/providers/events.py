@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from appam_cli.models.usage import RequestUsage
+from appam_cli.datamodel.usage import RequestUsage
 
 
 @dataclass

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from appam_cli.models.price import PER_MILLION, ModelPrice, OffPeak
+from appam_cli.datamodel.price import PER_MILLION, ModelPrice, OffPeak
 
 PRICE_FILE = "model_prices_and_context_window_backup.json"
 CHAT_MODES = ("chat", "completion", "responses")

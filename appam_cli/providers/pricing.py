@@ -24,8 +24,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
-from appam_cli.models.price import ModelPrice
-from appam_cli.models.usage import RequestUsage
+from appam_cli.datamodel.price import ModelPrice
+from appam_cli.datamodel.usage import RequestUsage
 from appam_cli.providers.prices_data import map_price
 
 

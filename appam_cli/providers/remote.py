@@ -25,7 +25,7 @@ import threading
 from typing import Any, Iterator
 
 from appam_cli.errors import AppamError, ProviderError
-from appam_cli.models.usage import RequestUsage
+from appam_cli.datamodel.usage import RequestUsage
 from appam_cli.providers.events import Event, ProviderRequest, StreamResult
 from appam_cli.providers.worker import TERMINAL_TAGS, FrameReader, encode, write_all
 

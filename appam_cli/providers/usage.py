@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from appam_cli.models.usage import RequestUsage
+from appam_cli.datamodel.usage import RequestUsage
 
 
 def _get(obj: Any, name: str) -> Any:

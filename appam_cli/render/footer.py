@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from appam_cli.models import AggregatedUsage, RequestRecord, Session
+from appam_cli.datamodel import AggregatedUsage, RequestRecord, Session
 
 
 def _stderr():
@@ -64,7 +64,7 @@ def print_usage_details(usage: AggregatedUsage, requests: list[RequestRecord]) -
     """``--usage``: the breakdown of this run, then one line per request, on stderr."""
     from rich.markup import escape
 
-    from appam_cli.models.usage import format_usd
+    from appam_cli.datamodel.usage import format_usd
 
     console = _stderr()
     console.print("[bold]Usage of this run[/]")

@@ -8,7 +8,7 @@ from appam_cli.store.rows import SessionSummary
 
 def relative_time(summary_time) -> str:
     """``just now``, ``5m ago``, ``3h ago``, ``6d ago``; older than a week: the local date."""
-    from appam_cli.models.times import utcnow
+    from appam_cli.datamodel.times import utcnow
 
     if summary_time is None:
         return "-"

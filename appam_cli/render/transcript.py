@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from appam_cli.models import ChatMessage, Session
+from appam_cli.datamodel import ChatMessage, Session
 
 TOOL_RESULT_LINES = 6
 TOOL_ARGS_CHARS = 300

@@ -6,7 +6,7 @@ import csv
 import json
 from typing import IO, TYPE_CHECKING
 
-from appam_cli.models.usage import AggregatedUsage, format_usd
+from appam_cli.datamodel.usage import AggregatedUsage, format_usd
 from appam_cli.render.console import table_console
 
 if TYPE_CHECKING:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from appam_cli.config import Settings
-from appam_cli.models import ChatMessage, Session
-from appam_cli.models.session import COMPLETED, INTERRUPTED
+from appam_cli.datamodel import ChatMessage, Session
+from appam_cli.datamodel.session import COMPLETED, INTERRUPTED
 
 
 @dataclass

@@ -13,9 +13,9 @@ import sqlite3
 from pathlib import Path
 
 from appam_cli.errors import UserError
-from appam_cli.models import Session
-from appam_cli.models.session import COMPLETED, RUNNING
-from appam_cli.models.times import to_db, utcnow
+from appam_cli.datamodel import Session
+from appam_cli.datamodel.session import COMPLETED, RUNNING
+from appam_cli.datamodel.times import to_db, utcnow
 from appam_cli.store import db
 from appam_cli.store.ledger import INSERT_REQUEST, recompute_totals
 from appam_cli.store.queries import SessionFilter, prefix_range

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from appam_cli.models.times import to_db
+from appam_cli.datamodel.times import to_db
 
 
 @dataclass

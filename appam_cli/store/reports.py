@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from appam_cli.models.times import from_db, to_db
-from appam_cli.models.usage import AggregatedUsage
+from appam_cli.datamodel.times import from_db, to_db
+from appam_cli.datamodel.usage import AggregatedUsage
 from appam_cli.store import db
 
 BY = ("day", "week", "month", "model", "agent", "session")
@@ -134,7 +134,7 @@ class UsageReport:
     empty_store: bool = False  # the ledger holds no request at all
 
     def to_dict(self) -> dict[str, Any]:
-        from appam_cli.models.times import to_iso
+        from appam_cli.datamodel.times import to_iso
 
         total = ReportRow("total", self.total).to_dict()
         total.pop("group")
@@ -225,7 +225,7 @@ def reprice(conn: sqlite3.Connection, price_of: Callable[[str], Any]) -> tuple[i
     Returns (rows priced, rows still unpriced). The sessions those rows belong to get
     their totals recomputed from the ledger in the same transaction.
     """
-    from appam_cli.models.usage import RequestUsage
+    from appam_cli.datamodel.usage import RequestUsage
     from appam_cli.store.ledger import recompute_totals
 
     models = [r[0] for r in conn.execute("SELECT DISTINCT model FROM requests WHERE cost_usd IS NULL")]

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from appam_cli.models import AggregatedUsage, ChatMessage, RequestRecord, RequestUsage, Session
-from appam_cli.models.times import from_db, to_db, to_iso
+from appam_cli.datamodel import AggregatedUsage, ChatMessage, RequestRecord, RequestUsage, Session
+from appam_cli.datamodel.times import from_db, to_db, to_iso
 
 SESSION_COLUMNS = (
     "id, agent_name, model, title, status, parent_id, started_at, ended_at, updated_at, message_count, "

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterator
 
-from appam_cli.models.times import from_db, to_db, to_iso
+from appam_cli.datamodel.times import from_db, to_db, to_iso
 
 FTS_TABLE = "messages_fts"
 # Marks around matched words in snippets: control characters that never occur in

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from appam_cli.errors import StoreError
-from appam_cli.models import Session
-from appam_cli.models.times import to_db
+from appam_cli.datamodel import Session
+from appam_cli.datamodel.times import to_db
 from appam_cli.store import db
 from appam_cli.store.ledger import INSERT_REQUEST, recompute_totals
 from appam_cli.store.rows import MESSAGE_COLUMNS, message_params, request_params

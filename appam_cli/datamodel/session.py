@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from appam_cli.models.message import ChatMessage
-from appam_cli.models.request import RequestRecord
-from appam_cli.models.times import from_iso, to_iso, utcnow
-from appam_cli.models.usage import AggregatedUsage
+from appam_cli.datamodel.message import ChatMessage
+from appam_cli.datamodel.request import RequestRecord
+from appam_cli.datamodel.times import from_iso, to_iso, utcnow
+from appam_cli.datamodel.usage import AggregatedUsage
 
 RUNNING = "running"
 COMPLETED = "completed"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from appam_cli.models.times import from_iso, to_iso, utcnow
+from appam_cli.datamodel.times import from_iso, to_iso, utcnow
 
 ROLES = ("system", "user", "assistant", "tool")
 COMPLETED = "completed"

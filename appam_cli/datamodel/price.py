@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from appam_cli.models.usage import RequestUsage
+from appam_cli.datamodel.usage import RequestUsage
 
 PER_MILLION = 1_000_000
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from appam_cli.models.times import from_iso, to_iso, utcnow
-from appam_cli.models.usage import RequestUsage
+from appam_cli.datamodel.times import from_iso, to_iso, utcnow
+from appam_cli.datamodel.usage import RequestUsage
 
 
 @dataclass
