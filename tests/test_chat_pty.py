@@ -500,7 +500,9 @@ def test_a_message_sent_before_litellm_has_loaded(provider, appam_home, chats, t
         "if 'appam_cli.providers.worker' in getattr(sys, 'orig_argv', []):\n"
         "    time.sleep(3)\n"
     )
-    chat = start_chat(appam_home, *chat_args(provider), env=chat_env(appam_home, PYTHONPATH=str(slow)))
+    # Put first on the path, not instead of it: the chat must still run the code under test.
+    path = os.pathsep.join(p for p in (str(slow), os.environ.get("PYTHONPATH")) if p)
+    chat = start_chat(appam_home, *chat_args(provider), env=chat_env(appam_home, PYTHONPATH=path))
     chats.append(chat)
     chat.type("too early")
     chat.child.send("\r")
