@@ -70,12 +70,41 @@ def appam_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture
+def write_config(appam_home: Path):
+    """``write_config(text)``: the test's ``config.toml`` (under APPAM_HOME) holds ``text``."""
+
+    def write(text: str) -> Path:
+        appam_home.mkdir(parents=True, exist_ok=True)
+        path = appam_home / "config.toml"
+        path.write_text(text)
+        return path
+
+    return write
+
+
 @dataclass
 class CliResult:
     exit_code: int
     stdout: str
     stderr: str
     exception: BaseException | None
+
+    def appam_lines(self) -> list[str]:
+        """The ``appam: …`` lines on stderr (errors and warnings)."""
+        return [line for line in self.stderr.splitlines() if line.startswith("appam:")]
+
+    def error_line(self, *fragments: str, code: int = 1) -> str:
+        """Exit ``code`` with no exception, no traceback and one ``appam: …`` line on stderr that holds
+        every fragment; that line."""
+        assert self.exit_code == code, (self.exit_code, self.stdout, self.stderr)
+        assert self.exception is None, repr(self.exception)
+        lines = self.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("appam: "), self.stderr
+        assert "Traceback" not in self.stderr
+        for fragment in fragments:
+            assert fragment in lines[0], lines[0]
+        return lines[0]
 
 
 class Cli:

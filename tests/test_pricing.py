@@ -8,18 +8,12 @@ or a wrong lookup shows up as a different number.
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 from provider_server import Reply
+from sessions_store import add_request, only_session, saved_requests, sessions
 
 M = 1_000_000
-
-
-def write_config(home, text: str) -> None:
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "config.toml").write_text(text)
-
 
 def run_json(cli, model, reply, *args):
     cli.server.enqueue(reply)
@@ -73,13 +67,13 @@ def test_unknown_model_costs_unknown_never_zero(cli):
     assert usage["unpriced_requests"] == 1
     assert "cost unknown" in result.stderr
     assert "$0.00" not in result.stderr
-    assert cli.rows("SELECT cost_usd FROM requests")[0]["cost_usd"] is None
-    session = cli.rows("SELECT unpriced_requests, cost_usd FROM sessions")[0]
-    assert (session["unpriced_requests"], session["cost_usd"]) == (1, 0.0)
+    session = only_session(cli.home)
+    assert [r.cost_usd for r in session.requests] == [None]
+    assert (session.usage.unpriced_requests, session.usage.total_cost_usd) == (1, 0.0)
 
 
-def test_config_prices_apply_to_new_requests(cli, appam_home):
-    write_config(appam_home, '[prices."openai/my-model"]\ninput = 2.0\noutput = 8.0\ncache_read = 0.5\n')
+def test_config_prices_apply_to_new_requests(cli, write_config):
+    write_config('[prices."openai/my-model"]\ninput = 2.0\noutput = 8.0\ncache_read = 0.5\n')
     usage, result = run_json(cli, "openai/my-model", Reply("ok", usage={
         "prompt_tokens": 1000,
         "completion_tokens": 100,
@@ -91,14 +85,14 @@ def test_config_prices_apply_to_new_requests(cli, appam_home):
     assert "$0.0022" in result.stderr
 
 
-def test_config_prices_override_the_price_map(cli, appam_home):
-    write_config(appam_home, '[prices."openai/gpt-4o-mini"]\ninput = 1\noutput = 1\n')
+def test_config_prices_override_the_price_map(cli, write_config):
+    write_config('[prices."openai/gpt-4o-mini"]\ninput = 1\noutput = 1\n')
     usage, _ = run_json(cli, "openai/gpt-4o-mini", Reply("ok", usage={"prompt_tokens": 1000, "completion_tokens": 1000}))
     assert usage["total_cost_usd"] == pytest.approx(2000 / M, rel=1e-9)
 
 
-def test_cache_writes_without_a_configured_rate_cost_as_input(cli, appam_home):
-    write_config(appam_home, '[prices."openai/my-model"]\ninput = 3\noutput = 15\n')
+def test_cache_writes_without_a_configured_rate_cost_as_input(cli, write_config):
+    write_config('[prices."openai/my-model"]\ninput = 3\noutput = 15\n')
     usage, _ = run_json(cli, "openai/my-model", Reply("ok", usage={
         "prompt_tokens": 1000,
         "completion_tokens": 10,
@@ -107,14 +101,14 @@ def test_cache_writes_without_a_configured_rate_cost_as_input(cli, appam_home):
     assert usage["total_cost_usd"] == pytest.approx((1000 * 3 + 10 * 15) / M, rel=1e-9)
 
 
-def test_cost_is_fixed_when_the_request_is_made(cli, appam_home):
-    write_config(appam_home, '[prices."openai/my-model"]\ninput = 1\noutput = 1\n')
+def test_cost_is_fixed_when_the_request_is_made(cli, write_config):
+    write_config('[prices."openai/my-model"]\ninput = 1\noutput = 1\n')
     run_json(cli, "openai/my-model", Reply("ok", usage={"prompt_tokens": 500, "completion_tokens": 500}))
-    write_config(appam_home, '[prices."openai/my-model"]\ninput = 100\noutput = 100\n')
+    write_config('[prices."openai/my-model"]\ninput = 100\noutput = 100\n')
     result = cli("usage", "--reprice")
     assert result.exit_code == 0
     assert "Repriced 0 requests" in result.stdout
-    assert cli.rows("SELECT cost_usd FROM requests")[0]["cost_usd"] == pytest.approx(1000 / M, rel=1e-9)
+    assert [r.cost_usd for r in only_session(cli.home).requests] == [pytest.approx(1000 / M, rel=1e-9)]
 
 
 @pytest.mark.parametrize(
@@ -129,8 +123,8 @@ def test_cost_is_fixed_when_the_request_is_made(cli, appam_home):
         ("[budget]\ndaily = 5\n", "unknown key budget.daily"),
     ],
 )
-def test_invalid_prices_and_budget_config_is_one_clear_line(cli, appam_home, config, message):
-    write_config(appam_home, config)
+def test_invalid_prices_and_budget_config_is_one_clear_line(cli, write_config, config, message):
+    write_config(config)
     result = cli.run("q")
     assert result.exit_code == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -139,23 +133,23 @@ def test_invalid_prices_and_budget_config_is_one_clear_line(cli, appam_home, con
     assert cli.server.requests == []
 
 
-def test_reprice_prices_unpriced_rows_and_updates_session_totals(cli, appam_home):
+def test_reprice_prices_unpriced_rows_and_updates_session_totals(cli, write_config):
     for _ in range(2):
         run_json(cli, "openai/my-model", Reply("ok", usage={"prompt_tokens": 1000, "completion_tokens": 200}))
     run_json(cli, "openai/other-model", Reply("ok", usage={"prompt_tokens": 1, "completion_tokens": 1}))
-    assert [r["cost_usd"] for r in cli.rows("SELECT cost_usd FROM requests")] == [None, None, None]
+    assert [r.cost_usd for r in saved_requests(cli.home)] == [None, None, None]
 
-    write_config(appam_home, '[prices."openai/my-model"]\ninput = 1.5\noutput = 6\n')
+    write_config('[prices."openai/my-model"]\ninput = 1.5\noutput = 6\n')
     result = cli("usage", "--reprice")
     assert result.exit_code == 0, result.stderr
     assert "Repriced 2 requests; 1 still has no known price" in result.stdout
     expected = (1000 * 1.5 + 200 * 6) / M  # $0.0027 each
-    rows = cli.rows("SELECT model, cost_usd FROM requests ORDER BY id")
-    assert [r["cost_usd"] for r in rows[:2]] == [pytest.approx(expected, rel=1e-9)] * 2
-    assert rows[2]["cost_usd"] is None
-    sessions = cli.rows("SELECT model, cost_usd, unpriced_requests FROM sessions ORDER BY started_at")
-    assert [(s["cost_usd"], s["unpriced_requests"]) for s in sessions[:2]] == [(pytest.approx(expected), 0)] * 2
-    assert sessions[2]["unpriced_requests"] == 1
+    rows = saved_requests(cli.home)
+    assert [r.cost_usd for r in rows[:2]] == [pytest.approx(expected, rel=1e-9)] * 2
+    assert rows[2].cost_usd is None
+    totals = [s.usage for s in sessions(cli.home)]
+    assert [(u.total_cost_usd, u.unpriced_requests) for u in totals[:2]] == [(pytest.approx(expected), 0)] * 2
+    assert totals[2].unpriced_requests == 1
 
     again = cli("usage", "--reprice")
     assert "Repriced 0 requests; 1 still has no known price" in again.stdout
@@ -170,16 +164,12 @@ def test_reprice_on_an_empty_store(offline_cli):
 def test_reprice_uses_the_time_a_request_was_made_for_off_peak_rates(cli):
     """litellm's map gives DeepSeek's flash model off-peak rates (UTC hour windows on weekdays,
     all weekend) at half the standard ones; a request is priced at the rate of its own time."""
-    run_json(cli, "openai/unpriced", Reply("ok", usage={"prompt_tokens": 1, "completion_tokens": 1}))  # makes the store
-    with sqlite3.connect(cli.home / "sessions.db") as conn:
-        for when in ("2026-11-23 08:00:00.000000", "2026-11-28 08:00:00.000000"):  # Monday 08:00, Saturday 08:00 UTC
-            conn.execute(
-                "INSERT INTO requests (agent_name, model, started_at, status, input_tokens, output_tokens, "
-                "cache_creation_tokens, cache_read_tokens, reasoning_tokens, cost_usd, usage_estimated, imported) "
-                "VALUES ('default', 'deepseek/deepseek-flash', ?, 'completed', 100000, 10000, 0, 0, 0, NULL, 0, 0)",
-                (when,),
-            )
+    run_json(cli, "openai/unpriced", Reply("ok", usage={"prompt_tokens": 1, "completion_tokens": 1}))  # stays unpriced
+    for when in ("2026-11-23 08:00", "2026-11-28 08:00"):  # Monday 08:00, Saturday 08:00 UTC
+        add_request(cli.home, when, model="deepseek/deepseek-flash", tokens=(100_000, 10_000), cost=None)
     assert "Repriced 2 requests" in cli("usage", "--reprice").stdout
-    peak, weekend = [r["cost_usd"] for r in cli.rows(
-        "SELECT cost_usd FROM requests WHERE model = 'deepseek/deepseek-flash' ORDER BY started_at")]
+    # one request a day: the report by day gives each request's cost
+    report = json.loads(cli("usage", "--json", "--by", "day", "--model", "deepseek/deepseek-flash").stdout)
+    assert [(g["group"], g["requests"]) for g in report["groups"]] == [("2026-11-23", 1), ("2026-11-28", 1)]
+    peak, weekend = [g["cost_usd"] for g in report["groups"]]
     assert peak > 0 and weekend == pytest.approx(peak / 2, rel=1e-9)

@@ -1,7 +1,7 @@
 """``appam usage``: grouping, UTC boundaries, filters, table / CSV / JSON, empty store.
 
-Most tests write ledger rows straight into ``requests`` (as the runs would leave them) at
-chosen UTC times, so day, week and month boundaries can be pinned exactly.
+Most tests put ledger rows in the store (as runs would leave them) at chosen UTC times,
+so day, week and month boundaries can be pinned exactly.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 
 import pytest
 from provider_server import Reply
+from sessions_store import add_request, opened, saved_requests, sessions
 
 CSV_HEADER = [
     "group", "requests", "input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens",
@@ -21,34 +21,16 @@ CSV_HEADER = [
 TOTAL_KEYS = set(CSV_HEADER) - {"group"}
 
 
-def make_store(cli) -> None:
-    """Create the store with one real run (an unpriced model, an old-enough ledger row removed after)."""
-    cli.server.enqueue(Reply("x", usage={"prompt_tokens": 1, "completion_tokens": 1}))
-    assert cli.run("setup").exit_code == 0
-    with sqlite3.connect(cli.home / "sessions.db") as conn:
-        conn.execute("DELETE FROM requests")
-
-
-def add(cli, started_at: str, *, model="gpt-4o-mini", agent="default", session=None, cost=0.01,
-        i=100, o=10, cr=0, cw=0, r=0, estimated=0) -> None:
-    with sqlite3.connect(cli.home / "sessions.db") as conn:
-        conn.execute(
-            "INSERT INTO requests (session_id, agent_name, model, started_at, status, input_tokens, output_tokens, "
-            "cache_creation_tokens, cache_read_tokens, reasoning_tokens, cost_usd, usage_estimated, imported) "
-            "VALUES (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?, ?, ?, 0)",
-            (session, agent, model, started_at, i, o, cw, cr, r, cost, estimated),
-        )
-
-
 @pytest.fixture
 def ledger(cli):
-    make_store(cli)
+    """Four requests, and no session left (the ledger outlives them): the report's only input."""
+    home = cli.home
     # 2026-03-01 is a Sunday; 2026-03-02 a Monday (a new ISO week).
-    add(cli, "2026-02-28 12:00:00.000000", model="gpt-4o-mini", cost=0.10, i=1000, o=100, cr=500)
-    add(cli, "2026-03-01 23:59:59.999999", model="claude-sonnet-4-5", agent="coder", cost=0.50, i=2000, o=200,
-        cw=300, r=50)
-    add(cli, "2026-03-02 00:00:00.000000", model="claude-sonnet-4-5", agent="coder", cost=0.25, i=10, o=20)
-    add(cli, "2026-03-02 08:30:00.000000", model="openai/local", cost=None, i=7, o=3, estimated=1)
+    add_request(home, "2026-02-28 12:00", model="gpt-4o-mini", cost=0.10, tokens=(1000, 100), cache_read=500)
+    add_request(home, "2026-03-01 23:59:59.999999", model="claude-sonnet-4-5", agent="coder", cost=0.50,
+                tokens=(2000, 200), cache_write=300, reasoning=50)
+    add_request(home, "2026-03-02 00:00", model="claude-sonnet-4-5", agent="coder", cost=0.25, tokens=(10, 20))
+    add_request(home, "2026-03-02 08:30", model="openai/local", cost=None, tokens=(7, 3), estimated=True)
     return cli
 
 
@@ -161,10 +143,9 @@ def test_session_grouping_names_deleted_sessions(cli):
     cli.run("first question", model="openai/gpt-4o-mini")
     cli.server.enqueue(Reply("b", usage={"prompt_tokens": 7, "completion_tokens": 1}))
     cli.run("second question", model="openai/gpt-4o-mini")
-    first = cli.rows("SELECT id FROM sessions WHERE title = 'first question'")[0]["id"]
-    with sqlite3.connect(cli.home / "sessions.db") as conn:
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("DELETE FROM sessions WHERE id = ?", (first,))
+    first = next(s.session_id for s in sessions(cli.home) if s.title == "first question")
+    with opened(cli.home) as history:
+        assert history.delete_session(first)
     data = report(cli, "--by", "session")
     labels = {g["group"]: g["label"] for g in data["groups"]}
     assert labels[first] == "(deleted)"  # its ledger rows outlive it
@@ -192,8 +173,8 @@ def test_estimated_usage_is_flagged_in_footer_details_and_report(cli, mode):
     assert result.exit_code == 0, result.stderr
     assert "(estimated)" in result.stderr  # footer
     assert "estimated usage" in result.stderr  # --usage breakdown
-    row = cli.rows("SELECT usage_estimated, input_tokens, output_tokens FROM requests")[0]
-    assert row["usage_estimated"] == 1 and row["input_tokens"] > 0 and row["output_tokens"] > 0  # never a silent 0
+    (row,) = saved_requests(cli.home)
+    assert row.usage.estimated and row.usage.input_tokens > 0 and row.usage.output_tokens > 0  # never a silent 0
     data = report(cli)
     assert data["total"]["estimated_requests"] == 1
     table = cli("usage").stdout
