@@ -12,6 +12,7 @@ import json
 
 import pytest
 from provider_server import HTTPError, Reply, rate_limit_error
+from sessions_store import only_session
 
 MODEL = "anthropic/claude-sonnet-4-5"
 # Anthropic's usage for one request that wrote 2,000 tokens to the cache and read 5,000 from it.
@@ -62,13 +63,12 @@ def test_streamed_answer_with_thinking_and_cache_tokens(cli):
     assert usage["total_cost_usd"] == pytest.approx(EXPECTED_COST, rel=1e-9)
     assert usage["estimated_requests"] == 0
 
-    row = cli.rows("SELECT * FROM requests")[0]
-    assert (row["input_tokens"], row["cache_creation_tokens"], row["cache_read_tokens"], row["output_tokens"]) == (
-        7100, 2000, 5000, 500
-    )
-    assert row["cost_usd"] == pytest.approx(0.0168, rel=1e-9)
-    assert row["usage_estimated"] == 0
-    assert row["status"] == "completed"
+    (row,) = only_session(cli.home).requests
+    u = row.usage
+    assert (u.input_tokens, u.cache_creation_tokens, u.cache_read_tokens, u.output_tokens) == (7100, 2000, 5000, 500)
+    assert row.cost_usd == pytest.approx(0.0168, rel=1e-9)
+    assert u.estimated is False
+    assert row.status == "completed"
 
 
 def test_footer_shows_cache_tokens_and_cost(cli):
@@ -121,7 +121,7 @@ def test_anthropic_auth_error_is_one_line(cli):
     cli.server.enqueue(HTTPError(401))
     result = run_claude(cli, "q")
     assert result.exit_code == 3
-    lines = [line for line in result.stderr.splitlines() if line.startswith("appam:")]
+    lines = result.appam_lines()
     assert len(lines) == 1 and "authentication failed" in lines[0]
     assert "Traceback" not in result.stderr
 
@@ -131,6 +131,6 @@ def test_anthropic_stream_cut_is_incomplete_and_estimated(cli):
     result = run_claude(cli, "count")
     assert result.exit_code == 4
     assert result.stdout.startswith("one two")
-    row = cli.rows("SELECT status, usage_estimated FROM requests")[0]
-    assert (row["status"], row["usage_estimated"]) == ("incomplete", 1)
+    (row,) = only_session(cli.home).requests
+    assert (row.status, row.usage.estimated) == ("incomplete", True)
     assert "(estimated)" in result.stderr

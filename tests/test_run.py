@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from provider_server import HTTPError, Hang, Reply, auth_error, context_window_error, rate_limit_error
+from sessions_store import only_session, saved_requests, sessions
 
 SEED_KEYS = {"session_id", "agent_name", "model", "messages", "started_at", "ended_at", "usage"}
 USAGE_KEYS = {
@@ -18,29 +19,23 @@ USAGE_KEYS = {
 }
 
 
-def only_session(cli):
-    rows = cli.rows("SELECT * FROM sessions")
-    assert len(rows) == 1
-    return rows[0]
-
-
 def test_plain_answer_is_printed_and_saved(cli):
     cli.server.enqueue(Reply(["Hello", ", wor", "ld!"], usage={"prompt_tokens": 12, "completion_tokens": 3}))
     result = cli.run("say hello")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "Hello, world!\n"
     assert "Traceback" not in result.stderr
-    session = only_session(cli)
-    assert session["status"] == "completed"
-    assert session["title"] == "say hello"
-    assert session["ended_at"] is not None
-    assert (session["input_tokens"], session["output_tokens"], session["request_count"]) == (12, 3, 1)
-    messages = cli.rows("SELECT role, content, status, model FROM messages ORDER BY position")
-    assert [tuple(m) for m in messages] == [
+    session = only_session(cli.home)
+    assert session.status == "completed"
+    assert session.title == "say hello"
+    assert session.ended_at is not None
+    usage = session.usage
+    assert (usage.total_input_tokens, usage.total_output_tokens, usage.request_count) == (12, 3, 1)
+    assert [(m.role, m.content, m.status, m.model) for m in session.messages] == [
         ("user", "say hello", "completed", None),
         ("assistant", "Hello, world!", "completed", "openai/test-model"),
     ]
-    assert f"session {session['id'][:8]}" in result.stderr
+    assert f"session {session.session_id[:8]}" in result.stderr
     assert "12 in / 3 out tokens" in result.stderr
 
 
@@ -67,7 +62,7 @@ def test_json_output_holds_only_the_session(cli):
     data = json.loads(result.stdout)
     assert SEED_KEYS <= set(data)
     assert USAGE_KEYS <= set(data["usage"])
-    assert data["session_id"] == only_session(cli)["id"]
+    assert data["session_id"] == only_session(cli.home).session_id
     assert data["agent_name"] == "default"
     assert data["model"] == "openai/test-model"
     assert [m["role"] for m in data["messages"]] == ["user", "assistant"]
@@ -101,9 +96,9 @@ def test_reasoning_cache_and_reasoning_tokens_are_recorded(cli):
     assert usage["total_cache_read_tokens"] == 1536
     assert usage["total_output_tokens"] == 300
     assert usage["total_reasoning_tokens"] == 256
-    req = cli.rows("SELECT * FROM requests")[0]
-    assert (req["cache_read_tokens"], req["reasoning_tokens"], req["usage_estimated"]) == (1536, 256, 0)
-    assert req["ttft_ms"] is not None and req["duration_ms"] >= req["ttft_ms"]
+    (req,) = only_session(cli.home).requests
+    assert (req.usage.cache_read_tokens, req.usage.reasoning_tokens, req.usage.estimated) == (1536, 256, False)
+    assert req.ttft_ms is not None and req.duration_ms >= req.ttft_ms
 
 
 def test_known_model_is_priced_unknown_model_is_not(cli):
@@ -117,8 +112,8 @@ def test_known_model_is_priced_unknown_model_is_not(cli):
     usage = json.loads(result.stdout)["usage"]
     assert usage["total_cost_usd"] == 0 and usage["unpriced_requests"] == 1
     assert "cost unknown" in result.stderr
-    costs = [r["cost_usd"] for r in cli.rows("SELECT cost_usd FROM requests ORDER BY id")]
-    assert costs[0] > 0 and costs[1] is None
+    costs = [r.cost_usd for r in saved_requests(cli.home)]
+    assert len(costs) == 2 and costs[0] > 0 and costs[1] is None
 
 
 def test_tool_call_is_stored_on_the_assistant_message(cli):
@@ -129,8 +124,8 @@ def test_tool_call_is_stored_on_the_assistant_message(cli):
     assert answer["tool_calls"] == [
         {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}
     ]
-    stored = json.loads(cli.rows("SELECT tool_calls FROM messages WHERE role='assistant'")[0][0])
-    assert stored == answer["tool_calls"]
+    (stored,) = [m for m in only_session(cli.home).messages if m.role == "assistant"]
+    assert stored.tool_calls == answer["tool_calls"]
 
 
 def test_rate_limit_is_retried_honouring_retry_after(cli):
@@ -149,13 +144,13 @@ def test_server_errors_exhaust_retries_with_one_line(cli):
     result = cli.run("q")
     assert result.exit_code == 3
     assert len(cli.server.requests) == 3  # --retries 2
-    lines = [line for line in result.stderr.splitlines() if line.startswith("appam:")]
+    lines = result.appam_lines()
     assert len(lines) == 1 and "server error" in lines[0] and "HTTP 503" in lines[0]
     assert "Traceback" not in result.stderr
-    session = only_session(cli)
-    assert session["status"] == "failed"
+    session = only_session(cli.home)
+    assert session.status == "failed"
     # the prompt is not lost
-    assert [tuple(m) for m in cli.rows("SELECT role, content FROM messages")] == [("user", "q")]
+    assert [(m.role, m.content) for m in session.messages] == [("user", "q")]
 
 
 def test_auth_error_is_not_retried(cli):
@@ -203,13 +198,13 @@ def test_dropped_connection_is_saved_incomplete(cli):
     assert result.stdout.startswith("one two three")
     assert "cut off" in result.stderr
     assert len(cli.server.requests) == 1  # never retried once the answer started
-    session = only_session(cli)
-    assert session["status"] == "interrupted"
-    answer = cli.rows("SELECT content, status FROM messages WHERE role = 'assistant'")[0]
-    assert answer["status"] == "incomplete"
-    assert answer["content"] == "one two three "
-    req = cli.rows("SELECT status, usage_estimated FROM requests")[0]
-    assert (req["status"], req["usage_estimated"]) == ("incomplete", 1)
+    session = only_session(cli.home)
+    assert session.status == "interrupted"
+    (answer,) = [m for m in session.messages if m.role == "assistant"]
+    assert answer.status == "incomplete"
+    assert answer.content == "one two three "
+    (req,) = session.requests
+    assert (req.status, req.usage.estimated) == ("incomplete", True)
 
 
 def test_stream_without_finish_reason_is_incomplete(cli):
@@ -217,9 +212,11 @@ def test_stream_without_finish_reason_is_incomplete(cli):
     result = cli.run("q")
     assert result.exit_code == 4
     assert result.stdout.strip() == "all the words arrived"
-    answer = cli.rows("SELECT content, status FROM messages WHERE role = 'assistant'")[0]
-    assert (answer["content"], answer["status"]) == ("all the words arrived", "incomplete")
-    assert only_session(cli)["status"] == "interrupted"
+    session = only_session(cli.home)
+    assert [(m.content, m.status) for m in session.messages if m.role == "assistant"] == [
+        ("all the words arrived", "incomplete")
+    ]
+    assert session.status == "interrupted"
 
 
 def test_no_stream(cli):
@@ -228,7 +225,7 @@ def test_no_stream(cli):
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "whole answer\n"
     assert not cli.server.requests[-1].body.get("stream")  # litellm omits stream=false
-    assert only_session(cli)["output_tokens"] == 2
+    assert only_session(cli.home).usage.total_output_tokens == 2
 
 
 def test_piped_stdin_follows_the_prompt(cli):
@@ -250,7 +247,7 @@ def test_no_save(cli):
     result = cli.run("q", "--no-save")
     assert result.exit_code == 0
     assert "not saved" in result.stderr
-    assert not (cli.home / "sessions.db").exists() or cli.rows("SELECT * FROM sessions") == []
+    assert not (cli.home / "sessions.db").exists() or sessions(cli.home) == []
 
 
 def test_continue_flag_appends_to_the_last_session(cli):
@@ -259,10 +256,10 @@ def test_continue_flag_appends_to_the_last_session(cli):
     cli.server.enqueue(Reply("second", usage={"prompt_tokens": 6, "completion_tokens": 1}))
     result = cli.run("-c", "two", model="openai/other-model")
     assert result.exit_code == 0, result.stderr
-    session = only_session(cli)
-    assert (session["input_tokens"], session["request_count"]) == (9, 2)
+    session = only_session(cli.home)
+    assert (session.usage.total_input_tokens, session.usage.request_count) == (9, 2)
     assert [m["content"] for m in cli.server.requests[-1].body["messages"]] == ["one", "first", "two"]
-    models = [r[0] for r in cli.rows("SELECT model FROM messages WHERE role='assistant' ORDER BY position")]
+    models = [m.model for m in session.messages if m.role == "assistant"]
     assert models == ["openai/test-model", "openai/other-model"]
 
 
@@ -289,9 +286,8 @@ def test_default_model_comes_from_the_first_key_set(cli):
     assert cli.server.requests[-1].headers["authorization"] == "Bearer sk-test-not-real"
 
 
-def test_model_from_environment_and_config(cli):
-    cli.home.mkdir(parents=True, exist_ok=True)
-    (cli.home / "config.toml").write_text(f'model = "openai/from-config"\napi_base = "{cli.server.url}"\n')
+def test_model_from_environment_and_config(cli, write_config):
+    write_config(f'model = "openai/from-config"\napi_base = "{cli.server.url}"\n')
     cli.server.enqueue(Reply("a"), Reply("b"), Reply("c"))
     assert json.loads(cli("run", "--json", "x").stdout)["model"] == "openai/from-config"
     result = cli("run", "--json", "x", env={"APPAM_MODEL": "openai/from-env"})
@@ -300,24 +296,21 @@ def test_model_from_environment_and_config(cli):
     assert json.loads(result.stdout)["model"] == "openai/from-flag"
 
 
-def test_invalid_config_is_one_line(offline_cli):
-    offline_cli.home.mkdir(parents=True)
-    (offline_cli.home / "config.toml").write_text("model = [unclosed\n")
+def test_invalid_config_is_one_line(offline_cli, write_config):
+    write_config("model = [unclosed\n")
     result = offline_cli("run", "hi", "-m", "openai/x")
     assert result.exit_code == 1
     assert "invalid config file" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_config_values_of_the_wrong_type_or_unknown_keys_are_one_line(offline_cli):
-    offline_cli.home.mkdir(parents=True)
-    config = offline_cli.home / "config.toml"
+def test_config_values_of_the_wrong_type_or_unknown_keys_are_one_line(offline_cli, write_config):
     for text, expected in [
         ("model = 5\n", "model"),
         ('modle = "gpt-4o-mini"\n', "unknown key modle"),
         ("[history]\nbogus = 1\n", "unknown key history.bogus"),
     ]:
-        config.write_text(text)
+        write_config(text)
         result = offline_cli("run", "hi")
         assert result.exit_code == 1, text
         assert "invalid" in result.stderr and expected in result.stderr
@@ -334,5 +327,5 @@ def test_continuing_after_an_unanswered_tool_call_leaves_the_call_out(cli):
     assert result.exit_code == 0, result.stderr
     sent = cli.server.requests[-1].body["messages"]
     assert sent[1] == {"role": "assistant", "content": "Let me check."}
-    stored = cli.rows("SELECT tool_calls FROM messages WHERE position = 1")[0][0]
-    assert "call_9" in stored  # the store keeps it
+    stored = only_session(cli.home).messages[1]
+    assert [call["id"] for call in stored.tool_calls] == ["call_9"]  # the store keeps it

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from provider_server import HTTPError, Reply
-from sessions_store import fts_ok, make_session, save, snapshot
+from sessions_store import fts_ok, load, make_session, only_session, save, sessions, snapshot
 
 A = "aaaa1111-0000-4000-8000-000000000001"
 B = "aaaa2222-0000-4000-8000-000000000002"
@@ -39,12 +39,12 @@ def test_continue_appends_sums_usage_and_may_switch_model(cli, appam_home):
     assert sent["model"] == "other-model"
     assert [m["content"] for m in sent["messages"]] == ["why is the sky blue?", "Blue light scatters most.", "and at sunset?"]
     # the store: one session, four messages, two ledger rows, totals = their sums
-    (row,) = cli.rows("SELECT * FROM sessions")
-    assert (row["id"], row["message_count"], row["input_tokens"], row["output_tokens"], row["request_count"]) == (
-        sid, 4, 40, 9, 2)
-    assert row["title"] == "why is the sky blue?" and row["model"] == "openai/other-model"
-    assert [r["model"] for r in cli.rows("SELECT model FROM requests ORDER BY id")] == [
-        "openai/test-model", "openai/other-model"]
+    (summary,) = sessions(appam_home)
+    u = summary.usage
+    assert (summary.session_id, summary.message_count, u.total_input_tokens, u.total_output_tokens,
+            u.request_count) == (sid, 4, 40, 9, 2)
+    assert summary.title == "why is the sky blue?" and summary.model == "openai/other-model"
+    assert [r.model for r in load(appam_home, sid).requests] == ["openai/test-model", "openai/other-model"]
     shown = cli("sessions", "show", sid, "--raw").stdout
     assert "models:   openai/test-model, openai/other-model" in shown and "usage:    40 in / 9 out tokens" in shown
     fts_ok(appam_home)
@@ -69,7 +69,7 @@ def test_continue_streams_plain_or_waits_with_no_stream(cli, appam_home):
     waited = cont(cli, A, "again", "--no-stream", "--timeout", "30")
     assert waited.exit_code == 0 and waited.stdout == "Whole answer.\n"
     assert cli.server.requests[-1].body.get("stream") in (None, False)
-    assert len(cli.rows("SELECT * FROM messages WHERE session_id = ?", A)) == 6
+    assert len(load(appam_home, A).messages) == 6
 
 
 def test_no_arguments_continue_the_most_recent_session(cli, appam_home):
@@ -77,9 +77,8 @@ def test_no_arguments_continue_the_most_recent_session(cli, appam_home):
     save(appam_home, make_session("newer", session_id=B))
     piped = cont(cli, input="from a pipe")  # no ID, no prompt: the prompt comes from stdin
     assert piped.exit_code == 0, piped.stderr
-    assert [r["content"] for r in cli.rows("SELECT content FROM messages WHERE session_id = ? ORDER BY position", B)][-2:] == [
-        "from a pipe", "echo: from a pipe"]
-    assert len(cli.rows("SELECT * FROM messages WHERE session_id = ?", A)) == 2
+    assert [m.content for m in load(appam_home, B).messages][-2:] == ["from a pipe", "echo: from a pipe"]
+    assert len(load(appam_home, A).messages) == 2
 
 
 def test_sessions_continue_is_the_same_command(cli, appam_home):
@@ -93,7 +92,7 @@ def test_stdin_dash_and_piped_text_join_the_prompt(cli, appam_home):
     save(appam_home, make_session(session_id=A))
     cont(cli, A, "summarise", input="line one\nline two\n")
     cont(cli, A, "-", input="only stdin\n")
-    users = [r["content"] for r in cli.rows("SELECT content FROM messages WHERE role = 'user' ORDER BY position")]
+    users = [m.content for m in only_session(appam_home).messages if m.role == "user"]
     assert users[-2:] == ["summarise\n\nline one\nline two", "only stdin"]
 
 
@@ -143,19 +142,19 @@ def test_a_provider_error_keeps_the_session(cli, appam_home):
     cli.server.enqueue(HTTPError(500))
     result = cont(cli, A, "this fails")
     assert result.exit_code == 3 and "Traceback" not in result.stderr
-    (row,) = cli.rows("SELECT status, message_count, request_count FROM sessions")
-    assert tuple(row) == ("failed", 3, 2)  # the prompt is kept; the failed request is in the ledger
-    assert [r["content"] for r in cli.rows("SELECT content FROM messages ORDER BY position")][:2] == [
-        "why is the sky blue?", "Rayleigh scattering."]
+    (summary,) = sessions(appam_home)
+    # the prompt is kept; the failed request is in the ledger
+    assert (summary.status, summary.message_count, summary.usage.request_count) == ("failed", 3, 2)
+    assert [m.content for m in load(appam_home, A).messages][:2] == ["why is the sky blue?", "Rayleigh scattering."]
 
 
-def test_continue_honours_max_cost(cli, appam_home):
+def test_continue_honours_max_cost(cli, appam_home, write_config):
     save(appam_home, make_session(session_id=A))
-    (appam_home / "config.toml").write_text('[prices."openai/test-model"]\ninput = 1000\noutput = 1000\n')
+    write_config('[prices."openai/test-model"]\ninput = 1000\noutput = 1000\n')
     result = cont(cli, A, "this history costs too much to send", "--max-cost", "0.001")
     assert result.exit_code == 5, result.stderr
     assert "stopped before sending" in result.stderr and cli.server.requests == []
-    assert [r["content"] for r in cli.rows("SELECT content FROM messages ORDER BY position")] == [
+    assert [m.content for m in only_session(appam_home).messages] == [
         "why is the sky blue?", "Rayleigh scattering.", "this history costs too much to send"]
 
 
