@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import sqlite3
 import stat
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ import pyte
 import pytest
 from conftest import APPAM
 from provider_server import HTTPError, Reply, context_window_error
+from sessions_store import load, only_session, opened, sessions
 
 COLUMNS, ROWS = 120, 40
 WAIT = 90  # seconds: generous upper bounds for a loaded machine, never measurements
@@ -129,29 +129,22 @@ def start_chat(home: Path, *args: str, env: dict | None = None) -> ChatPty:
     return chat
 
 
-def db_rows(home: Path, sql: str, *params) -> list[tuple]:
-    with sqlite3.connect(home / "sessions.db") as conn:
-        return conn.execute(sql, params).fetchall()
-
-
 def messages(home: Path, session_id: str | None = None) -> list[tuple]:
-    if session_id is None:
-        session_id = db_rows(home, "SELECT id FROM sessions ORDER BY updated_at DESC LIMIT 1")[0][0]
-    return db_rows(
-        home, "SELECT role, content, status FROM messages WHERE session_id = ? ORDER BY position", session_id
-    )
+    """(role, content, status) of a session's messages; without an id, of the session updated last."""
+    return [(m.role, m.content, m.status) for m in load(home, session_id).messages]
 
 
 def saved_messages(home: Path) -> int:
     """How many messages the store holds (0 while it does not exist yet)."""
-    try:
-        return db_rows(home, "SELECT COUNT(*) FROM messages")[0][0]
-    except sqlite3.Error:
+    if not (home / "sessions.db").exists():
         return 0
+    with opened(home) as history:
+        return sum(history.message_count(s.session_id) for s in history.list_sessions(limit=None))
 
 
 def session_status(home: Path) -> str:
-    return db_rows(home, "SELECT status FROM sessions ORDER BY updated_at DESC LIMIT 1")[0][0]
+    """The status of the session updated last."""
+    return load(home).status
 
 
 def chat_args(provider, *extra: str) -> list[str]:
@@ -185,7 +178,7 @@ def test_prompt_multiline_paste_and_exit(provider, appam_home, chats):
         ("assistant", "echo: hello there", "completed"),
     ]
     assert session_status(appam_home) == "completed"
-    session_id = db_rows(appam_home, "SELECT id FROM sessions")[0][0]
+    session_id = only_session(appam_home).session_id
     assert f"session {session_id[:8]}" in chat.toolbar()
     assert re.search(r"\d+ tokens", chat.toolbar())
 
@@ -256,7 +249,7 @@ def test_ctrl_c_cancels_the_answer_and_the_chat_goes_on(provider, appam_home, ch
     chat = start_chat(appam_home, *chat_args(provider))
     chats.append(chat)
     chat.submit("first question")
-    session_id = db_rows(appam_home, "SELECT id FROM sessions")[0][0]
+    session_id = only_session(appam_home).session_id
 
     # Ctrl-C while the answer streams: that answer stops, is saved as incomplete, the chat stays.
     provider.enqueue(Reply(SLOW, chunk_delay=0.05))
@@ -272,7 +265,7 @@ def test_ctrl_c_cancels_the_answer_and_the_chat_goes_on(provider, appam_home, ch
     assert content.startswith("word0 word1 word2 word3 word4 word5 word6 word7 word8")
     assert len(content.split()) < 300
     assert session_status(appam_home) == "interrupted"
-    assert db_rows(appam_home, "SELECT status FROM requests ORDER BY id") == [("completed",), ("interrupted",)]
+    assert [r.status for r in load(appam_home, session_id).requests] == ["completed", "interrupted"]
     assert chat.child.isalive()
 
     # /retry drops the cut answer and asks again: the same question, a new complete answer.
@@ -307,7 +300,7 @@ def test_ctrl_c_cancels_the_answer_and_the_chat_goes_on(provider, appam_home, ch
     assert [m[1] for m in messages(appam_home)] == [
         "first question", "echo: first question", "count slowly", "a fresh answer"
     ]
-    assert db_rows(appam_home, "SELECT message_count FROM sessions") == [(4,)]
+    assert [s.message_count for s in sessions(appam_home)] == [4]
 
     # The conversation no longer fits the context window: say so and offer the ways out.
     provider.enqueue(context_window_error())
@@ -321,7 +314,7 @@ def test_ctrl_c_cancels_the_answer_and_the_chat_goes_on(provider, appam_home, ch
     # Still alive after all that: the next turn works.
     chat.submit("still there?")
     assert messages(appam_home)[-1] == ("assistant", "echo: still there?", "completed")
-    assert db_rows(appam_home, "SELECT COUNT(*) FROM sessions") == [(1,)]
+    assert len(sessions(appam_home)) == 1
 
     # SIGTERM while an answer streams: what arrived is saved, the chat exits 143.
     provider.enqueue(Reply([f"tok{i} " for i in range(300)], chunk_delay=0.05))
@@ -373,7 +366,7 @@ def test_slash_commands(provider, appam_home, chats, tmp_path):
         assert name in chat.text()
 
     chat.submit("first")
-    session_id = db_rows(appam_home, "SELECT id FROM sessions")[0][0]
+    session_id = only_session(appam_home).session_id
     assert messages(appam_home)[0] == ("system", "Be brief.", "completed")
 
     # /model switches the model for the next turns.
@@ -382,7 +375,7 @@ def test_slash_commands(provider, appam_home, chats, tmp_path):
     assert "openai/other-model" in chat.toolbar()
     chat.submit("second")
     assert provider.chat_requests[-1].body["model"] == "other-model"
-    assert db_rows(appam_home, "SELECT model FROM messages WHERE position = 4") == [("openai/other-model",)]
+    assert load(appam_home, session_id).messages[4].model == "openai/other-model"
 
     # /system mid-conversation: added where it was said, sent from then on.
     chat.submit("/system Answer in French.")
@@ -393,7 +386,7 @@ def test_slash_commands(provider, appam_home, chats, tmp_path):
 
     # /rename: the title in the store.
     chat.submit("/rename Trip planning")
-    assert db_rows(appam_home, "SELECT title FROM sessions") == [("Trip planning",)]
+    assert [s.title for s in sessions(appam_home)] == ["Trip planning"]
 
     chat.submit("/usage")
     assert "Usage of this session" in chat.text() and "requests  3" in chat.text()
@@ -406,8 +399,8 @@ def test_slash_commands(provider, appam_home, chats, tmp_path):
     provider.enqueue(Reply("the visible answer", reasoning="secret thoughts here"))
     chat.submit("think")
     assert "the visible answer" in chat.text() and "secret thoughts" not in chat.text()
-    last_reasoning = "SELECT reasoning FROM messages WHERE role = 'assistant' ORDER BY position DESC LIMIT 1"
-    assert db_rows(appam_home, last_reasoning) == [("secret thoughts here",)]  # hidden, yet saved
+    answers = [m for m in load(appam_home, session_id).messages if m.role == "assistant"]
+    assert answers[-1].reasoning == "secret thoughts here"  # hidden, yet saved
     chat.submit("/reasoning on")
     provider.enqueue(Reply("another answer", reasoning="shown thoughts"))
     chat.submit("think again")
@@ -431,8 +424,8 @@ def test_slash_commands(provider, appam_home, chats, tmp_path):
     assert f"session {session_id[:8]} is saved; starting a new session" in chat.flat()
     assert "new session" in chat.toolbar()
     chat.submit("in the new session")
-    assert db_rows(appam_home, "SELECT COUNT(*) FROM sessions") == [(2,)]
-    newest = db_rows(appam_home, "SELECT id FROM sessions WHERE id != ?", session_id)[0][0]
+    assert len(sessions(appam_home)) == 2
+    (newest,) = [s.session_id for s in sessions(appam_home) if s.session_id != session_id]
     assert messages(appam_home, newest)[0] == ("system", "Answer in French.", "completed")
     assert len(messages(appam_home, session_id)) == 14
 
@@ -448,7 +441,7 @@ def test_slash_commands(provider, appam_home, chats, tmp_path):
 def test_continue_and_session_open_the_repl_on_a_saved_session(provider, appam_home, chats, cli):
     first = cli.run("remember the number 42", "--raw")
     assert first.exit_code == 0, first.stderr
-    session_id = db_rows(appam_home, "SELECT id FROM sessions")[0][0]
+    session_id = only_session(appam_home).session_id
 
     # `appam continue ID` without a prompt: the REPL on that session.
     chat = start_chat(appam_home, "continue", session_id[:8], "--api-base", provider.url)

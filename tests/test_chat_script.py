@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 
 from conftest import APPAM
 from provider_server import HTTPError, Reply
+from sessions_store import only_session
+
+
+def appam(home, script: str, *args: str) -> subprocess.CompletedProcess:
+    """``appam ARGS`` with ``script`` as its stdin (not a terminal)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env["APPAM_HOME"] = str(home)
+    return subprocess.run([APPAM, *args], input=script, capture_output=True, text=True, env=env, timeout=120)
 
 
 def run_chat(provider, home, script: str, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-    env["APPAM_HOME"] = str(home)
-    return subprocess.run(
-        [APPAM, "chat", "-m", "openai/test-model", "--api-base", provider.url, "--retries", "0", *args],
-        input=script,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-
-
-def rows(home, sql: str, *params) -> list[tuple]:
-    with sqlite3.connect(home / "sessions.db") as conn:
-        return conn.execute(sql, params).fetchall()
+    return appam(home, script, "chat", "-m", "openai/test-model", "--api-base", provider.url, "--retries", "0", *args)
 
 
 def test_each_line_is_a_turn_and_the_answers_are_plain(provider, appam_home):
@@ -35,9 +28,9 @@ def test_each_line_is_a_turn_and_the_answers_are_plain(provider, appam_home):
     # Plain text exactly as it arrived, one answer after the other; nothing else on stdout.
     assert done.stdout == "# Title\n\n**bold** answer\necho: second question\n"
     assert "Traceback" not in done.stderr
-    session_id = rows(appam_home, "SELECT id FROM sessions")[0][0]
-    assert f"session {session_id[:8]} ·" in done.stderr and "2 requests" in done.stderr
-    assert rows(appam_home, "SELECT role, content, model, status FROM messages ORDER BY position") == [
+    session = only_session(appam_home)
+    assert f"session {session.session_id[:8]} ·" in done.stderr and "2 requests" in done.stderr
+    assert [(m.role, m.content, m.model, m.status) for m in session.messages] == [
         ("user", "first question", None, "completed"),
         ("assistant", "# Title\n\n**bold** answer", "openai/test-model", "completed"),
         ("user", "second question", None, "completed"),
@@ -55,10 +48,9 @@ def test_a_failed_turn_stops_the_script_with_its_exit_code(provider, appam_home)
     assert "authentication failed" in done.stderr and "stopped at line 2 of the input" in done.stderr
     assert "Traceback" not in done.stderr
     assert len(provider.chat_requests) == 2  # "three" was never sent
-    assert rows(appam_home, "SELECT role, content FROM messages ORDER BY position") == [
-        ("user", "one"), ("assistant", "fine"), ("user", "two")
-    ]
-    assert rows(appam_home, "SELECT status FROM sessions") == [("failed",)]
+    session = only_session(appam_home)
+    assert [(m.role, m.content) for m in session.messages] == [("user", "one"), ("assistant", "fine"), ("user", "two")]
+    assert session.status == "failed"
 
 
 def test_a_cut_answer_exits_4_and_keeps_what_arrived(provider, appam_home):
@@ -66,7 +58,7 @@ def test_a_cut_answer_exits_4_and_keeps_what_arrived(provider, appam_home):
     done = run_chat(provider, appam_home, "go\nnot reached\n")
     assert done.returncode == 4
     assert done.stdout.startswith("part one part two")
-    assert rows(appam_home, "SELECT content, status FROM messages WHERE role = 'assistant'") == [
+    assert [(m.content, m.status) for m in only_session(appam_home).messages if m.role == "assistant"] == [
         ("part one part two ", "incomplete")
     ]
 
@@ -86,18 +78,11 @@ def test_empty_input_and_exit_command(provider, appam_home):
 def test_continue_without_a_prompt_reads_turns_from_stdin(provider, appam_home):
     first = run_chat(provider, appam_home, "start\n")
     assert first.returncode == 0, first.stderr
-    session_id = rows(appam_home, "SELECT id FROM sessions")[0][0]
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-    env["APPAM_HOME"] = str(appam_home)
-    done = subprocess.run(
-        [APPAM, "chat", "--session", session_id[:8], "--api-base", provider.url],
-        input="more\n/undo\nagain\n", capture_output=True, text=True, env=env, timeout=120,
-    )
+    session_id = only_session(appam_home).session_id
+    done = appam(appam_home, "more\n/undo\nagain\n", "chat", "--session", session_id[:8], "--api-base", provider.url)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "echo: more\necho: again\n"
-    assert rows(appam_home, "SELECT content FROM messages ORDER BY position") == [
-        ("start",), ("echo: start",), ("again",), ("echo: again",)
-    ]
+    assert [m.content for m in only_session(appam_home).messages] == ["start", "echo: start", "again", "echo: again"]
 
 
 def test_max_cost_caps_the_whole_chat(provider, appam_home):
@@ -105,4 +90,4 @@ def test_max_cost_caps_the_whole_chat(provider, appam_home):
     assert done.returncode == 5, done.stderr
     assert "stopped before sending" in done.stderr and "stopped at line 1 of the input" in done.stderr
     assert provider.chat_requests == []
-    assert rows(appam_home, "SELECT role, content FROM messages") == [("user", "a question")]
+    assert [(m.role, m.content) for m in only_session(appam_home).messages] == [("user", "a question")]

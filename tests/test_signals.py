@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 
 import pytest
 from conftest import APPAM
 from provider_server import Reply
+from sessions_store import only_session
 
 
 def start_run(provider, home, *args):
@@ -36,13 +36,11 @@ def read_until(proc, text: bytes, timeout: float = 30) -> bytes:
     return seen
 
 
-def answer_row(home):
-    conn = sqlite3.connect(home / "sessions.db")
-    conn.row_factory = sqlite3.Row
-    return (
-        conn.execute("SELECT content, status FROM messages WHERE role = 'assistant'").fetchone(),
-        conn.execute("SELECT status FROM sessions").fetchone()[0],
-    )
+def saved_answer(home):
+    """The saved session's one answer, and the session's status."""
+    session = only_session(home)
+    (answer,) = [m for m in session.messages if m.role == "assistant"]
+    return answer, session.status
 
 
 SLOW = [f"word{i} " for i in range(200)]
@@ -61,9 +59,9 @@ def test_signal_while_streaming_saves_the_partial_answer(provider, appam_home, s
     assert proc.returncode == code, err
     assert word.encode() in err
     assert b"Traceback" not in err
-    row, status = answer_row(appam_home)
-    assert row["status"] == "incomplete"
-    assert row["content"].startswith("word0 word1 word2 word3 word4 word5 ")
+    answer, status = saved_answer(appam_home)
+    assert answer.status == "incomplete"
+    assert answer.content.startswith("word0 word1 word2 word3 word4 word5 ")
     assert status == "interrupted"
 
 
@@ -73,8 +71,8 @@ def test_kill_9_keeps_the_checkpointed_text(provider, appam_home):
     read_until(proc, b"word40 ")  # > 2 s of streaming: at least one checkpoint has been written
     proc.kill()
     proc.wait(timeout=10)
-    row, status = answer_row(appam_home)
-    assert row["status"] == "incomplete"
-    assert row["content"].startswith("word0 word1 word2")
-    assert len(row["content"].split()) >= 10
+    answer, status = saved_answer(appam_home)
+    assert answer.status == "incomplete"
+    assert answer.content.startswith("word0 word1 word2")
+    assert len(answer.content.split()) >= 10
     assert status == "running"  # it never got to say otherwise
