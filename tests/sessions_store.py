@@ -144,12 +144,14 @@ def only_session(home: Path) -> Session:
 # -- below the API -------------------------------------------------------------------------
 
 
-def snapshot(home: Path) -> dict[str, list[tuple]]:
-    """Every row of the store's tables, to show a failed command changed nothing."""
+def snapshot(home: Path) -> dict[str, list[dict]]:
+    """Every row (column -> value) of the store's tables, to show a failed command changed nothing
+    or that one left no row behind."""
     conn = sqlite3.connect(home / "sessions.db")
+    conn.row_factory = sqlite3.Row
     try:
         return {
-            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+            table: [dict(row) for row in conn.execute(f"SELECT * FROM {table} ORDER BY 1")]
             for table in ("sessions", "messages", "requests")
         }
     finally:

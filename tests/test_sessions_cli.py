@@ -12,7 +12,7 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sessions_store import fts_ok, fts_rowids, make_session, save, snapshot
+from sessions_store import fts_ok, fts_rowids, load, make_session, opened, save, saved_requests, sessions, snapshot
 
 from appam_cli.datamodel import ChatMessage
 from appam_cli.store import SessionHistory
@@ -23,13 +23,11 @@ B = "aaaa2222-0000-4000-8000-000000000002"
 C = "bbbb3333-0000-4000-8000-000000000003"
 
 
-def one_line_error(result, *words: str, code: int = 1) -> None:
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    assert result.exception is None, repr(result.exception)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("appam: "), result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
+def ledger_by_session(cli) -> dict[str, tuple[int, str]]:
+    """What ``appam usage --by session`` counts: session id -> (requests, label)."""
+    result = cli("usage", "--by", "session", "--json")
+    assert result.exit_code == 0, result.stderr
+    return {g["group"]: (g["requests"], g["label"]) for g in json.loads(result.stdout)["groups"]}
 
 
 def table_ids(stdout: str) -> list[str]:
@@ -121,7 +119,7 @@ def test_list_json_objects_have_the_seed_keys_but_no_messages(offline_cli, appam
 )
 def test_list_bad_filters_are_one_line(offline_cli, appam_home, args, words):
     save(appam_home, make_session())
-    one_line_error(offline_cli("sessions", "list", *args), *words)
+    offline_cli("sessions", "list", *args).error_line(*words)
 
 
 def test_list_empty_store(offline_cli):
@@ -234,14 +232,14 @@ def test_ids_full_prefix_last_ambiguous_unknown(offline_cli, appam_home):
         result = offline_cli("sessions", "show", ref, "--json")
         assert result.exit_code == 0, (ref, result.stderr)
         assert json.loads(result.stdout)["session_id"] == expected, ref
-    one_line_error(offline_cli("sessions", "show", "aaaa"), "ambiguous", "aaaa1111-000 (first)", "aaaa2222-000 (second)")
-    one_line_error(offline_cli("sessions", "show", "cccc"), "no session matches id 'cccc'")
-    one_line_error(offline_cli("sessions", "show", "aa"), "at least 4 characters")
-    one_line_error(offline_cli("sessions", "show", "aaaa%"), "no session matches")  # no LIKE wildcards
+    offline_cli("sessions", "show", "aaaa").error_line("ambiguous", "aaaa1111-000 (first)", "aaaa2222-000 (second)")
+    offline_cli("sessions", "show", "cccc").error_line("no session matches id 'cccc'")
+    offline_cli("sessions", "show", "aa").error_line("at least 4 characters")
+    offline_cli("sessions", "show", "aaaa%").error_line("no session matches")  # no LIKE wildcards
 
 
 def test_last_on_an_empty_store(offline_cli):
-    one_line_error(offline_cli("sessions", "show", "last"), "no saved sessions")
+    offline_cli("sessions", "show", "last").error_line("no saved sessions")
 
 
 # -- delete -------------------------------------------------------------------------------
@@ -253,10 +251,11 @@ def test_delete_by_ids_keeps_the_ledger(offline_cli, appam_home):
     result = offline_cli("sessions", "delete", "aaaa1", C, "--yes")
     assert result.exit_code == 0, result.stderr
     assert "Deleted 2 sessions" in result.stdout
-    rows = snapshot(appam_home)
-    assert [r[0] for r in rows["sessions"]] == [B]
-    assert {r[1] for r in rows["messages"]} == {B}
-    assert sorted(r[1] for r in rows["requests"]) == sorted([A, B, C])  # ledger rows stay
+    assert [s.session_id for s in sessions(appam_home)] == [B]
+    with opened(appam_home) as history:
+        assert [history.message_count(sid) for sid in (A, B, C)] == [0, 2, 0]
+    # ledger rows stay
+    assert ledger_by_session(offline_cli) == {A: (1, "(deleted)"), B: (1, "beta words"), C: (1, "(deleted)")}
     fts_ok(appam_home)
     assert fts_rowids(appam_home, "alpha") == [] and fts_rowids(appam_home, "gamma") == []
     assert len(fts_rowids(appam_home, "beta")) == 1
@@ -265,15 +264,15 @@ def test_delete_by_ids_keeps_the_ledger(offline_cli, appam_home):
 def test_delete_refuses_without_yes_when_not_a_terminal(offline_cli, appam_home):
     save(appam_home, make_session(session_id=A))
     before = snapshot(appam_home)
-    one_line_error(offline_cli("sessions", "delete", A), "refusing to delete 1 session", "--yes")
+    offline_cli("sessions", "delete", A).error_line("refusing to delete 1 session", "--yes")
     assert snapshot(appam_home) == before
 
 
 def test_delete_with_a_bad_id_deletes_nothing(offline_cli, appam_home):
     save(appam_home, make_session(session_id=A), make_session(session_id=B))
     before = snapshot(appam_home)
-    one_line_error(offline_cli("sessions", "delete", A, "dddd", "--yes"), "no session matches id 'dddd'")
-    one_line_error(offline_cli("sessions", "delete", "aaaa", "--yes"), "ambiguous")
+    offline_cli("sessions", "delete", A, "dddd", "--yes").error_line("no session matches id 'dddd'")
+    offline_cli("sessions", "delete", "aaaa", "--yes").error_line("ambiguous")
     assert snapshot(appam_home) == before
 
 
@@ -283,12 +282,13 @@ def test_delete_older_than_and_all(offline_cli, appam_home):
     save(appam_home, make_session("now", session_id=C))
     result = offline_cli("sessions", "delete", "--older-than", "30d", "--yes")
     assert result.exit_code == 0 and "Deleted 1 session " in result.stdout
-    assert [r[0] for r in snapshot(appam_home)["sessions"]] == [B, C]
+    assert [s.session_id for s in sessions(appam_home)] == [B, C]
     assert "No sessions to delete" in offline_cli("sessions", "delete", "--older-than", "30d", "--yes").stdout
     result = offline_cli("sessions", "delete", "--all", "--yes")
     assert result.exit_code == 0 and "Deleted 2 sessions" in result.stdout
     rows = snapshot(appam_home)
-    assert rows["sessions"] == [] and rows["messages"] == [] and len(rows["requests"]) == 3
+    assert rows["sessions"] == [] and rows["messages"] == []
+    assert ledger_by_session(offline_cli) == {sid: (1, "(deleted)") for sid in (A, B, C)}  # the ledger stays
     fts_ok(appam_home)
 
 
@@ -309,7 +309,7 @@ def test_deleting_most_sessions_rebuilds_the_index_in_one_go(offline_cli, appam_
     assert offline_cli("sessions", "delete", "--all", "--yes").exit_code == 0
     fts_ok(appam_home)
     assert fts_rowids(appam_home, "okapi") == [] and fts_rowids(appam_home, "giraffe") == []
-    assert len(snapshot(appam_home)["requests"]) == 210
+    assert sum(requests for requests, _ in ledger_by_session(offline_cli).values()) == 210
     save(appam_home, make_session("after all that, a tapir", session_id=A))  # the triggers work again
     assert fts_rowids(appam_home, "tapir") and offline_cli("sessions", "delete", A, "--yes").exit_code == 0
     assert fts_rowids(appam_home, "tapir") == []
@@ -328,7 +328,7 @@ def test_deleting_most_sessions_rebuilds_the_index_in_one_go(offline_cli, appam_
 def test_delete_bad_arguments_change_nothing(offline_cli, appam_home, args, words, code):
     save(appam_home, make_session(session_id=A))
     before = snapshot(appam_home)
-    one_line_error(offline_cli("sessions", "delete", *args, "--yes"), *words, code=code)
+    offline_cli("sessions", "delete", *args, "--yes").error_line(*words, code=code)
     assert snapshot(appam_home) == before
 
 
@@ -340,8 +340,7 @@ def test_rename(offline_cli, appam_home):
     result = offline_cli("sessions", "rename", "aaaa1", "  My   sky\nnotes ")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip() == "Renamed aaaa1111: My sky notes"
-    assert [tuple(r) for r in sqlite3.connect(appam_home / "sessions.db").execute("SELECT id, title FROM sessions ORDER BY id")] == [
-        (A, "My sky notes"), (B, "other")]
+    assert [(s.session_id, s.title) for s in sessions(appam_home)] == [(A, "My sky notes"), (B, "other")]
     assert "My sky notes" in offline_cli("sessions", "list").stdout
     assert json.loads(offline_cli("sessions", "show", A, "--json").stdout)["title"] == "My sky notes"
     # renaming is not activity: the order by last update stays
@@ -351,8 +350,8 @@ def test_rename(offline_cli, appam_home):
 def test_rename_bad_input_changes_nothing(offline_cli, appam_home):
     save(appam_home, make_session(session_id=A))
     before = snapshot(appam_home)
-    one_line_error(offline_cli("sessions", "rename", A, "   "), "title is empty")
-    one_line_error(offline_cli("sessions", "rename", "ffff", "x"), "no session matches")
+    offline_cli("sessions", "rename", A, "   ").error_line("title is empty")
+    offline_cli("sessions", "rename", "ffff", "x").error_line("no session matches")
     assert snapshot(appam_home) == before
 
 
@@ -369,9 +368,8 @@ def test_fork_copies_messages_and_remembers_the_parent(offline_cli, appam_home):
     assert fork["parent_id"] == A and fork["title"] == "weather in Paris? (fork)"
     assert [m["role"] for m in fork["messages"]] == ["system", "user", "assistant"]
     assert fork["usage"] is None and fork["status"] == "completed"  # tokens stay counted in the parent
-    parent_rows = snapshot(appam_home)
-    assert len([m for m in parent_rows["messages"] if m[1] == A]) == 6  # the parent is untouched
-    assert len(parent_rows["requests"]) == 1
+    assert len(load(appam_home, A).messages) == 6  # the parent is untouched
+    assert [r.model for r in saved_requests(appam_home)] == ["openai/test-model"]  # the parent's one request
     shown = offline_cli("sessions", "show", new_id[:8], "--raw").stdout
     assert f"forked from: {A} (weather in Paris?)" in shown
     fts_ok(appam_home)
@@ -393,26 +391,27 @@ def test_fork_all_with_a_title_and_a_deleted_parent(offline_cli, appam_home):
 def test_fork_out_of_range_changes_nothing(offline_cli, appam_home, at):
     save(appam_home, make_session(session_id=A))
     before = snapshot(appam_home)
-    one_line_error(offline_cli("sessions", "fork", A, "--at", at), "--at must be between 1 and 2")
+    offline_cli("sessions", "fork", A, "--at", at).error_line("--at must be between 1 and 2")
     assert snapshot(appam_home) == before
 
 
 # -- max_sessions -------------------------------------------------------------------------
 
 
-def test_max_sessions_prunes_after_each_save(cli, appam_home):
-    appam_home.mkdir(parents=True, exist_ok=True)
-    (appam_home / "config.toml").write_text("[history]\nmax_sessions = 2\n")
+def test_max_sessions_prunes_after_each_save(cli, appam_home, write_config):
+    write_config("[history]\nmax_sessions = 2\n")
+    ids = []
     for word in ("first", "second", "third"):
         result = cli.run("--json", f"{word} prompt")
         assert result.exit_code == 0, result.stderr
-    titles = [r["title"] for r in cli.rows("SELECT title FROM sessions ORDER BY updated_at")]
-    assert titles == ["second prompt", "third prompt"]
-    assert len(cli.rows("SELECT * FROM requests")) == 3  # the pruned session's usage stays
-    assert cli.rows("SELECT COUNT(*) AS n FROM messages")[0]["n"] == 4
+        ids.append(json.loads(result.stdout)["session_id"])
+    assert [s.title for s in sessions(appam_home)] == ["second prompt", "third prompt"]
+    # the pruned session's usage stays; its messages go
+    assert ledger_by_session(cli) == {ids[0]: (1, "(deleted)"), ids[1]: (1, "second prompt"), ids[2]: (1, "third prompt")}
+    with opened(appam_home) as history:
+        assert [history.message_count(sid) for sid in ids] == [0, 2, 2]
     fts_ok(appam_home)
     assert fts_rowids(appam_home, "first") == []
     fork = cli("sessions", "fork", "last")  # a fork is a save too
     assert fork.exit_code == 0
-    assert [r["title"] for r in cli.rows("SELECT title FROM sessions ORDER BY updated_at")] == [
-        "third prompt", "third prompt (fork)"]
+    assert [s.title for s in sessions(appam_home)] == ["third prompt", "third prompt (fork)"]
