@@ -33,7 +33,6 @@ def provider(provider_server: ProviderServer) -> Iterator[ProviderServer]:
 # ============================================================================
 
 import os
-import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,15 +127,6 @@ class Cli:
         return self(
             "run", *args, "-m", model, "--api-base", self.server.url, "--retries", "2", **kwargs
         )
-
-    def db(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.home / "sessions.db")
-        conn.row_factory = sqlite3.Row
-        return conn
-
-    def rows(self, sql: str, *params) -> list[sqlite3.Row]:
-        with self.db() as conn:
-            return conn.execute(sql, params).fetchall()
 
 
 @pytest.fixture

@@ -15,18 +15,18 @@ import shutil
 import sqlite3
 import stat
 import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from conftest import APPAM
+from sessions_store import backdate, load, opened, saved_requests, sessions, snapshot
 
 from appam_cli import ChatMessage, Session, SessionHistory
 from appam_cli.datamodel import RequestRecord, RequestUsage
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LLM_DB = FIXTURES / "llm-0.36-logs.db"
-APPAM = str(Path(sys.executable).with_name("appam"))
 SEED_KEYS = ["session_id", "agent_name", "model", "messages", "started_at", "ended_at", "usage"]
 EXTRA_KEYS = ["title", "status", "parent_id", "requests"]
 MESSAGE_KEYS = ["role", "content", "reasoning", "tool_calls", "tool_call_id", "name", "timestamp", "model", "status"]
@@ -95,22 +95,6 @@ def seed(home: Path) -> list[Session]:
     return [plain, tools, fork]
 
 
-def table_rows(home: Path) -> dict[str, list[tuple]]:
-    """Every row of the three tables (ledger ids aside): the store's whole state."""
-    conn = sqlite3.connect(home / "sessions.db")
-    try:
-        return {
-            "sessions": conn.execute("SELECT * FROM sessions ORDER BY id").fetchall(),
-            "messages": conn.execute("SELECT * FROM messages ORDER BY session_id, position").fetchall(),
-            "requests": conn.execute(
-                "SELECT session_id, model, started_at, input_tokens, output_tokens, cost_usd, imported FROM requests "
-                "ORDER BY id"
-            ).fetchall(),
-        }
-    finally:
-        conn.close()
-
-
 def use_home(monkeypatch: pytest.MonkeyPatch, home: Path) -> Path:
     monkeypatch.setenv("APPAM_HOME", str(home))
     return home
@@ -121,16 +105,9 @@ def ok(result) -> str:
     return result.stdout
 
 
-def fails(result, *fragments: str) -> str:
-    """Exit 1, one line on stderr holding every fragment, no traceback."""
-    assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
-    assert result.exception is None, result.exception
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    assert "Traceback" not in result.stderr
-    return lines[0]
+def ledger_total(cli) -> dict:
+    """The totals of ``appam usage``: the whole ledger, deleted sessions' requests included."""
+    return json.loads(ok(cli("usage", "--json")))["total"]
 
 
 # -- export: formats ----------------------------------------------------------------
@@ -258,18 +235,17 @@ def test_export_to_a_file(offline_cli, appam_home, tmp_path):
 
 def test_export_since_selects_recently_active_sessions(offline_cli, appam_home):
     plain, tools, fork = seed(appam_home)
-    with sqlite3.connect(appam_home / "sessions.db") as conn:
-        conn.execute("UPDATE sessions SET updated_at = '2020-01-01 00:00:00.000000' WHERE id != ?", (fork.session_id,))
+    backdate(appam_home, [plain.session_id, tools.session_id], datetime(2020, 1, 1, tzinfo=timezone.utc))
     records = json.loads(ok(offline_cli("sessions", "export", "--since", "7d")))
     assert [r["session_id"] for r in records] == [fork.session_id]
     assert len(json.loads(ok(offline_cli("sessions", "export", "--all", "--since", "2019-12-31")))) == 3
-    fails(offline_cli("sessions", "export", "--since", "yesterday"), "invalid time 'yesterday'")
+    offline_cli("sessions", "export", "--since", "yesterday").error_line("invalid time 'yesterday'")
 
 
 def test_export_bad_selection(offline_cli, appam_home, tmp_path):
     plain, _, _ = seed(appam_home)
     target = tmp_path / "never.json"
-    fails(offline_cli("sessions", "export", plain.session_id, "nope-nope", "-o", str(target)), "no session matches id 'nope-nope'")
+    offline_cli("sessions", "export", plain.session_id, "nope-nope", "-o", str(target)).error_line("no session matches id 'nope-nope'")
     assert not target.exists()
     result = offline_cli("sessions", "export")
     assert result.exit_code == 2 and "--all" in result.stderr
@@ -318,16 +294,16 @@ def test_round_trip_is_exact(offline_cli, appam_home, tmp_path, monkeypatch, fmt
     seed(appam_home)
     first = ok(offline_cli("sessions", "export", "--all", "-f", fmt))
     (tmp_path / "export").write_text(first)
-    before = table_rows(appam_home)
+    before = snapshot(appam_home)
 
     other = use_home(monkeypatch, tmp_path / "empty-home")
     assert ok(offline_cli("sessions", "import", str(tmp_path / "export"))) == "imported 3 sessions\n"
     assert ok(offline_cli("sessions", "export", "--all", "-f", fmt)) == first
-    after = table_rows(other)
+    after = snapshot(other)
     assert after["requests"] == before["requests"]  # the ledger, row for row
     assert after["messages"] == before["messages"]
     # titles, statuses, forks, totals: every column but the moment of the last update
-    strip = lambda rows: [r[:8] + r[9:] for r in rows]  # noqa: E731  (column 8 is updated_at)
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "updated_at"} for r in rows]  # noqa: E731
     assert strip(after["sessions"]) == strip(before["sessions"])
 
 
@@ -354,20 +330,20 @@ def export_text(offline_cli, appam_home, fmt="jsonl") -> str:
 
 def test_import_skips_existing_sessions_or_replaces_them(offline_cli, appam_home, tmp_path):
     text = export_text(offline_cli, appam_home)
-    before = table_rows(appam_home)
+    before = snapshot(appam_home)
     path = tmp_path / "s.jsonl"
     path.write_text(text)
     assert ok(offline_cli("sessions", "import", str(path))) == (
         "imported 0 sessions, skipped 3 existing sessions (--replace overwrites them)\n"
     )
-    assert table_rows(appam_home) == before
+    assert snapshot(appam_home) == before
 
     records = [json.loads(line) for line in text.splitlines()]
     records[0]["title"] = "Renamed elsewhere"
     records[0]["messages"].append({"role": "user", "content": "one more"})
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     assert ok(offline_cli("sessions", "import", "--replace", str(path))) == "imported 0 sessions, replaced 3 existing sessions\n"
-    after = table_rows(appam_home)
+    after = snapshot(appam_home)
     assert after["requests"] == before["requests"]  # the same requests are never counted twice
     shown = json.loads(ok(offline_cli("sessions", "export", records[0]["session_id"])))
     assert shown["title"] == "Renamed elsewhere" and shown["messages"][-1]["content"] == "one more"
@@ -396,16 +372,17 @@ def test_import_dry_run_writes_nothing(offline_cli, appam_home, tmp_path, monkey
     )
     home = use_home(monkeypatch, tmp_path / "other")
     assert ok(offline_cli("sessions", "import", "--dry-run", str(path))) == "would import 3 sessions (dry run: nothing written)\n"
-    assert table_rows(home)["sessions"] == []
+    assert snapshot(home)["sessions"] == []
 
 
 def test_restoring_a_deleted_session_does_not_double_its_ledger(offline_cli, appam_home, tmp_path):
     plain, _, _ = seed(appam_home)
     text = ok(offline_cli("sessions", "export", plain.session_id))
-    SessionHistory(db_path=appam_home / "sessions.db").delete_session(plain.session_id)
-    assert len(table_rows(appam_home)["requests"]) == 3  # the ledger outlives the session
+    with opened(appam_home) as history:
+        assert history.delete_session(plain.session_id)
+    assert ledger_total(offline_cli)["requests"] == 3  # the ledger outlives the session
     ok(offline_cli("sessions", "import", "-", input=text))
-    assert len(table_rows(appam_home)["requests"]) == 3
+    assert ledger_total(offline_cli)["requests"] == 3
     assert ok(offline_cli("sessions", "export", plain.session_id)) == text
 
 
@@ -432,16 +409,22 @@ def test_import_without_requests_adds_one_imported_ledger_row(offline_cli, appam
     ]
     text = "".join(json.dumps(r) + "\n" for r in records)
     assert ok(offline_cli("sessions", "import", "-", input=text)) == "imported 3 sessions\n"
-    conn = sqlite3.connect(appam_home / "sessions.db")
-    rows = conn.execute(
-        "SELECT session_id, agent_name, model, started_at, input_tokens, output_tokens, cache_read_tokens, cost_usd, "
-        "imported FROM requests ORDER BY id"
-    ).fetchall()
-    assert rows == [
-        ("hand-0001", "coder", "gpt-4o-mini", "2026-02-01 10:00:00.000000", 1200, 300, 200, 0.05, 1),
-        ("hand-0002", "default", "gpt-4o-mini", "2026-02-01 10:00:00.000000", 10, 2, 0, None, 1),  # no cost given: unknown
-    ]
-    totals = conn.execute("SELECT id, input_tokens, cost_usd, request_count, unpriced_requests, status FROM sessions ORDER BY id").fetchall()
+    first_message = datetime(2026, 2, 1, 10, tzinfo=timezone.utc)
+    rows = {
+        sid: [(r.agent_name, r.model, r.started_at, r.usage.input_tokens, r.usage.output_tokens,
+               r.usage.cache_read_tokens, r.cost_usd, r.imported) for r in load(appam_home, sid).requests]
+        for sid in ("hand-0001", "hand-0002", "hand-0003")
+    }
+    assert rows == {
+        "hand-0001": [("coder", "gpt-4o-mini", first_message, 1200, 300, 200, 0.05, True)],
+        "hand-0002": [("default", "gpt-4o-mini", first_message, 10, 2, 0, None, True)],  # no cost given: unknown
+        "hand-0003": [],
+    }
+    totals = sorted(
+        (s.session_id, s.usage.total_input_tokens, s.usage.total_cost_usd, s.usage.request_count,
+         s.usage.unpriced_requests, s.status)
+        for s in sessions(appam_home)
+    )
     assert totals == [
         ("hand-0001", 1200, 0.05, 1, 0, "completed"),
         ("hand-0002", 10, 0.0, 1, 1, "completed"),
@@ -472,39 +455,39 @@ def test_malformed_jsonl_imports_nothing_and_names_the_line_and_field(offline_cl
     good = export_text(offline_cli, appam_home).splitlines()
     home = use_home(monkeypatch, tmp_path / "target")
     ok(offline_cli("sessions", "import", "-", input=good[2] + "\n"))  # the target store already holds one session
-    before = table_rows(home)
+    before = snapshot(home)
     lines = good[:2] + [bad]
     if "DUP" in bad:
         lines.append(bad)
     path = tmp_path / "bad.jsonl"
     path.write_text("\n".join(lines) + "\n")
-    message = fails(offline_cli("sessions", "import", str(path)), f"{path}: {location}", problem, "nothing was imported")
+    message = offline_cli("sessions", "import", str(path)).error_line(f"{path}: {location}", problem, "nothing was imported")
     assert message.startswith("appam: cannot import")
-    assert table_rows(home) == before
+    assert snapshot(home) == before
 
 
 def test_malformed_json_document_names_line_and_column(offline_cli, appam_home, tmp_path):
     path = tmp_path / "bad.json"
     path.write_text('[\n  {"session_id": "a",\n   "model": "m"\n   "messages": []}\n]\n')
-    fails(offline_cli("sessions", "import", str(path)), "line 4 column 4: not valid JSON")
+    offline_cli("sessions", "import", str(path)).error_line("line 4 column 4: not valid JSON")
     path.write_text(json.dumps([hand_written(), hand_written(session_id="b", messages=[{"content": "no role"}])], indent=2))
-    fails(offline_cli("sessions", "import", str(path)), "item 2, messages[0].role: missing")
+    offline_cli("sessions", "import", str(path)).error_line("item 2, messages[0].role: missing")
     path.write_text('"just a string"')
-    fails(offline_cli("sessions", "import", str(path)), "expected a session object or a list of sessions")
+    offline_cli("sessions", "import", str(path)).error_line("expected a session object or a list of sessions")
     assert not (appam_home / "sessions.db").exists()  # checked before the store was even opened
 
 
 def test_import_refuses_other_exports_and_bad_files(offline_cli, appam_home, tmp_path):
     plain, _, _ = seed(appam_home)
     openai = ok(offline_cli("sessions", "export", plain.session_id, "-f", "openai"))
-    fails(offline_cli("sessions", "import", "-", input=openai), "<stdin>", "--format openai")
+    offline_cli("sessions", "import", "-", input=openai).error_line("<stdin>", "--format openai")
     openai_lines = ok(offline_cli("sessions", "export", "--all", "-f", "openai"))
-    fails(offline_cli("sessions", "import", "-", input=openai_lines), "line 1, session_id: missing", "--format openai")
+    offline_cli("sessions", "import", "-", input=openai_lines).error_line("line 1, session_id: missing", "--format openai")
     markdown = ok(offline_cli("sessions", "export", plain.session_id, "-f", "markdown"))
-    fails(offline_cli("sessions", "import", "-", input=markdown), "line 1 column 1: not valid JSON")
-    fails(offline_cli("sessions", "import", str(tmp_path / "missing.jsonl")), "no such file")
+    offline_cli("sessions", "import", "-", input=markdown).error_line("line 1 column 1: not valid JSON")
+    offline_cli("sessions", "import", str(tmp_path / "missing.jsonl")).error_line("no such file")
     (tmp_path / "latin1.jsonl").write_bytes(b'{"session_id": "a", "model": "m", "messages": []}\n{"session_id": "\xe9"}\n')
-    fails(offline_cli("sessions", "import", str(tmp_path / "latin1.jsonl")), "line 2: not UTF-8 text")
+    offline_cli("sessions", "import", str(tmp_path / "latin1.jsonl")).error_line("line 2: not UTF-8 text")
     assert offline_cli("sessions", "import").exit_code == 2
     assert offline_cli("sessions", "import", "x.json", "--from-llm", str(LLM_DB)).exit_code == 2
 
@@ -518,8 +501,8 @@ def test_import_is_one_transaction(offline_cli, appam_home, monkeypatch, tmp_pat
             "CREATE TRIGGER refuse BEFORE INSERT ON sessions WHEN new.title LIKE '%(fork)' "
             "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
         )
-    fails(offline_cli("sessions", "import", "-", input=text), "nothing was imported", "disk on fire")
-    assert table_rows(home) == {"sessions": [], "messages": [], "requests": []}
+    offline_cli("sessions", "import", "-", input=text).error_line("nothing was imported", "disk on fire")
+    assert snapshot(home) == {"sessions": [], "messages": [], "requests": []}
 
 
 def test_export_and_import_never_load_litellm_or_sqlmodel(appam_home, tmp_path):
@@ -607,29 +590,32 @@ def test_import_from_llm_fixture(offline_cli, appam_home, llm_db):
 
 def test_import_from_llm_twice_skips_and_replace_keeps_the_ledger(offline_cli, appam_home, llm_db):
     ok(offline_cli("sessions", "import", "--from-llm", str(llm_db)))
-    before = table_rows(appam_home)
+    before = snapshot(appam_home)
     assert ok(offline_cli("sessions", "import", "--from-llm", str(llm_db))) == (
         "imported 0 sessions, skipped 5 existing sessions (--replace overwrites them)\n"
     )
-    assert table_rows(appam_home) == before
+    assert snapshot(appam_home) == before
     ok(offline_cli("sessions", "import", "--from-llm", str(llm_db), "--replace"))
-    assert table_rows(appam_home)["requests"] == before["requests"]
-    assert len(before["requests"]) == 10 and {r[-1] for r in before["requests"]} == {1}
+    assert snapshot(appam_home)["requests"] == before["requests"]
+    requests = saved_requests(appam_home)
+    assert len(requests) == 10 and all(r.imported for r in requests)
 
 
 def test_import_from_llm_counts_in_usage_reports(offline_cli, appam_home, llm_db):
     ok(offline_cli("sessions", "import", "--from-llm", str(llm_db)))
-    conn = sqlite3.connect(appam_home / "sessions.db")
-    total = conn.execute("SELECT SUM(input_tokens), SUM(output_tokens), COUNT(*) FROM requests WHERE imported = 1").fetchone()
-    assert total == (12 + 31 + 5 + 40 + 58 + 9 + 21 + 14 + 44 + 63, 7 + 6 + 2 + 9 + 8 + 3 + 11 + 2 + 10 + 6, 10)
+    assert all(r.imported for r in saved_requests(appam_home))
+    total = ledger_total(offline_cli)
+    assert (total["input_tokens"], total["output_tokens"], total["requests"]) == (
+        12 + 31 + 5 + 40 + 58 + 9 + 21 + 14 + 44 + 63, 7 + 6 + 2 + 9 + 8 + 3 + 11 + 2 + 10 + 6, 10
+    )
 
 
 def test_import_from_something_that_is_not_an_llm_database(offline_cli, appam_home, tmp_path):
     seed(appam_home)
-    fails(offline_cli("sessions", "import", "--from-llm", str(appam_home / "sessions.db")), "is not an llm logs database")
+    offline_cli("sessions", "import", "--from-llm", str(appam_home / "sessions.db")).error_line("is not an llm logs database")
     (tmp_path / "notes.txt").write_text("hello\n" * 100)
-    fails(offline_cli("sessions", "import", "--from-llm", str(tmp_path / "notes.txt")), "is not an SQLite database")
-    fails(offline_cli("sessions", "import", "--from-llm", str(tmp_path / "nope.db")), "no file at", "llm logs path")
+    offline_cli("sessions", "import", "--from-llm", str(tmp_path / "notes.txt")).error_line("is not an SQLite database")
+    offline_cli("sessions", "import", "--from-llm", str(tmp_path / "nope.db")).error_line("no file at", "llm logs path")
 
 
 def test_import_from_a_hand_made_legacy_llm_database(offline_cli, appam_home, tmp_path):
