@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import sqlite3
 import stat
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import APPAM
+from import_report import NOT_FOR_READING, assert_light, run_appam
 from sessions_store import backdate, load, opened, saved_requests, sessions, snapshot
 
 from appam_cli import ChatMessage, Session, SessionHistory
@@ -508,18 +508,15 @@ def test_import_is_one_transaction(offline_cli, appam_home, monkeypatch, tmp_pat
 def test_export_and_import_never_load_litellm_or_sqlmodel(appam_home, tmp_path):
     seed(appam_home)  # the store exists: no migration is due
     path = tmp_path / "all.jsonl"
-    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
     for args in (
         ["sessions", "export", "--all", "-f", "jsonl", "-o", str(path)],
         ["sessions", "export", "--all", "-f", "markdown"],
         ["sessions", "import", "--replace", str(path)],
         ["sessions", "import", "--from-llm", str(LLM_DB), "--dry-run"],
     ):
-        proc = subprocess.run([APPAM, *args], env=env, capture_output=True, text=True, timeout=60)
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        modules = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines() if line.startswith("import time:")}
-        assert modules, "no import-time report"
-        assert not modules & {"litellm", "sqlmodel", "sqlalchemy"}, args
+        run = run_appam(*args)
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert_light(run, NOT_FOR_READING)
 
 
 # -- llm -------------------------------------------------------------------------------

@@ -3,20 +3,18 @@ and the import guard of the read commands (a fresh interpreter)."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import APPAM
+from import_report import NOT_FOR_READING, assert_light, run_appam
 from sessions_store import make_session, save, snapshot
 
 from appam_cli.datamodel import ChatMessage
 
 pexpect = pytest.importorskip("pexpect")
 
-APPAM = str(Path(sys.executable).with_name("appam"))
 A = "aaaa1111-0000-4000-8000-000000000001"
 FAKE_PAGER = """
 import os, sys
@@ -124,25 +122,6 @@ def test_delete_asks_on_a_terminal(appam_home):
 
 # -- import guard -------------------------------------------------------------------------
 
-GUARD = """
-import json, sys
-from appam_cli.cli.app import app
-try:
-    app(sys.argv[1:], prog_name="appam")
-except SystemExit as exc:
-    code = exc.code
-heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("litellm", "sqlmodel", "sqlalchemy"))
-sys.stderr.write("\\nGUARD " + json.dumps({"code": code, "heavy": heavy}) + "\\n")
-"""
-
-
-def run_guarded(*args: str) -> dict:
-    proc = subprocess.run([sys.executable, "-c", GUARD, *args], capture_output=True, text=True, timeout=60,
-                          stdin=subprocess.DEVNULL)
-    line = [l for l in proc.stderr.splitlines() if l.startswith("GUARD ")][-1]
-    return dict(json.loads(line[6:]), stdout=proc.stdout)
-
-
 def test_read_commands_import_neither_litellm_nor_sqlmodel(appam_home):
     save(appam_home, make_session("why is the sky blue?", "# Rayleigh\n\n**blue**", session_id=A))
     cases = [
@@ -157,7 +136,7 @@ def test_read_commands_import_neither_litellm_nor_sqlmodel(appam_home):
         ("continue", "nonexistent"),
     ]
     for args in cases:
-        result = run_guarded(*args)
-        assert result["heavy"] == [], (args, result)
-        assert result["code"] in (0, 1, None), (args, result)
-    assert "Rayleigh" in run_guarded("sessions", "show", A)["stdout"]
+        run = run_appam(*args)
+        assert run.returncode in (0, 1), (args, run.stderr)
+        assert_light(run, NOT_FOR_READING)
+    assert "Rayleigh" in run_appam("sessions", "show", A).stdout

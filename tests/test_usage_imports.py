@@ -1,49 +1,25 @@
 """``appam usage`` and ``appam models`` never import litellm or sqlmodel (a fresh process each).
 
-Each command runs in a subprocess whose exit hook lists the heavy modules present in
-``sys.modules``; litellm costs 3-4 s to import, sqlmodel/sqlalchemy about half a second.
+Each command runs as a subprocess whose imports Python reports (``import_report``);
+litellm costs 3-4 s to import, sqlmodel/sqlalchemy about half a second.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
+from import_report import NOT_FOR_READING, assert_light, run_appam
 from provider_server import Reply
-
-HEAVY = ("litellm", "sqlmodel", "sqlalchemy")
-PROBE = (
-    "import atexit, sys\n"
-    "def report():\n"
-    f"    heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))\n"
-    "    sys.stderr.write('HEAVY=' + ','.join(heavy) + '\\n')\n"
-    "atexit.register(report)\n"
-    "sys.argv = ['appam'] + sys.argv[1:]\n"
-    "from appam_cli.cli.main import run\n"
-    "run()\n"
-)
-
-
-def appam_subprocess(home, *args: str) -> tuple[subprocess.CompletedProcess, list[str]]:
-    env = dict(os.environ, APPAM_HOME=str(home))
-    proc = subprocess.run(
-        [sys.executable, "-c", PROBE, *args], env=env, capture_output=True, text=True, timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
-    line = next(x for x in proc.stderr.splitlines() if x.startswith("HEAVY="))
-    return proc, [m for m in line.removeprefix("HEAVY=").split(",") if m]
 
 
 @pytest.fixture
-def store_with_usage(cli):
+def store_with_usage(cli, write_config):
     cli.server.enqueue(Reply("a", usage={"prompt_tokens": 10, "completion_tokens": 2}))
     assert cli.run("q", model="openai/gpt-4o-mini").exit_code == 0
     cli.server.enqueue(Reply("b", usage={"prompt_tokens": 10, "completion_tokens": 2}))
     assert cli.run("q", model="openai/unpriced-model").exit_code == 0
-    (cli.home / "config.toml").write_text('[prices."openai/unpriced-model"]\ninput = 1\noutput = 2\n')
+    write_config('[prices."openai/unpriced-model"]\ninput = 1\noutput = 2\n')
     return cli.home
 
 
@@ -57,22 +33,22 @@ def store_with_usage(cli):
     ],
 )
 def test_usage_stays_light(store_with_usage, args):
-    proc, heavy = appam_subprocess(store_with_usage, *args)
-    assert proc.returncode == 0, proc.stderr
-    assert heavy == [], f"appam {' '.join(args)} imported {heavy}"
+    run = run_appam(*args)
+    assert run.returncode == 0, run.stderr
+    assert_light(run, NOT_FOR_READING)
 
 
 def test_usage_on_an_empty_store_stays_light(appam_home):
-    proc, heavy = appam_subprocess(appam_home, "usage")
-    assert proc.returncode == 0 and "No usage recorded yet" in proc.stdout
-    assert heavy == []
+    run = run_appam("usage")
+    assert run.returncode == 0 and "No usage recorded yet" in run.stdout
+    assert_light(run, NOT_FOR_READING)
 
 
 @pytest.mark.parametrize("args", [("models",), ("models", "claude"), ("models", "gpt-4o", "--json")])
 def test_models_stays_light_and_needs_no_key(appam_home, args):
-    proc, heavy = appam_subprocess(appam_home, *args)
-    assert proc.returncode == 0, proc.stderr
-    assert heavy == [], f"appam {' '.join(args)} imported {heavy}"
+    run = run_appam(*args)
+    assert run.returncode == 0, run.stderr
+    assert_light(run, NOT_FOR_READING)
 
 
 def test_models_lists_prices_and_context_windows(offline_cli):
