@@ -13,12 +13,12 @@ import os
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from conftest import APPAM
 from import_report import NOT_FOR_HELP, NOT_FOR_READING, PROVIDER, TIMEOUT, assert_light, run_appam
+from sessions_store import make_session, save
 
 
 def _command_paths() -> list[list[str]]:
@@ -109,42 +109,19 @@ def test_completion_request_stays_light(shell: str, request_env: dict[str, str],
 # -- reading the store ------------------------------------------------------------------
 
 
-def _save_sessions() -> list[str]:
+def _save_sessions(home: Path) -> list[str]:
     """A store with two finished sessions (messages, ledger rows, a priced and an unpriced
     request), written by SessionHistory into $APPAM_HOME as `appam run` would."""
-    from appam_cli.datamodel import ChatMessage, RequestRecord, RequestUsage, Session
-    from appam_cli.datamodel.times import utcnow
-    from appam_cli.store import SessionHistory
-
-    history = SessionHistory()  # default location: under $APPAM_HOME
-    now = utcnow()
-    first = Session(
-        model="openai/test-model",
-        started_at=now - timedelta(minutes=5),
-        messages=[
-            ChatMessage("user", "why is the sky blue?"),
-            ChatMessage(
-                "assistant",
-                "# Rayleigh scattering\n\nShort wavelengths scatter **more**:\n\n- blue\n- violet\n",
-                model="openai/test-model",
-            ),
-        ],
-        title="why is the sky blue?",
-        status="completed",
-        requests=[RequestRecord("openai/test-model", RequestUsage(12, 34), cost_usd=0.000123, duration_ms=800)],
+    first = make_session(
+        "why is the sky blue?",
+        "# Rayleigh scattering\n\nShort wavelengths scatter **more**:\n\n- blue\n- violet\n",
+        tokens=(12, 34),
+        cost=0.000123,
     )
-    first.ended_at = now - timedelta(minutes=4)
-    second = Session(
-        model="ollama/llama3.2",
-        messages=[ChatMessage("user", "hello"), ChatMessage("assistant", "Hi", model="ollama/llama3.2", status="incomplete")],
-        status="interrupted",
-        requests=[RequestRecord("ollama/llama3.2", RequestUsage(3, 1), cost_usd=None, status="interrupted")],
-    )
-    second.ended_at = now
-    for session in (first, second):
-        history.save_session(session)
-    history.close()
-    return [first.session_id, second.session_id]
+    second = make_session("hello", "Hi", model="ollama/llama3.2", status="interrupted", tokens=(3, 1), cost=None)
+    second.messages[-1].status = "incomplete"
+    second.requests[0].status = "interrupted"
+    return save(home, first) + save(home, second)
 
 
 def test_sessions_list_on_a_fresh_home_never_imports_litellm(appam_home: Path) -> None:
@@ -169,7 +146,7 @@ def test_sessions_list_on_an_empty_store_stays_light(appam_home: Path) -> None:
 
 
 def test_reading_saved_sessions_stays_light(appam_home: Path) -> None:
-    first, second = _save_sessions()
+    first, second = _save_sessions(appam_home)
     checks = {
         ("sessions", "list"): lambda out: first[:8] in out and second[:8] in out,
         ("sessions", "list", "--all", "--json"): lambda out: [json.loads(l)["session_id"] for l in out.splitlines()]
