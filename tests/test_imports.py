@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -67,18 +66,6 @@ def test_every_command_help_stays_light(appam_home: Path) -> None:
     failed = [f"`appam {' '.join(run.args)}` exited {run.returncode}: {run.stderr}" for run in runs if run.returncode]
     assert not failed, "\n".join(failed)
     assert not problems, "\n".join(problems)
-
-
-def test_help_wall_time() -> None:
-    """Measured, not asserted (machines differ): shown with `pytest -s`."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPROFILEIMPORTTIME"}
-    times = []
-    for _ in range(3):
-        started = time.perf_counter()
-        proc = subprocess.run([APPAM, "--help"], env=env, capture_output=True, timeout=TIMEOUT)
-        times.append(time.perf_counter() - started)
-        assert proc.returncode == 0
-    print(f"\n`appam --help` wall time: best {min(times) * 1000:.0f} ms of {len(times)} runs")
 
 
 @pytest.mark.parametrize(
