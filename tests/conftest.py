@@ -32,7 +32,10 @@ def provider(provider_server: ProviderServer) -> Iterator[ProviderServer]:
 # End of provider server fixtures. Other fixtures go below.
 # ============================================================================
 
+import _posixsubprocess
 import os
+import platform
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +70,39 @@ def appam_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("APPAM_RETRY_MAX_WAIT", "2")
     monkeypatch.setenv("COLUMNS", "100")
     return home
+
+
+# Python's platform module runs `uname -p` once per interpreter, the first time the processor is
+# asked for (the openai client asks on its first request): done here, before any test is guarded.
+platform.processor()
+
+
+@pytest.fixture(autouse=True)
+def in_process_unless_e2e(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A test that starts a process (subprocess, pty, the provider worker, a shell) must be marked
+    ``e2e``: then ``pytest -m "not e2e"`` is really the in-process part. Every way Python starts a
+    process goes through one of these calls; an attempt fails the test even if the code under
+    test catches the error."""
+    if request.node.get_closest_marker("e2e"):
+        yield
+        return
+    attempts: list[str] = []
+
+    def refuse(name: str):
+        def start(*args, **kwargs):
+            attempts.append(name)
+            raise AssertionError(f"{request.node.nodeid} starts a process ({name}): mark it @pytest.mark.e2e")
+
+        return start
+
+    for module, name in (
+        (os, "fork"), (os, "forkpty"), (os, "posix_spawn"), (os, "posix_spawnp"), (os, "system"),
+        (_posixsubprocess, "fork_exec"), (subprocess, "_fork_exec"),
+    ):
+        if hasattr(module, name):
+            monkeypatch.setattr(module, name, refuse(f"{module.__name__}.{name}"))
+    yield
+    assert not attempts, f"{request.node.nodeid} started a process ({', '.join(attempts)}): mark it @pytest.mark.e2e"
 
 
 @pytest.fixture

@@ -23,6 +23,8 @@ from conftest import APPAM
 from provider_server import HTTPError, Reply, context_window_error
 from sessions_store import load, only_session, opened, sessions
 
+pytestmark = pytest.mark.e2e  # every test drives `appam chat` in a pseudo-terminal
+
 COLUMNS, ROWS = 120, 40
 WAIT = 90  # seconds: generous upper bounds for a loaded machine, never measurements
 CPR_REQUEST = b"\x1b[6n"

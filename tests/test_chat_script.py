@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 
+import pytest
 from conftest import APPAM
 from provider_server import HTTPError, Reply
 from sessions_store import only_session
+
+pytestmark = pytest.mark.e2e  # every test runs `appam chat` as a process
 
 
 def appam(home, script: str, *args: str) -> subprocess.CompletedProcess:

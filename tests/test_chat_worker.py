@@ -16,6 +16,8 @@ from appam_cli.errors import ProviderError
 from appam_cli.providers import ProviderRequest, StreamResult, TextDelta
 from appam_cli.providers.remote import ProviderWorker
 
+pytestmark = pytest.mark.e2e  # every test talks to a provider worker process
+
 SLOW = [f"word{i} " for i in range(400)]
 
 

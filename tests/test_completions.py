@@ -78,6 +78,7 @@ def test_checked_in_script_is_fresh(shell: str) -> None:
     )
 
 
+@pytest.mark.e2e
 def test_regenerate_command_writes_the_checked_in_files(tmp_path: Path) -> None:
     """The documented command works, and its output does not depend on the user's $SHELL."""
     out = tmp_path / "out"
@@ -96,6 +97,7 @@ def test_regenerate_command_writes_the_checked_in_files(tmp_path: Path) -> None:
         assert (out / name).read_text(encoding="utf-8") == (COMPLETIONS / name).read_text(encoding="utf-8"), name
 
 
+@pytest.mark.e2e
 def test_print_one_script_and_usage_errors() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "appam_cli.cli.completion", "zsh"], capture_output=True, text=True, timeout=TIMEOUT
@@ -125,6 +127,7 @@ def test_scripts_say_how_to_install_and_regenerate() -> None:
 # -- protocol: what each shell's script asks, answered by the installed program ------
 
 
+@pytest.mark.e2e
 def test_bash_protocol_completes_commands_subcommands_and_options(appam_home: Path) -> None:
     started = time.perf_counter()
     proc = _complete("bash", "appam ses", cword=1)
@@ -149,6 +152,7 @@ def test_bash_protocol_completes_commands_subcommands_and_options(appam_home: Pa
     assert not (appam_home / "sessions.db").exists()
 
 
+@pytest.mark.e2e
 def test_bash_protocol_lists_every_top_level_command() -> None:
     proc = _complete("bash", "appam ", cword=1)
     assert proc.returncode == 0, proc.stderr
@@ -158,6 +162,7 @@ def test_bash_protocol_lists_every_top_level_command() -> None:
     assert set(commands) <= candidates, f"missing: {sorted(set(commands) - candidates)}"
 
 
+@pytest.mark.e2e
 def test_zsh_protocol() -> None:
     proc = _complete("zsh", "appam sessions ")
     assert proc.returncode == 0, proc.stderr
@@ -175,6 +180,7 @@ def test_zsh_protocol() -> None:
     assert '"sessions":' in proc.stdout and '"run"' not in proc.stdout
 
 
+@pytest.mark.e2e
 def test_fish_protocol() -> None:
     proc = _complete("fish", "appam ses")
     assert proc.returncode == 0, proc.stderr
@@ -218,6 +224,7 @@ def _needs(shell: str) -> str:
     return path
 
 
+@pytest.mark.e2e
 def test_bash_sources_script_and_fills_compreply(tmp_path: Path) -> None:
     bash = _needs("bash")
     script = COMPLETIONS / "appam.bash"
@@ -253,6 +260,7 @@ ask appam run --mo
     assert [c for c in blocks["appam run --mo"] if c] == ["--model"], proc.stdout
 
 
+@pytest.mark.e2e
 def test_fish_loads_script_and_completes(tmp_path: Path) -> None:
     fish = _needs("fish")
     script = COMPLETIONS / "appam.fish"
@@ -275,6 +283,7 @@ def test_fish_loads_script_and_completes(tmp_path: Path) -> None:
     assert blocks["run"] == ["--model"], proc.stdout
 
 
+@pytest.mark.e2e
 def test_zsh_sources_and_autoloads_script(tmp_path: Path) -> None:
     """The completion function, sourced (registers with compdef) and autoloaded from $fpath
     as ``_appam`` (completes on the very first Tab). ``_arguments`` is stubbed to print what
@@ -337,6 +346,7 @@ def _tab_complete(argv: list[str], setup: str, cases: list[tuple[str, str]], env
         child.close(force=True)
 
 
+@pytest.mark.e2e
 def test_interactive_bash_tab(tmp_path: Path) -> None:
     bash = _needs("bash")
     env = _shell_env(tmp_path)
@@ -346,6 +356,7 @@ def test_interactive_bash_tab(tmp_path: Path) -> None:
     assert _tab_complete(argv, setup, cases, env) == ["appam sessions", "appam sessions show"]
 
 
+@pytest.mark.e2e
 def test_interactive_zsh_tab_with_fpath_install(tmp_path: Path) -> None:
     """The documented fpath install: the first Tab already completes."""
     zsh = _needs("zsh")

@@ -273,6 +273,7 @@ def test_progress_bar_goes_to_stderr_never_stdout(offline_cli, appam_home, tmp_p
     assert "exporting" not in result.stderr
 
 
+@pytest.mark.e2e
 def test_export_into_a_closed_pipe_exits_quietly(appam_home):
     history = SessionHistory(db_path=appam_home / "sessions.db")
     for i in range(300):
@@ -505,6 +506,7 @@ def test_import_is_one_transaction(offline_cli, appam_home, monkeypatch, tmp_pat
     assert snapshot(home) == {"sessions": [], "messages": [], "requests": []}
 
 
+@pytest.mark.e2e
 def test_export_and_import_never_load_litellm_or_sqlmodel(appam_home, tmp_path):
     seed(appam_home)  # the store exists: no migration is due
     path = tmp_path / "all.jsonl"

@@ -19,6 +19,8 @@ from conftest import APPAM
 from import_report import NOT_FOR_HELP, NOT_FOR_READING, PROVIDER, TIMEOUT, assert_light, run_appam
 from sessions_store import make_session, save
 
+pytestmark = pytest.mark.e2e  # every test runs `appam` as a process
+
 
 def _command_paths() -> list[list[str]]:
     """Every visible command and group of the Typer app, e.g. ['run'], ['sessions', 'list']."""

@@ -296,6 +296,7 @@ def test_markdown_document():
     assert "".join(split_words("  a  b\nc d ")) == "  a  b\nc d "
 
 
+@pytest.mark.e2e
 def test_standalone_main_serves_long_document():
     """The CLI entry point (`python tests/provider_server.py --port P --tokens N`)."""
     import subprocess

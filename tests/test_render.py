@@ -421,6 +421,7 @@ def test_make_view_picks_plain_unless_stdout_is_a_terminal(monkeypatch):
     assert isinstance(make_view(raw=True), PlainView)
 
 
+@pytest.mark.e2e
 def test_importing_render_does_not_import_rich_markdown():
     code = "import sys, appam_cli.render; sys.exit('rich.markdown' in sys.modules)"
     root = Path(__file__).parent.parent

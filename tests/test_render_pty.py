@@ -19,6 +19,8 @@ import pytest
 from rich.console import Console
 from rich.markdown import Markdown
 
+pytestmark = pytest.mark.e2e  # every test renders in a pseudo-terminal
+
 COLUMNS, ROWS = 100, 50
 DRIVER = str(Path(__file__).with_name("render_driver.py"))
 

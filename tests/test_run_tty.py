@@ -3,9 +3,12 @@ exactly like a one-shot Rich render of the same answer, followed by the footer."
 
 from __future__ import annotations
 
+import pytest
 from conftest import APPAM
 from provider_server import Reply, split_words
 from test_render_pty import ANSWER, one_shot_screen, run_in_pty, screen_lines
+
+pytestmark = pytest.mark.e2e  # every test runs `appam run` in a pseudo-terminal
 
 
 def test_live_answer_screen_matches_one_shot_render(provider):

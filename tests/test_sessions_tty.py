@@ -14,6 +14,7 @@ from sessions_store import make_session, save, snapshot
 from appam_cli.datamodel import ChatMessage
 
 pexpect = pytest.importorskip("pexpect")
+pytestmark = pytest.mark.e2e  # a pseudo-terminal or a fresh interpreter in every test
 
 A = "aaaa1111-0000-4000-8000-000000000001"
 FAKE_PAGER = """

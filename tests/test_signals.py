@@ -12,6 +12,8 @@ from conftest import APPAM
 from provider_server import Reply
 from sessions_store import only_session
 
+pytestmark = pytest.mark.e2e  # every test signals a running `appam run` process
+
 
 def start_run(provider, home, *args):
     env = dict(os.environ, APPAM_HOME=str(home))

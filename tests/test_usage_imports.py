@@ -23,6 +23,7 @@ def store_with_usage(cli, write_config):
     return cli.home
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "args",
     [
@@ -38,12 +39,14 @@ def test_usage_stays_light(store_with_usage, args):
     assert_light(run, NOT_FOR_READING)
 
 
+@pytest.mark.e2e
 def test_usage_on_an_empty_store_stays_light(appam_home):
     run = run_appam("usage")
     assert run.returncode == 0 and "No usage recorded yet" in run.stdout
     assert_light(run, NOT_FOR_READING)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("args", [("models",), ("models", "claude"), ("models", "gpt-4o", "--json")])
 def test_models_stays_light_and_needs_no_key(appam_home, args):
     run = run_appam(*args)
