@@ -19,13 +19,13 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import APPAM
 
 from appam_cli.cli.completion import COMPLETE_VAR, FILE_NAMES, REGENERATE, SHELLS, completion_script
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPLETIONS = ROOT / "completions"
-BIN_DIR = Path(sys.executable).parent
-APPAM = str(BIN_DIR / "appam")
+BIN_DIR = Path(APPAM).parent
 TIMEOUT = 30
 
 
