@@ -38,13 +38,13 @@ def chat(
     cancels an answer, Ctrl-D leaves. With stdin not a terminal, each input line
     is one turn and the answers are printed plain.
     """
-    from appam_cli.cli.context import open_history, settings_with
+    from appam_cli.cli.context import open_history, request_settings
     from appam_cli.errors import EXIT_USAGE, UserError
     from appam_cli.repl import ChatOptions, run_repl
 
     if continue_last and session_id:
         raise UserError("use either -c/--continue or --session ID, not both", exit_code=EXIT_USAGE)
-    settings = settings_with(model=model, api_base=api_base, timeout=timeout, retries=retries)
+    settings = request_settings(api_base, temperature, max_tokens, timeout, retries)
     history = open_history(settings, enabled=not no_save)
     options = ChatOptions(
         model=model,
@@ -52,8 +52,6 @@ def chat(
         raw=raw,
         save=not no_save,
         show_reasoning=not no_reasoning,
-        temperature=temperature,
-        max_tokens=max_tokens,
         max_cost_usd=max_cost,
         force=force,
         debug=debug,

@@ -43,10 +43,11 @@ def continue_session(
     debug: bool = options.DEBUG,
 ) -> None:
     """Continue a session: one more prompt (or the chat REPL)."""
-    from appam_cli.cli.context import open_history, settings_with
+    from appam_cli.agent.busy import refuse_if_busy
+    from appam_cli.cli.context import open_history, request_settings
     from appam_cli.cli.stdin import build_prompt, piped_stdin
 
-    settings = settings_with(model=model, api_base=api_base, timeout=timeout, retries=retries)
+    settings = request_settings(api_base, temperature, max_tokens, timeout, retries, no_stream)
     history = open_history(settings)
     sid = resolve_session(history, session_id, lone=prompt is None)
     refuse_if_busy(history, sid)
@@ -58,26 +59,20 @@ def continue_session(
     else:
         text = build_prompt(prompt)
 
-    from appam_cli.cli.turn_view import TurnOptions, run_turn_cli
+    from appam_cli.agent.session_turn import TurnSpec
+    from appam_cli.agent.spending import Allowance
+    from appam_cli.cli.turn_view import Presentation, run_turn_cli
     from appam_cli.providers.loader import preload_in_background
 
     preload_in_background()
     code = run_turn_cli(
         settings,
         history,
-        TurnOptions(
-            prompt=text,
-            model=model,  # None keeps the session's model
-            session_id=sid,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            stream=not no_stream,
-            raw=raw,
-            json_output=json_output,
-            max_cost_usd=max_cost,
-            force=force,
-            show_usage=usage,
-        ),
+        TurnSpec(model=model),  # no -m: the session's own model
+        Allowance(max_cost_usd=max_cost, force=force),
+        text,
+        Presentation(raw=raw, json_output=json_output, show_usage=usage),
+        session_id=sid,
     )
     raise typer.Exit(code)
 
@@ -97,29 +92,6 @@ def resolve_session(history, ref: Optional[str], *, lone: bool) -> str:
                 f"appam run -c {_double_quoted(ref)}"
             ) from None
         raise
-
-
-BUSY_SECONDS = 30
-
-
-def refuse_if_busy(history, session_id: str) -> None:
-    """Another appam still streaming into this session would race us for the next positions.
-
-    A running session checkpoints about once a second, so one marked running and
-    updated in the last ``BUSY_SECONDS`` is busy; an older one was cut (a crash, kill -9)
-    and may be continued.
-    """
-    from appam_cli.datamodel.times import utcnow
-
-    summary = history.summary(session_id)
-    if summary is None or summary.status != "running" or summary.updated_at is None:
-        return
-    age = (utcnow() - summary.updated_at).total_seconds()
-    if age < BUSY_SECONDS:
-        raise UserError(
-            f"session {session_id[:8]} is still being answered by another appam (updated {age:.0f} s ago): "
-            "continue it once that answer is done"
-        )
 
 
 def _double_quoted(text: str) -> str:

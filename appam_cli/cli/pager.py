@@ -35,10 +35,9 @@ def pager_command() -> list[str] | None:
 
 
 def stdout_is_terminal() -> bool:
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
+    from appam_cli.render.environment import environment
+
+    return environment().stdout_isatty
 
 
 def terminal_height() -> int:

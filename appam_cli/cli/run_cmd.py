@@ -39,32 +39,24 @@ def run(
     from appam_cli.providers.loader import preload_in_background
 
     preload_in_background()  # litellm loads (~3 s) while we read stdin, config and the store
-    from appam_cli.cli.context import open_history, resolve_model, settings_with
+    from appam_cli.agent.session_turn import TurnSpec
+    from appam_cli.agent.spending import Allowance
+    from appam_cli.cli.context import open_history, request_settings
     from appam_cli.cli.stdin import build_prompt
-    from appam_cli.cli.turn_view import TurnOptions, run_turn_cli
+    from appam_cli.cli.turn_view import Presentation, run_turn_cli
 
     text = build_prompt(prompt)
-    settings = settings_with(model=model, api_base=api_base, timeout=timeout, retries=retries)
+    settings = request_settings(api_base, temperature, max_tokens, timeout, retries, no_stream)
     history = open_history(settings, enabled=not no_save)
     session_id = open_history(settings).resolve_id("last") if continue_last else None
     code = run_turn_cli(
         settings,
         history,
-        TurnOptions(
-            prompt=text,
-            # Continuing keeps the session's own model unless -m names another.
-            model=model if continue_last else resolve_model(settings),
-            system=system,
-            session_id=session_id,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            stream=not no_stream,
-            raw=raw,
-            json_output=json_output,
-            save=not no_save,
-            max_cost_usd=max_cost,
-            force=force,
-            show_usage=usage,
-        ),
+        # Continuing keeps the session's own model unless -m names another.
+        TurnSpec(model=model, system=system, save=not no_save),
+        Allowance(max_cost_usd=max_cost, force=force),
+        text,
+        Presentation(raw=raw, json_output=json_output, show_usage=usage),
+        session_id=session_id,
     )
     raise typer.Exit(code)

@@ -123,18 +123,18 @@ def search_sessions(
     json_output: bool = typer.Option(False, "--json", help="One JSON object per hit."),
 ) -> None:
     """Search message text, best matches first."""
-    from appam_cli.errors import UserError
     from appam_cli.datamodel.message import ROLES
-    from appam_cli.render.footer import print_notice
+    from appam_cli.errors import UserError
+    from appam_cli.render.environment import environment
 
     if not query.strip():
         raise UserError("the search query is empty")
     history = _history()
     result = history.search(query, role=_choice(role, ROLES, "--role"), since=_point(since), limit=limit)
     if result.fallback:
-        print_notice("full-text search (FTS5) is not available in this SQLite: using a slower LIKE search")
+        environment().notice("full-text search (FTS5) is not available in this SQLite: using a slower LIKE search")
     elif result.plain_words:
-        print_notice("the query is not FTS5 syntax: searched for its words as plain text")
+        environment().notice("the query is not FTS5 syntax: searched for its words as plain text")
     if json_output:
         import json
 
@@ -185,12 +185,11 @@ def delete_sessions(
 
 
 def _confirm_delete(history, targets: list[str]) -> None:
-    import sys
-
     from appam_cli.errors import UserError
+    from appam_cli.render.environment import environment
 
     what = f"{len(targets)} session{'s' if len(targets) != 1 else ''}"
-    if not sys.stdin.isatty():
+    if not environment().stdin_isatty:
         raise UserError(f"refusing to delete {what} without confirmation: add --yes")
     for sid in targets[:10]:
         typer.echo(f"  {sid[:8]}  {' '.join((history.title_of(sid) or '').split())[:60]}", err=True)

@@ -14,12 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from appam_cli.datamodel import AggregatedUsage, ChatMessage, RequestRecord, RequestUsage, Session
-from appam_cli.datamodel.message import COMPLETED, INCOMPLETE, ROLES
-from appam_cli.datamodel.session import STATUSES
+from appam_cli.datamodel.message import ROLES
+from appam_cli.datamodel.status import MessageStatus, RequestStatus, SessionStatus
 from appam_cli.datamodel.times import from_iso
 
-MESSAGE_STATUSES = (COMPLETED, INCOMPLETE)
-REQUEST_STATUSES = ("completed", "incomplete", "interrupted", "failed")
+MESSAGE_STATUSES = tuple(MessageStatus)
+REQUEST_STATUSES = tuple(RequestStatus)
+STATUSES = tuple(SessionStatus)
 USAGE_INTS = (
     "total_input_tokens",
     "total_output_tokens",
@@ -154,7 +155,7 @@ def _message(data: Any, path: str) -> ChatMessage:
         name=m.text("name"),
         timestamp=m.time("timestamp"),  # type: ignore[arg-type]
         model=m.text("model"),
-        status=m.text("status", choices=MESSAGE_STATUSES, default=COMPLETED),
+        status=m.text("status", choices=MESSAGE_STATUSES, default=MessageStatus.COMPLETED),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from appam_cli.render.console import table_console
+from appam_cli.render.environment import environment
 
 if TYPE_CHECKING:
     from appam_cli.providers.prices_data import ModelInfo
@@ -41,7 +41,7 @@ def print_models(found: list["ModelInfo"], *, search: str | None, provider: str 
     from rich.table import Table
     from rich.text import Text
 
-    console = table_console(highlight=False)
+    console = environment().table_console(highlight=False)
     if not found:
         what = " ".join(f"{k} {v!r}" for k, v in (("matching", search), ("from provider", provider)) if v)
         console.print(f"No chat models {what} in litellm's price map." if what else "No models in litellm's price map.")

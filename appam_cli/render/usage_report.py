@@ -7,7 +7,7 @@ import json
 from typing import IO, TYPE_CHECKING
 
 from appam_cli.datamodel.usage import AggregatedUsage, format_usd
-from appam_cli.render.console import table_console
+from appam_cli.render.environment import environment
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -94,7 +94,7 @@ def print_report(report: "UsageReport", console: "Console | None" = None) -> Non
     from rich.table import Table
     from rich.text import Text
 
-    console = console or table_console(highlight=False)
+    console = console or environment().table_console(highlight=False)
     if not report.rows:
         if report.empty_store:
             console.print("No usage recorded yet: no request has been made.")
