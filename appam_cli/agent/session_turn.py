@@ -91,20 +91,26 @@ def stream_turn(
     prompt: str | None,
     allowance: Allowance,
     sink: AnswerSink | None = None,
-    on_retry: Callable[[int, float, str], None] | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> None:
     """Run one turn of ``session`` into ``sink`` (None: nothing shows it).
 
-    ``prompt`` None answers the conversation as it stands (the chat's /retry). Whatever
-    the turn spent counts against the allowance, however it ended.
+    ``prompt`` None answers the conversation as it stands (the chat's /retry). ``notice``
+    is told of each retry before the answer starts. Whatever the turn spent counts against
+    the allowance, however it ended.
     """
     builder = agent.stream(prompt, session)
     if sink is not None:
         builder.on_content(sink.content).on_reasoning(sink.reasoning).on_tool_call(
             lambda call: sink.tool_call(call["function"]["name"], call["function"]["arguments"])
         )
-    if on_retry is not None:
-        builder.on_retry(on_retry)
+    if notice is not None:
+        total = agent.options.retries + 1
+        builder.on_retry(
+            lambda attempt, wait, reason: notice(
+                f"{reason}; retrying in {wait:.1f} s (attempt {attempt + 1} of {total})"
+            )
+        )
     try:
         with sink if sink is not None else nullcontext():
             builder.run()

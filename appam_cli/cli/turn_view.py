@@ -37,12 +37,7 @@ def run_turn_cli(
     from appam_cli.cli.context import open_history
     from appam_cli.render import make_view
     from appam_cli.render.environment import environment
-    from appam_cli.render.footer import (
-        print_footer,
-        print_usage_details,
-        retry_line,
-        turn_usage,
-    )
+    from appam_cli.render.footer import print_footer, print_usage_details, turn_usage
 
     env = environment()
     session = open_history(settings).load_session(session_id) if session_id else None
@@ -58,7 +53,7 @@ def run_turn_cli(
             prompt,
             allowance,
             None if show.json_output else make_view(raw=show.raw),
-            on_retry=lambda attempt, wait, reason: env.notice(retry_line(attempt, wait, reason, agent.options.retries)),
+            notice=env.notice,
         )
     except ProviderError:
         raise

@@ -75,8 +75,3 @@ def print_usage_details(usage: AggregatedUsage, requests: list[RequestRecord]) -
             + flags
         )
         console.print("  " + escape(line))
-
-
-def retry_line(attempt: int, wait: float, reason: str, retries: int) -> str:
-    """The notice while a failed attempt is retried (before any answer arrived)."""
-    return f"{reason}; retrying in {wait:.1f} s (attempt {attempt + 1} of {retries + 1})"

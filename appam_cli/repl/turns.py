@@ -43,7 +43,6 @@ def run_chat_turn(state: ChatState, prompt: str | None) -> Outcome:
     """Send ``prompt`` (None: answer the conversation as it stands, for /retry) and stream the answer."""
     from appam_cli.agent.session_turn import TurnSpec, prepare_agent, stream_turn
     from appam_cli.render import make_view
-    from appam_cli.render.footer import retry_line
 
     o = state.options
     try:
@@ -70,9 +69,7 @@ def run_chat_turn(state: ChatState, prompt: str | None) -> Outcome:
                     prompt,
                     state.allowance,
                     make_view(raw=o.raw, show_reasoning=o.show_reasoning),
-                    on_retry=lambda attempt, wait, reason: output.notice(
-                        retry_line(attempt, wait, reason, agent.options.retries)
-                    ),
+                    notice=output.notice,
                 )
             except KeyboardInterrupt:
                 outcome = Outcome(INTERRUPTED, exit_code=EXIT_INTERRUPTED)
