@@ -9,6 +9,7 @@ This module stays cheap to import (no pydantic): every command reads it.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -20,6 +21,7 @@ from appam_cli.datamodel.price import ModelPrice
 from appam_cli.errors import UserError
 
 APP_NAME = "appam"
+ENVIRONMENT = "the environment"
 PRICE_KEYS = ("input", "output", "cache_read", "cache_write")
 
 
@@ -87,24 +89,40 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return {}
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"invalid config file {path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"invalid config file {path}: not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise UserError(f"cannot read config file {path}: {exc.strerror}") from None
 
 
-def _number(value: Any, key: str, source: str, kind: type) -> Any:
-    try:
+def _number(value: Any, key: str, source: str, kind: type, *, positive: bool = False, what: str = "") -> Any:
+    """A whole number (``kind`` int) or a finite number (float), never negative (or zero, with
+    ``positive``). TOML gives typed values; the environment gives text, parsed the same strict way:
+    ``true``, ``1.9`` for a whole number, ``nan`` and ``inf`` are refused, never reinterpreted."""
+    what = what or ("a whole number" if kind is int else "a number")
+    bad = UserError(f"invalid value for {key} in {source}: {value!r} is not {what}")
+    if isinstance(value, bool):
+        raise bad
+    if isinstance(value, str) and source == ENVIRONMENT:  # TOML says what it means: "3" is text
+        try:
+            result = kind(value.strip())
+        except ValueError:
+            raise bad from None
+    elif kind is int and isinstance(value, int) or kind is float and isinstance(value, (int, float)):
         result = kind(value)
-    except (TypeError, ValueError):
-        raise UserError(f"invalid value for {key} in {source}: {value!r} is not a {kind.__name__}") from None
-    if result < 0:
-        raise UserError(f"invalid value for {key} in {source}: must not be negative")
+    else:
+        raise bad
+    if kind is float and not math.isfinite(result):
+        raise UserError(f"invalid value for {key} in {source}: {value!r} is not a finite number")
+    if result < 0 or (positive and result == 0):
+        raise UserError(f"invalid value for {key} in {source}: must be {'more than 0' if positive else 'at least 0'}")
     return result
 
 
 def _boolean(value: Any, key: str, source: str) -> bool:
     if isinstance(value, bool):
         return value
-    text = str(value).strip().lower()
+    text = value.strip().lower() if isinstance(value, str) else None
     if text in ("1", "true", "yes", "on"):
         return True
     if text in ("0", "false", "no", "off"):
@@ -146,20 +164,17 @@ def _prices(table: Any, source: str) -> dict[str, ModelPrice]:
 
 
 def _budget_amount(value: Any, key: str, source: str) -> float | None:
+    """USD, more than 0; no value (or "") is no cap."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        raise UserError(f"invalid value for {key} in {source}: {value!r} is not an amount in USD")
-    amount = _number(value, key, source, float)
-    if amount == 0:
-        raise UserError(f"invalid value for {key} in {source}: must be more than 0 (remove it for no cap)")
-    return amount
+    return _number(value, key, source, float, positive=True, what="an amount in USD")
 
 
 TOP_LEVEL_KEYS = {"model", "api_base", "database_url", "timeout", "retries", "retry_max_wait", "history", "prices", "budget"}
 HISTORY_KEYS = {"auto_save", "max_sessions"}
 # Request options read as numbers from config.toml and from APPAM_<KEY> in the environment.
 NUMBER_KEYS: dict[str, type] = {"timeout": float, "retries": int, "retry_max_wait": float}
+POSITIVE_KEYS = {"timeout"}
 
 
 def _text(value: Any, key: str, source: str) -> str | None:
@@ -190,7 +205,7 @@ def load_settings() -> Settings:
     s.database_url = _text(data.get("database_url"), "database_url", source)
     for key, kind in NUMBER_KEYS.items():
         if key in data:
-            request[key] = _number(data[key], key, source, kind)
+            request[key] = _number(data[key], key, source, kind, positive=key in POSITIVE_KEYS)
     if "auto_save" in history:
         s.auto_save = _boolean(history["auto_save"], "history.auto_save", source)
     if history.get("max_sessions") is not None:
@@ -212,16 +227,16 @@ def load_settings() -> Settings:
     for key, kind in NUMBER_KEYS.items():
         name = f"APPAM_{key.upper()}"
         if env.get(name):
-            request[key] = _number(env[name], name, "the environment", kind)
+            request[key] = _number(env[name], name, ENVIRONMENT, kind, positive=key in POSITIVE_KEYS)
     if env.get("APPAM_AUTO_SAVE"):
-        s.auto_save = _boolean(env["APPAM_AUTO_SAVE"], "APPAM_AUTO_SAVE", "the environment")
+        s.auto_save = _boolean(env["APPAM_AUTO_SAVE"], "APPAM_AUTO_SAVE", ENVIRONMENT)
     if env.get("APPAM_MAX_SESSIONS"):
-        s.max_sessions = _number(env["APPAM_MAX_SESSIONS"], "APPAM_MAX_SESSIONS", "the environment", int) or None
+        s.max_sessions = _number(env["APPAM_MAX_SESSIONS"], "APPAM_MAX_SESSIONS", ENVIRONMENT, int) or None
     if env.get("APPAM_BUDGET_DAILY_USD"):
-        s.budget.daily_usd = _budget_amount(env["APPAM_BUDGET_DAILY_USD"], "APPAM_BUDGET_DAILY_USD", "the environment")
+        s.budget.daily_usd = _budget_amount(env["APPAM_BUDGET_DAILY_USD"], "APPAM_BUDGET_DAILY_USD", ENVIRONMENT)
     if env.get("APPAM_BUDGET_MONTHLY_USD"):
         s.budget.monthly_usd = _budget_amount(
-            env["APPAM_BUDGET_MONTHLY_USD"], "APPAM_BUDGET_MONTHLY_USD", "the environment"
+            env["APPAM_BUDGET_MONTHLY_USD"], "APPAM_BUDGET_MONTHLY_USD", ENVIRONMENT
         )
     s.request = s.request.merged(**request)
     return s
