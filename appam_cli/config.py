@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from appam_cli.errors import UserError
 from appam_cli.datamodel.price import ModelPrice
+from appam_cli.errors import UserError
 
 APP_NAME = "appam"
 PRICE_KEYS = ("input", "output", "cache_read", "cache_write")
@@ -128,14 +128,19 @@ def _prices(table: Any, source: str) -> dict[str, ModelPrice]:
         missing = [k for k in ("input", "output") if k not in rates]
         if missing:
             raise UserError(f"invalid {where} in {source}: {missing[0]} is required (USD per million tokens)")
-        values = {}
+        values: dict[str, float] = {}
         for key, value in rates.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise UserError(f"invalid {where} {key} in {source}: {value!r} is not a number")
             if value < 0:
                 raise UserError(f"invalid {where} {key} in {source}: must not be negative")
             values[key] = float(value)
-        prices[str(model)] = ModelPrice.per_million(**values)
+        prices[str(model)] = ModelPrice.per_million(
+            values["input"],
+            values["output"],
+            cache_read=values.get("cache_read"),
+            cache_write=values.get("cache_write"),
+        )
     return prices
 
 
@@ -150,7 +155,9 @@ def _budget_amount(value: Any, key: str, source: str) -> float | None:
     return amount
 
 
-TOP_LEVEL_KEYS = {"model", "api_base", "database_url", "timeout", "retries", "retry_max_wait", "history", "prices", "budget"}
+TOP_LEVEL_KEYS = {
+    "model", "api_base", "database_url", "timeout", "retries", "retry_max_wait", "history", "prices", "budget"
+}
 HISTORY_KEYS = {"auto_save", "max_sessions"}
 
 
