@@ -95,7 +95,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise UserError(f"cannot read config file {path}: {exc.strerror}") from None
 
 
-def _number(value: Any, key: str, source: str, kind: type, *, positive: bool = False, what: str = "") -> Any:
+def _number(
+    value: Any, key: str, source: str, kind: type, *, positive: bool = False, what: str = "", hint: str = ""
+) -> Any:
     """A whole number (``kind`` int) or a finite number (float), never negative (or zero, with
     ``positive``). TOML gives typed values; the environment gives text, parsed the same strict way:
     ``true``, ``1.9`` for a whole number, ``nan`` and ``inf`` are refused, never reinterpreted."""
@@ -115,7 +117,8 @@ def _number(value: Any, key: str, source: str, kind: type, *, positive: bool = F
     if kind is float and not math.isfinite(result):
         raise UserError(f"invalid value for {key} in {source}: {value!r} is not a finite number")
     if result < 0 or (positive and result == 0):
-        raise UserError(f"invalid value for {key} in {source}: must be {'more than 0' if positive else 'at least 0'}")
+        least = "more than 0" if positive else "at least 0"
+        raise UserError(f"invalid value for {key} in {source}: must be {least}{hint}")
     return result
 
 
@@ -152,14 +155,19 @@ def _prices(table: Any, source: str) -> dict[str, ModelPrice]:
         missing = [k for k in ("input", "output") if k not in rates]
         if missing:
             raise UserError(f"invalid {where} in {source}: {missing[0]} is required (USD per million tokens)")
-        values = {}
+        values: dict[str, float] = {}
         for key, value in rates.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise UserError(f"invalid {where} {key} in {source}: {value!r} is not a number")
             if value < 0:
                 raise UserError(f"invalid {where} {key} in {source}: must not be negative")
             values[key] = float(value)
-        prices[str(model)] = ModelPrice.per_million(**values)
+        prices[str(model)] = ModelPrice.per_million(
+            values["input"],
+            values["output"],
+            cache_read=values.get("cache_read"),
+            cache_write=values.get("cache_write"),
+        )
     return prices
 
 
@@ -167,10 +175,12 @@ def _budget_amount(value: Any, key: str, source: str) -> float | None:
     """USD, more than 0; no value (or "") is no cap."""
     if value is None or value == "":
         return None
-    return _number(value, key, source, float, positive=True, what="an amount in USD")
+    return _number(value, key, source, float, positive=True, what="an amount in USD", hint=" (remove it for no cap)")
 
 
-TOP_LEVEL_KEYS = {"model", "api_base", "database_url", "timeout", "retries", "retry_max_wait", "history", "prices", "budget"}
+TOP_LEVEL_KEYS = {
+    "model", "api_base", "database_url", "timeout", "retries", "retry_max_wait", "history", "prices", "budget"
+}
 HISTORY_KEYS = {"auto_save", "max_sessions"}
 # Request options read as numbers from config.toml and from APPAM_<KEY> in the environment.
 NUMBER_KEYS: dict[str, type] = {"timeout": float, "retries": int, "retry_max_wait": float}

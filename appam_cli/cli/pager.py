@@ -70,6 +70,7 @@ def _run_pager(argv: list[str], text: str) -> bool:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, env=env)
     except OSError:
         return False
+    assert proc.stdin is not None  # stdin=PIPE
     try:
         try:
             proc.stdin.write(text.encode("utf-8", errors="replace"))

@@ -37,7 +37,7 @@ def _litellm_version() -> str:
         return "?"
 
 
-def print_models(found: list["ModelInfo"], *, search: str | None, provider: str | None) -> None:
+def print_models(found: list[ModelInfo], *, search: str | None, provider: str | None) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -74,6 +74,7 @@ def print_models(found: list["ModelInfo"], *, search: str | None, provider: str 
         table.add_row(Text(row[0]), *row[1:])
     console.print(table)
     console.print(
-        f"[dim]{len(found)} model{'' if len(found) == 1 else 's'} · prices in USD per million tokens (input, output, cache read, cache write) · "
+        f"[dim]{len(found)} model{'' if len(found) == 1 else 's'} · "
+        "prices in USD per million tokens (input, output, cache read, cache write) · "
         f"from the price map bundled with litellm {_litellm_version()} (read offline)[/]"
     )
