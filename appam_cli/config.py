@@ -58,7 +58,7 @@ class Settings:
     def db_path(self) -> Path:
         return self.data_dir / "sessions.db"
 
-    def with_flags(self, **flags: Any) -> "Settings":
+    def with_flags(self, **flags: Any) -> Settings:
         """These settings with the command-line request options that were given (None: not given)."""
         return replace(self, request=self.request.merged(**flags))
 

@@ -13,8 +13,9 @@ into a warning (80 %) or a refusal (100 %), and into what is left to spend.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from appam_cli.datamodel.usage import RequestUsage, format_usd
 from appam_cli.errors import BudgetExceeded, UserError

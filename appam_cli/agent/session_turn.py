@@ -7,9 +7,10 @@ prompt_toolkit here. The view is handed in (``AnswerSink``): render/ makes it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from appam_cli.agent.agent import Agent
 from appam_cli.agent.spending import Allowance

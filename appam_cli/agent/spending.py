@@ -9,9 +9,10 @@ pass the budget.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from appam_cli.agent.budget import CostGuard, PeriodBudget, money, period_status
 from appam_cli.errors import BudgetExceeded
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 def period_starts(now: datetime) -> tuple[datetime, datetime]:
     """Midnight UTC today and on the first of this month."""
-    now = now.astimezone(timezone.utc)
+    now = now.astimezone(UTC)
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     return day, day.replace(day=1)
 

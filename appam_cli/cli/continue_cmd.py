@@ -9,8 +9,6 @@ No ID: the most recently updated session. A lone argument is always an ID.
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from appam_cli.cli import options
@@ -20,23 +18,23 @@ from appam_cli.errors import UserError
 
 @handle_errors
 def continue_session(
-    session_id: Optional[str] = typer.Argument(
+    session_id: str | None = typer.Argument(
         None, help="Session id, a unique prefix of it (4+ characters), or `last` [default: the most recent]."
     ),
-    prompt: Optional[str] = typer.Argument(
+    prompt: str | None = typer.Argument(
         None, help="The prompt. `-` reads it from stdin. Without one, the session opens in the chat REPL."
     ),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Switch to this model [default: the session's]."),
-    api_base: Optional[str] = options.API_BASE,
-    temperature: Optional[float] = options.TEMPERATURE,
-    max_tokens: Optional[int] = options.MAX_TOKENS,
-    timeout: Optional[float] = options.TIMEOUT,
-    retries: Optional[int] = options.RETRIES,
+    model: str | None = typer.Option(None, "--model", "-m", help="Switch to this model [default: the session's]."),
+    api_base: str | None = options.API_BASE,
+    temperature: float | None = options.TEMPERATURE,
+    max_tokens: int | None = options.MAX_TOKENS,
+    timeout: float | None = options.TIMEOUT,
+    retries: int | None = options.RETRIES,
     no_stream: bool = options.NO_STREAM,
     raw: bool = options.RAW,
     json_output: bool = options.JSON,
     usage: bool = options.USAGE,
-    max_cost: Optional[float] = typer.Option(
+    max_cost: float | None = typer.Option(
         None, "--max-cost", min=0.0, metavar="USD", help="Stop (exit 5) when this turn would cost more than USD."
     ),
     force: bool = options.FORCE,
@@ -77,7 +75,7 @@ def continue_session(
     raise typer.Exit(code)
 
 
-def resolve_session(history, ref: Optional[str], *, lone: bool) -> str:
+def resolve_session(history, ref: str | None, *, lone: bool) -> str:
     """The session to continue. A lone argument that matches nothing may have been meant as a prompt."""
     from appam_cli.store.history import UnknownSession
 
@@ -99,7 +97,7 @@ def _double_quoted(text: str) -> str:
     return f'"{escaped}"'
 
 
-def open_repl(settings, history, session_id: str, *, model: Optional[str]) -> int:
+def open_repl(settings, history, session_id: str, *, model: str | None) -> int:
     """The chat REPL on ``session_id`` (appam_cli/repl/); returns the exit code."""
     from appam_cli.repl import run_repl
 

@@ -6,7 +6,8 @@ import functools
 import os
 import signal
 import sqlite3
-from typing import Any, Callable, TypeVar, cast
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import typer
 

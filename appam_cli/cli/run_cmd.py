@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from appam_cli.cli import options
@@ -12,23 +10,23 @@ from appam_cli.cli.errors import handle_errors
 
 @handle_errors
 def run(
-    prompt: Optional[str] = typer.Argument(
+    prompt: str | None = typer.Argument(
         None, help="The prompt. `-` reads it from stdin; piped text is appended after a blank line."
     ),
-    model: Optional[str] = options.MODEL,
-    system: Optional[str] = options.SYSTEM,
+    model: str | None = options.MODEL,
+    system: str | None = options.SYSTEM,
     continue_last: bool = typer.Option(False, "--continue", "-c", help="Continue the most recent session."),
-    api_base: Optional[str] = options.API_BASE,
-    temperature: Optional[float] = options.TEMPERATURE,
-    max_tokens: Optional[int] = options.MAX_TOKENS,
-    timeout: Optional[float] = options.TIMEOUT,
-    retries: Optional[int] = options.RETRIES,
+    api_base: str | None = options.API_BASE,
+    temperature: float | None = options.TEMPERATURE,
+    max_tokens: int | None = options.MAX_TOKENS,
+    timeout: float | None = options.TIMEOUT,
+    retries: int | None = options.RETRIES,
     no_stream: bool = options.NO_STREAM,
     raw: bool = options.RAW,
     json_output: bool = options.JSON,
     no_save: bool = typer.Option(False, "--no-save", help="Do not save this exchange."),
     usage: bool = options.USAGE,
-    max_cost: Optional[float] = typer.Option(
+    max_cost: float | None = typer.Option(
         None, "--max-cost", min=0.0, metavar="USD",
         help="Stop (exit 5) when this run would cost more than USD; checked before the request and while streaming.",
     ),

@@ -42,7 +42,7 @@ class ChatMessage:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ChatMessage":
+    def from_dict(cls, data: dict[str, Any]) -> ChatMessage:
         return cls(
             role=data["role"],
             content=data.get("content"),

@@ -44,7 +44,7 @@ class RequestRecord:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "RequestRecord":
+    def from_dict(cls, data: dict[str, Any]) -> RequestRecord:
         return cls(
             model=data["model"],
             usage=RequestUsage(

@@ -65,7 +65,7 @@ class Session:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Session":
+    def from_dict(cls, data: dict[str, Any]) -> Session:
         usage = data.get("usage")
         return cls(
             session_id=data["session_id"],

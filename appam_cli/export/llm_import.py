@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from appam_cli.datamodel import Session
+from appam_cli.datamodel.status import SessionStatus
 from appam_cli.datamodel.times import utcnow
 from appam_cli.errors import UserError
 from appam_cli.export.llm_common import AGENT, parse_time, session_id_for
@@ -64,7 +65,7 @@ def _session(conv: LlmConversation) -> Session:
         started_at=started,
         ended_at=max(ends + times, default=started),
         title=conv.title,
-        status="completed",
+        status=SessionStatus.COMPLETED,
         parent_id=session_id_for(conv.parent_llm_id) if conv.parent_llm_id else None,
         requests=conv.requests,
     )

@@ -5,7 +5,8 @@ An Agent is given its backend; nothing here is global. Both kinds have the same 
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Protocol
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 from appam_cli.datamodel.usage import RequestUsage
 from appam_cli.providers.events import Event, ProviderRequest

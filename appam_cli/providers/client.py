@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Any, Generator, Iterator
+from collections.abc import Generator, Iterator
+from typing import Any
 
 from appam_cli.datamodel.usage import RequestUsage
 from appam_cli.errors import ProviderError
@@ -141,7 +142,9 @@ class _ToolCalls:
         return [self.calls[i] for i in sorted(self.calls)]
 
 
-def _normalise(response: Any, stream: Iterator[Any], first: Any, request: ProviderRequest, started: float) -> Iterator[Event]:
+def _normalise(
+    response: Any, stream: Iterator[Any], first: Any, request: ProviderRequest, started: float
+) -> Iterator[Event]:
     """Turn litellm chunks into events.
 
     litellm's stream wrapper invents a final ``finish_reason="stop"`` chunk and an

@@ -22,7 +22,8 @@ import signal
 import subprocess
 import sys
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from appam_cli.datamodel.usage import RequestUsage
 from appam_cli.errors import AppamError, ProviderError

@@ -31,8 +31,9 @@ import signal
 import struct
 import sys
 import traceback
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from appam_cli.providers.events import ProviderRequest

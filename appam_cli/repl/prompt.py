@@ -7,7 +7,7 @@ first on screen: the moment to start the slow things (background.py).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from appam_cli.repl.state import ChatState
 

@@ -88,7 +88,12 @@ def run_chat_turn(state: ChatState, prompt: str | None) -> Outcome:
     outcome.kept = began
     last = session.messages[-1] if session.messages else None
     outcome.answered = last is not None and last.role == "assistant" and bool(last.content or last.tool_calls)
-    if outcome.status == COMPLETED and last is not None and last.role == "assistant" and last.status != MessageStatus.COMPLETED:
+    if (
+        outcome.status == COMPLETED
+        and last is not None
+        and last.role == "assistant"
+        and last.status != MessageStatus.COMPLETED
+    ):
         outcome = Outcome(INCOMPLETE, exit_code=EXIT_INCOMPLETE, answered=outcome.answered)
     return outcome
 
