@@ -9,16 +9,19 @@ This module stays cheap to import (no pydantic): every command reads it.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from appam_cli.errors import UserError
+from appam_cli.datamodel.options import RequestOptions
 from appam_cli.datamodel.price import ModelPrice
+from appam_cli.errors import UserError
 
 APP_NAME = "appam"
+ENVIRONMENT = "the environment"
 PRICE_KEYS = ("input", "output", "cache_read", "cache_write")
 
 
@@ -32,27 +35,32 @@ class BudgetSettings:
 
 @dataclass
 class Settings:
-    model: str | None = None
-    api_base: str | None = None
+    # How to ask the model; flags are merged over it once (RequestOptions.merged).
+    request: RequestOptions = field(default_factory=RequestOptions)
     database_url: str | None = None
-    timeout: float = 600.0
-    retries: int = 3
-    retry_max_wait: float = 60.0
     auto_save: bool = True
     max_sessions: int | None = None
     # ``[prices."<model>"]``: USD per million tokens, over the price map, for new requests.
     prices: dict[str, ModelPrice] = field(default_factory=dict)
     budget: BudgetSettings = field(default_factory=BudgetSettings)
-    # Run time, not configuration: what this invocation's turns have cost so far, so that
-    # --max-cost caps a whole chat (its turns share one Settings) and not each turn.
-    spent_usd: float = 0.0
     config_path: Path | None = None
     data_dir: Path = field(default_factory=Path)
-    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def model(self) -> str | None:
+        return self.request.model
+
+    @property
+    def api_base(self) -> str | None:
+        return self.request.api_base
 
     @property
     def db_path(self) -> Path:
         return self.data_dir / "sessions.db"
+
+    def with_flags(self, **flags: Any) -> Settings:
+        """These settings with the command-line request options that were given (None: not given)."""
+        return replace(self, request=self.request.merged(**flags))
 
 
 def config_dir() -> Path:
@@ -81,24 +89,43 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return {}
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"invalid config file {path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"invalid config file {path}: not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise UserError(f"cannot read config file {path}: {exc.strerror}") from None
 
 
-def _number(value: Any, key: str, source: str, kind: type) -> Any:
-    try:
+def _number(
+    value: Any, key: str, source: str, kind: type, *, positive: bool = False, what: str = "", hint: str = ""
+) -> Any:
+    """A whole number (``kind`` int) or a finite number (float), never negative (or zero, with
+    ``positive``). TOML gives typed values; the environment gives text, parsed the same strict way:
+    ``true``, ``1.9`` for a whole number, ``nan`` and ``inf`` are refused, never reinterpreted."""
+    what = what or ("a whole number" if kind is int else "a number")
+    bad = UserError(f"invalid value for {key} in {source}: {value!r} is not {what}")
+    if isinstance(value, bool):
+        raise bad
+    if isinstance(value, str) and source == ENVIRONMENT:  # TOML says what it means: "3" is text
+        try:
+            result = kind(value.strip())
+        except ValueError:
+            raise bad from None
+    elif kind is int and isinstance(value, int) or kind is float and isinstance(value, (int, float)):
         result = kind(value)
-    except (TypeError, ValueError):
-        raise UserError(f"invalid value for {key} in {source}: {value!r} is not a {kind.__name__}") from None
-    if result < 0:
-        raise UserError(f"invalid value for {key} in {source}: must not be negative")
+    else:
+        raise bad
+    if kind is float and not math.isfinite(result):
+        raise UserError(f"invalid value for {key} in {source}: {value!r} is not a finite number")
+    if result < 0 or (positive and result == 0):
+        least = "more than 0" if positive else "at least 0"
+        raise UserError(f"invalid value for {key} in {source}: must be {least}{hint}")
     return result
 
 
 def _boolean(value: Any, key: str, source: str) -> bool:
     if isinstance(value, bool):
         return value
-    text = str(value).strip().lower()
+    text = value.strip().lower() if isinstance(value, str) else None
     if text in ("1", "true", "yes", "on"):
         return True
     if text in ("0", "false", "no", "off"):
@@ -128,30 +155,36 @@ def _prices(table: Any, source: str) -> dict[str, ModelPrice]:
         missing = [k for k in ("input", "output") if k not in rates]
         if missing:
             raise UserError(f"invalid {where} in {source}: {missing[0]} is required (USD per million tokens)")
-        values = {}
+        values: dict[str, float] = {}
         for key, value in rates.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise UserError(f"invalid {where} {key} in {source}: {value!r} is not a number")
             if value < 0:
                 raise UserError(f"invalid {where} {key} in {source}: must not be negative")
             values[key] = float(value)
-        prices[str(model)] = ModelPrice.per_million(**values)
+        prices[str(model)] = ModelPrice.per_million(
+            values["input"],
+            values["output"],
+            cache_read=values.get("cache_read"),
+            cache_write=values.get("cache_write"),
+        )
     return prices
 
 
 def _budget_amount(value: Any, key: str, source: str) -> float | None:
+    """USD, more than 0; no value (or "") is no cap."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        raise UserError(f"invalid value for {key} in {source}: {value!r} is not an amount in USD")
-    amount = _number(value, key, source, float)
-    if amount == 0:
-        raise UserError(f"invalid value for {key} in {source}: must be more than 0 (remove it for no cap)")
-    return amount
+    return _number(value, key, source, float, positive=True, what="an amount in USD", hint=" (remove it for no cap)")
 
 
-TOP_LEVEL_KEYS = {"model", "api_base", "database_url", "timeout", "retries", "retry_max_wait", "history", "prices", "budget"}
+TOP_LEVEL_KEYS = {
+    "model", "api_base", "database_url", "timeout", "retries", "retry_max_wait", "history", "prices", "budget"
+}
 HISTORY_KEYS = {"auto_save", "max_sessions"}
+# Request options read as numbers from config.toml and from APPAM_<KEY> in the environment.
+NUMBER_KEYS: dict[str, type] = {"timeout": float, "retries": int, "retry_max_wait": float}
+POSITIVE_KEYS = {"timeout"}
 
 
 def _text(value: Any, key: str, source: str) -> str | None:
@@ -173,16 +206,16 @@ def load_settings() -> Settings:
     unknown = sorted(set(data) - TOP_LEVEL_KEYS) or sorted(f"history.{k}" for k in set(history) - HISTORY_KEYS)
     if unknown:
         raise UserError(f"invalid config file {path}: unknown key {unknown[0]} (see the README's Configuration)")
-    s = Settings(config_path=path, data_dir=data_dir(), raw=data)
-    s.model = _text(data.get("model"), "model", source)
-    s.api_base = _text(data.get("api_base"), "api_base", source)
+    s = Settings(config_path=path, data_dir=data_dir())
+    env = os.environ
+    request: dict[str, Any] = {
+        "model": _text(data.get("model"), "model", source),
+        "api_base": _text(data.get("api_base"), "api_base", source),
+    }
     s.database_url = _text(data.get("database_url"), "database_url", source)
-    if "timeout" in data:
-        s.timeout = _number(data["timeout"], "timeout", source, float)
-    if "retries" in data:
-        s.retries = _number(data["retries"], "retries", source, int)
-    if "retry_max_wait" in data:
-        s.retry_max_wait = _number(data["retry_max_wait"], "retry_max_wait", source, float)
+    for key, kind in NUMBER_KEYS.items():
+        if key in data:
+            request[key] = _number(data[key], key, source, kind, positive=key in POSITIVE_KEYS)
     if "auto_save" in history:
         s.auto_save = _boolean(history["auto_save"], "history.auto_save", source)
     if history.get("max_sessions") is not None:
@@ -198,24 +231,22 @@ def load_settings() -> Settings:
     s.budget.daily_usd = _budget_amount(budget.get("daily_usd"), "budget.daily_usd", source)
     s.budget.monthly_usd = _budget_amount(budget.get("monthly_usd"), "budget.monthly_usd", source)
 
-    env = os.environ
-    s.model = env.get("APPAM_MODEL") or s.model
-    s.api_base = env.get("APPAM_API_BASE") or s.api_base
+    request["model"] = env.get("APPAM_MODEL") or request["model"]
+    request["api_base"] = env.get("APPAM_API_BASE") or request["api_base"]
     s.database_url = env.get("APPAM_DATABASE_URL") or s.database_url
-    if env.get("APPAM_TIMEOUT"):
-        s.timeout = _number(env["APPAM_TIMEOUT"], "APPAM_TIMEOUT", "the environment", float)
-    if env.get("APPAM_RETRIES"):
-        s.retries = _number(env["APPAM_RETRIES"], "APPAM_RETRIES", "the environment", int)
-    if env.get("APPAM_RETRY_MAX_WAIT"):
-        s.retry_max_wait = _number(env["APPAM_RETRY_MAX_WAIT"], "APPAM_RETRY_MAX_WAIT", "the environment", float)
+    for key, kind in NUMBER_KEYS.items():
+        name = f"APPAM_{key.upper()}"
+        if env.get(name):
+            request[key] = _number(env[name], name, ENVIRONMENT, kind, positive=key in POSITIVE_KEYS)
     if env.get("APPAM_AUTO_SAVE"):
-        s.auto_save = _boolean(env["APPAM_AUTO_SAVE"], "APPAM_AUTO_SAVE", "the environment")
+        s.auto_save = _boolean(env["APPAM_AUTO_SAVE"], "APPAM_AUTO_SAVE", ENVIRONMENT)
     if env.get("APPAM_MAX_SESSIONS"):
-        s.max_sessions = _number(env["APPAM_MAX_SESSIONS"], "APPAM_MAX_SESSIONS", "the environment", int) or None
+        s.max_sessions = _number(env["APPAM_MAX_SESSIONS"], "APPAM_MAX_SESSIONS", ENVIRONMENT, int) or None
     if env.get("APPAM_BUDGET_DAILY_USD"):
-        s.budget.daily_usd = _budget_amount(env["APPAM_BUDGET_DAILY_USD"], "APPAM_BUDGET_DAILY_USD", "the environment")
+        s.budget.daily_usd = _budget_amount(env["APPAM_BUDGET_DAILY_USD"], "APPAM_BUDGET_DAILY_USD", ENVIRONMENT)
     if env.get("APPAM_BUDGET_MONTHLY_USD"):
         s.budget.monthly_usd = _budget_amount(
-            env["APPAM_BUDGET_MONTHLY_USD"], "APPAM_BUDGET_MONTHLY_USD", "the environment"
+            env["APPAM_BUDGET_MONTHLY_USD"], "APPAM_BUDGET_MONTHLY_USD", ENVIRONMENT
         )
+    s.request = s.request.merged(**request)
     return s

@@ -45,3 +45,13 @@ class ProviderError(AppamError):
         super().__init__(message)
         self.kind = kind
         self.status = status
+
+
+class BudgetExceeded(AppamError):
+    """A spending limit stopped the run (exit code 5); everything already received is saved."""
+
+    exit_code = EXIT_BUDGET
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C (saving what we have), then exit 143."""

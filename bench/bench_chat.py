@@ -129,7 +129,10 @@ def first_answer(home: Path, url: str, wait: float) -> float:
 
 
 def import_seconds() -> float:
-    code = "import os,time;os.environ['LITELLM_LOCAL_MODEL_COST_MAP']='True';t=time.perf_counter();import litellm;print(time.perf_counter()-t)"
+    code = (
+        "import os,time;os.environ['LITELLM_LOCAL_MODEL_COST_MAP']='True';"
+        "t=time.perf_counter();import litellm;print(time.perf_counter()-t)"
+    )
     return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
 
 
@@ -155,8 +158,10 @@ def main() -> None:
         starts = [startup(home, server.url) for _ in range(args.runs)]
         for index, what in enumerate(("prompt", "toolbar")):
             times = [s[index] for s in starts]
-            print(f"start-up, spawn -> {what} on screen: median {statistics.median(times) * 1000:.0f} ms "
-                  f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}, n={len(times)})")
+            print(
+                f"start-up, spawn -> {what} on screen: median {statistics.median(times) * 1000:.0f} ms "
+                f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}, n={len(times)})"
+            )
         print()
 
         results: dict[str, list[tuple[float, float]]] = {"worker process": [], "thread (APPAM_PROVIDER_WORKER=0)": []}

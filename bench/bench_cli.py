@@ -22,7 +22,10 @@ def fill_store(home: Path, count: int) -> None:
     history = SessionHistory(db_path=home / "sessions.db")
     for i in range(count):
         s = Session(model="openai/test-model", title=f"question number {i}", status="completed")
-        s.messages = [ChatMessage(role="user", content=f"question number {i}"), ChatMessage(role="assistant", content="answer " * 50)]
+        s.messages = [
+            ChatMessage(role="user", content=f"question number {i}"),
+            ChatMessage(role="assistant", content="answer " * 50),
+        ]
         usage = RequestUsage(input_tokens=20, output_tokens=50)
         s.requests.append(RequestRecord(model="openai/test-model", usage=usage, cost_usd=0.0001))
         s.usage = AggregatedUsage()
@@ -46,7 +49,9 @@ def main() -> None:
         compare(
             {
                 "appam --help": lambda: time_command([APPAM, "--help"], env),
-                f"appam sessions list ({args.sessions} sessions)": lambda: time_command([APPAM, "sessions", "list"], env),
+                f"appam sessions list ({args.sessions} sessions)": lambda: time_command(
+                    [APPAM, "sessions", "list"], env
+                ),
                 "appam run 'hi' (launch -> saved)": lambda: time_command(
                     [APPAM, "run", "hi", "-m", "openai/test-model", "--api-base", server.url],
                     {"APPAM_HOME": str(run_home)},

@@ -73,8 +73,12 @@ def main() -> None:
 
     cases = {
         "appam sessions list": lambda: time_command([APPAM, "sessions", "list"], env),
-        "appam sessions show (200 msgs) --raw": lambda: time_command([APPAM, "sessions", "show", ids["show200"], "--raw"], env),
-        "appam sessions show (200 msgs) rendered": lambda: time_command([APPAM, "sessions", "show", ids["show200"]], rendered),
+        "appam sessions show (200 msgs) --raw": lambda: time_command(
+            [APPAM, "sessions", "show", ids["show200"], "--raw"], env
+        ),
+        "appam sessions show (200 msgs) rendered": lambda: time_command(
+            [APPAM, "sessions", "show", ids["show200"]], rendered
+        ),
         "appam sessions search RARE": lambda: time_command([APPAM, "sessions", "search", ids["word_rare"]], env),
         "appam sessions search COMMON": lambda: time_command([APPAM, "sessions", "search", ids["word_common"]], env),
     }
@@ -83,12 +87,14 @@ def main() -> None:
     if llm and llm_db.exists():
         llm_env = {"LLM_USER_PATH": str(args.data / "llm")}
         db = ["-d", str(llm_db)]
-        cases.update({
-            "llm logs -n 20": lambda: time_command([llm, "logs", "-n", "20", *db], llm_env),
-            "llm logs -q RARE": lambda: time_command([llm, "logs", "-q", ids["word_rare"], *db], llm_env),
-            "llm logs -q COMMON": lambda: time_command([llm, "logs", "-q", ids["word_common"], *db], llm_env),
-            "llm logs --cid (200 msgs)": lambda: time_command([llm, "logs", "--cid", ids["llm_cid"], *db], llm_env),
-        })
+        cases.update(
+            {
+                "llm logs -n 20": lambda: time_command([llm, "logs", "-n", "20", *db], llm_env),
+                "llm logs -q RARE": lambda: time_command([llm, "logs", "-q", ids["word_rare"], *db], llm_env),
+                "llm logs -q COMMON": lambda: time_command([llm, "logs", "-q", ids["word_common"], *db], llm_env),
+                "llm logs --cid (200 msgs)": lambda: time_command([llm, "logs", "--cid", ids["llm_cid"], *db], llm_env),
+            }
+        )
     else:
         print(f"(llm not found at {args.llm} or no {llm_db}: skipping the llm cases)\n")
     results = compare(cases, runs=args.runs)
@@ -101,7 +107,9 @@ def main() -> None:
         },
         runs=max(args.runs, 7),
     )
-    extra = statistics.median(inproc["continue path, 2,000 messages"]) - statistics.median(inproc["continue path, 2 messages"])
+    extra = statistics.median(inproc["continue path, 2,000 messages"]) - statistics.median(
+        inproc["continue path, 2 messages"]
+    )
     print(f"  -> 2,000 messages add {extra * 1000:.0f} ms (target ≤ 200 ms)")
 
     if not args.skip_continue_process:
@@ -112,17 +120,33 @@ def main() -> None:
 
         print("\ncontinue, whole process with --no-stream against the loopback provider:")
         with ProviderServer() as server:
+
             def run_continue(sid: str) -> float:
                 return time_command(
-                    [APPAM, "continue", sid, "one more question", "--no-stream", "-m", "openai/test-model",
-                     "--api-base", server.url], env)
+                    [
+                        APPAM,
+                        "continue",
+                        sid,
+                        "one more question",
+                        "--no-stream",
+                        "-m",
+                        "openai/test-model",
+                        "--api-base",
+                        server.url,
+                    ],
+                    env,
+                )
 
             whole = compare(
-                {"appam continue (2,000 msgs)": lambda: run_continue(ids["continue2000"]),
-                 "appam continue (2 msgs)": lambda: run_continue(ids["fresh"])},
+                {
+                    "appam continue (2,000 msgs)": lambda: run_continue(ids["continue2000"]),
+                    "appam continue (2 msgs)": lambda: run_continue(ids["fresh"]),
+                },
                 runs=args.runs,
             )
-        extra = statistics.median(whole["appam continue (2,000 msgs)"]) - statistics.median(whole["appam continue (2 msgs)"])
+        extra = statistics.median(whole["appam continue (2,000 msgs)"]) - statistics.median(
+            whole["appam continue (2 msgs)"]
+        )
         print(f"  -> 2,000 messages add {extra * 1000:.0f} ms (noise of the litellm import included)")
 
     print("\ntargets:")

@@ -16,7 +16,7 @@ import random
 import sqlite3
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from timing import APPAM, compare, time_command
@@ -41,7 +41,7 @@ def make_store(home: Path) -> None:
 
 def fill(home: Path, rows: int) -> None:
     rng = random.Random(7)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     start = now - timedelta(days=365)
     span = (now - start).total_seconds()
     conn = sqlite3.connect(home / "sessions.db")

@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 COMMON = """the of and to a in is it you that he was for on are with as his they be at one have this from or had by
@@ -94,7 +94,7 @@ class TextMaker:
         vocab = [w for w in COMMON[:40]] + [w for w in vocab if w not in COMMON[:40]]
         self.vocab = vocab
         weights = [1.0 / (rank + 1) for rank in range(len(vocab))]
-        self.share = {w: weight / sum(weights) for w, weight in zip(vocab, weights)}
+        self.share = {w: weight / sum(weights) for w, weight in zip(vocab, weights, strict=True)}
         total = 0.0
         cum = []
         for w in weights:
@@ -189,20 +189,36 @@ def build_session(sid: str, count: int, start: datetime, text: TextMaker, rng: r
         if title is None:
             title = " ".join(content.split())[:60]
         when += timedelta(seconds=rng.randint(5, 90))
-        batches["messages"].append((sid, position, role, content, model if role == "assistant" else None, db_time(when)))
+        answered_by = model if role == "assistant" else None
+        batches["messages"].append((sid, position, role, content, answered_by, db_time(when)))
         context += len(content) // 4
         if role == "assistant":
             i, o = context, len(content) // 4
             c = i * 0.15e-6 + o * 0.6e-6
-            batches["requests"].append((sid, agent, model, db_time(when), rng.randint(300, 9000), rng.randint(100, 900), i, o, c))
+            batches["requests"].append(
+                (sid, agent, model, db_time(when), rng.randint(300, 9000), rng.randint(100, 900), i, o, c)
+            )
             tokens_in += i
             tokens_out += o
             cost += c
             requests += 1
     status = rng.choice(STATUSES)
     batches["sessions"].append(
-        (sid, agent, model, title, status, db_time(start), db_time(when), db_time(when), count, tokens_in, tokens_out,
-         cost, requests)
+        (
+            sid,
+            agent,
+            model,
+            title,
+            status,
+            db_time(start),
+            db_time(when),
+            db_time(when),
+            count,
+            tokens_in,
+            tokens_out,
+            cost,
+            requests,
+        )
     )
 
 
@@ -226,17 +242,19 @@ def make_appam(path: Path, sessions: int, messages: int, text: TextMaker, rng: r
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -400000")
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'messages_fts%'").fetchall():
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'messages_fts%'"
+    ).fetchall():
         conn.execute(f"DROP TRIGGER {name}")
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     span = timedelta(days=365).total_seconds()
     starts = sorted(now - timedelta(seconds=rng.uniform(3600, span)) for _ in range(sessions))
     mean_pairs = max(1, messages // sessions // 2)
     batches: dict[str, list] = {"sessions": [], "messages": [], "requests": []}
     ids = {}
     total = 0
-    for n, start in enumerate(starts):
+    for start in starts:
         count = 2 * rng.randint(1, 2 * mean_pairs - 1)
         build_session(new_id(rng), count, start, text, rng, batches)
         total += count
@@ -275,7 +293,7 @@ def make_llm(path: Path, responses: int, llm_python: str, text: TextMaker, rng: 
     subprocess.run([llm_python, "-c", LLM_MIGRATE, str(path)], check=True)  # llm's own schema
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous = OFF")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     span = timedelta(days=365).total_seconds()
     conversations, rows = [], []
     big = 100
@@ -284,8 +302,21 @@ def make_llm(path: Path, responses: int, llm_python: str, text: TextMaker, rng: 
 
     def add(cid: str, when: datetime, model: str) -> None:
         prompt, answer = text.prompt(), text.answer()
-        rows.append((ulid_like(rng, when), model, prompt, None, "{}", answer, cid, rng.randint(300, 9000),
-                     when.isoformat(), len(prompt) // 4, len(answer) // 4))
+        rows.append(
+            (
+                ulid_like(rng, when),
+                model,
+                prompt,
+                None,
+                "{}",
+                answer,
+                cid,
+                rng.randint(300, 9000),
+                when.isoformat(),
+                len(prompt) // 4,
+                len(answer) // 4,
+            )
+        )
 
     for when in starts:  # one response per conversation, as most `llm "prompt"` calls are
         cid = ulid_like(rng, when)

@@ -38,5 +38,6 @@ def compare(cases: dict[str, callable], runs: int = 5) -> dict[str, list[float]]
             results[name].append(fn())
     width = max(len(n) for n in cases)
     for name, times in results.items():
-        print(f"{name:<{width}}  median {statistics.median(times):7.3f} s   (min {min(times):.3f}, max {max(times):.3f}, n={len(times)})")
+        spread = f"(min {min(times):.3f}, max {max(times):.3f}, n={len(times)})"
+        print(f"{name:<{width}}  median {statistics.median(times):7.3f} s   {spread}")
     return results

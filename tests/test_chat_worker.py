@@ -1,7 +1,7 @@
 """The provider worker the chat uses: a process that keeps litellm loaded and serves requests.
 
 One worker for the module (it loads litellm once); every test talks to the loopback server
-through it, as the chat does through ``providers.use_backend``.
+through it, as the chat's Agents do (it is their backend).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pytest
 from provider_server import HTTPError, Reply
 
 from appam_cli.errors import ProviderError
+from appam_cli.datamodel import RequestOptions
 from appam_cli.providers import ProviderRequest, StreamResult, TextDelta
 from appam_cli.providers.remote import ProviderWorker
 
@@ -30,10 +31,10 @@ def worker():
     w.close()
 
 
-def request(provider, **kwargs) -> ProviderRequest:
+def request(provider) -> ProviderRequest:
     return ProviderRequest(
-        model="openai/test-model", messages=[{"role": "user", "content": "hi"}], api_base=provider.url,
-        retries=0, **kwargs,
+        messages=[{"role": "user", "content": "hi"}],
+        options=RequestOptions(model="openai/test-model", api_base=provider.url, retries=0),
     )
 
 

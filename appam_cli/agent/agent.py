@@ -1,22 +1,40 @@
-"""Agent: a model, a system prompt and options; runs prompts into Sessions.
+"""Agent: a model, a system prompt and request options; runs prompts into Sessions.
 
 Synchronous. An Agent given a SessionHistory saves as it goes (when the history
-has auto_save); one without saves nothing and just returns the Session.
+has auto_save); one without saves nothing and just returns the Session. It owns
+what limits its spending (``cost_guard``) and where its requests are served
+(``backend``: this process unless told otherwise).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
+from appam_cli.agent.budget import CostGuard
 from appam_cli.agent.callbacks import Callbacks
 from appam_cli.agent.stream_builder import StreamBuilder
 from appam_cli.agent.turn import run_turn
+from appam_cli.datamodel import RequestOptions, Session
 from appam_cli.errors import UserError
-from appam_cli.datamodel import Session
-from appam_cli.providers import ProviderRequest
+from appam_cli.providers import LocalBackend, ProviderBackend, ProviderRequest
+
+if TYPE_CHECKING:
+    from appam_cli.agent.store import SessionStore
+    from appam_cli.datamodel.price import ModelPrice
+
+_OPTION_NAMES = RequestOptions.names() - {"model"}
 
 
 class Agent:
+    """``Agent(model, system_prompt, tools, temperature=…, api_base=…, history=…, max_cost_usd=…)``.
+
+    Request options come as ``options=RequestOptions(...)`` and/or as keywords over them
+    (``temperature``, ``max_tokens``, ``reasoning_effort``, ``api_base``, ``timeout``,
+    ``retries``, ``retry_max_wait``, ``stream``); they stay readable and settable as
+    attributes (``agent.api_base = url``).
+    """
+
     def __init__(
         self,
         model: str,
@@ -24,71 +42,63 @@ class Agent:
         tools: list[dict[str, Any]] | None = None,
         *,
         name: str = "default",
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        reasoning_effort: str | None = None,
-        api_base: str | None = None,
-        retries: int = 3,
-        retry_max_wait: float = 60.0,
-        timeout: float = 600.0,
-        stream: bool = True,
-        history: Any = None,
+        options: RequestOptions | None = None,
+        history: SessionStore | None = None,
         max_cost_usd: float | None = None,
         cost_limit_label: str | None = None,
-        prices: dict[str, Any] | None = None,
+        cost_guard: CostGuard | None = None,
+        prices: dict[str, ModelPrice] | None = None,
+        backend: ProviderBackend | None = None,
+        **request_options: Any,
     ) -> None:
         if not model:
             raise UserError("an Agent needs a model name")
-        self.model = model
+        unknown = sorted(set(request_options) - _OPTION_NAMES)
+        if unknown:
+            raise TypeError(f"Agent() got an unexpected keyword argument {unknown[0]!r}")
+        self.options = (options or RequestOptions()).merged(model=model, **request_options)
         self.system_prompt = system_prompt
         self.tools = list(tools or [])
         self.name = name
-        self.temperature = temperature
-        self.max_tokens = max_tokens
-        self.reasoning_effort = reasoning_effort
-        self.api_base = api_base
-        self.retries = retries
-        self.retry_max_wait = retry_max_wait
-        self.timeout = timeout
-        self.streaming = stream
         self.history = history
-        # Spending: a cap on what this Agent's requests cost (all its turns), checked before each
-        # request and while streaming (agent/budget.py); prices (model -> ModelPrice) override the map.
-        self.max_cost_usd = max_cost_usd
-        self.cost_limit_label = cost_limit_label
         self.prices = dict(prices or {})
-        self._cost_guard = None
+        self.backend: ProviderBackend = backend if backend is not None else LocalBackend()
+        # Spending: a cap on what this Agent's requests cost (all its turns), checked before each
+        # request and while streaming. An unpriced model cannot be capped: refused here.
+        if cost_guard is None and max_cost_usd is not None:
+            cost_guard = CostGuard.for_model(model, max_cost_usd, cost_limit_label, self.prices)
+        self.cost_guard = cost_guard
+
+    # Request options read and written as attributes: agent.temperature, agent.api_base = …
+    def __getattr__(self, name: str) -> Any:
+        if name in _OPTION_NAMES and "options" in self.__dict__:
+            return getattr(self.__dict__["options"], name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _OPTION_NAMES:
+            object.__setattr__(self, "options", replace(self.options, **{name: value}))
+        else:
+            object.__setattr__(self, name, value)
+
+    @property
+    def model(self) -> str:
+        assert self.options.model is not None  # set in __init__
+        return self.options.model
 
     @classmethod
-    def quick(cls, model: str, system_prompt: str | None = None, tools: list[dict[str, Any]] | None = None) -> "Agent":
+    def quick(cls, model: str, system_prompt: str | None = None, tools: list[dict[str, Any]] | None = None) -> Agent:
         return cls(model, system_prompt, tools or [])
 
     def provider_request(self, messages: list[dict[str, Any]]) -> ProviderRequest:
         return ProviderRequest(
-            model=self.model,
-            messages=messages,
-            tools=self.tools or None,
-            temperature=self.temperature,
-            max_tokens=self.max_tokens,
-            reasoning_effort=self.reasoning_effort,
-            api_base=self.api_base,
-            timeout=self.timeout,
-            retries=self.retries,
-            retry_max_wait=self.retry_max_wait,
-            stream=self.streaming,
-            price=self.prices.get(self.model),
+            messages=messages, options=self.options, tools=self.tools or None, price=self.prices.get(self.model)
         )
-
-    def price(self):
-        """This agent's model's ModelPrice (config prices first, then the price map), or None."""
-        from appam_cli.providers.pricing import price_for
-
-        return price_for(self.model, self.prices)
 
     @property
     def spent_usd(self) -> float:
         """What this agent's requests cost so far, when it has a cost limit."""
-        return self._cost_guard.spent_usd if self._cost_guard is not None else 0.0
+        return self.cost_guard.spent_usd if self.cost_guard is not None else 0.0
 
     def new_session(self) -> Session:
         return Session(agent_name=self.name, model=self.model)
@@ -96,7 +106,8 @@ class Agent:
     def run(self, prompt: str) -> Session:
         return self.stream(prompt).run()
 
-    def stream(self, prompt: str, session: Session | None = None) -> StreamBuilder:
+    def stream(self, prompt: str | None, session: Session | None = None) -> StreamBuilder:
+        """A run of ``prompt`` (None: answer ``session`` as it stands) to hang callbacks on."""
         return StreamBuilder(self, prompt, session)
 
     def continue_session(self, session_id: str, prompt: str) -> Session:
@@ -111,5 +122,6 @@ class Agent:
             raise UserError(f"no session with id {session_id!r}")
         return session
 
-    def _execute(self, prompt: str, session: Session | None, callbacks: Callbacks) -> Session:
+    def execute(self, prompt: str | None, session: Session | None, callbacks: Callbacks) -> Session:
+        """Run one turn (the StreamBuilder's ``run``)."""
         return run_turn(self, session if session is not None else self.new_session(), prompt, callbacks)

@@ -13,18 +13,23 @@ into a warning (80 %) or a refusal (100 %), and into what is left to spend.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from appam_cli.errors import EXIT_BUDGET, AppamError, UserError
 from appam_cli.datamodel.usage import RequestUsage, format_usd
+from appam_cli.errors import BudgetExceeded, UserError
 
 if TYPE_CHECKING:
-    from appam_cli.agent.agent import Agent
     from appam_cli.datamodel.price import ModelPrice
+
+__all__ = ["BudgetExceeded", "CostGuard", "PeriodBudget", "money", "period_status"]
 
 WARN_AT = 0.8
 CHARS_PER_TOKEN = 4
+
+# How a guard counts a prompt's tokens: (model, messages, answer) -> RequestUsage (the provider backend's).
+Estimator = Callable[[str, list[dict[str, Any]], str], RequestUsage]
 
 
 def money(amount: float) -> str:
@@ -32,33 +37,40 @@ def money(amount: float) -> str:
     return f"${amount:.2f}" if amount >= 0.01 and abs(round(amount, 2) - amount) < 1e-9 else format_usd(amount)
 
 
-class BudgetExceeded(AppamError):
-    """A spending limit stopped the run (exit code 5); everything already received is saved."""
-
-    exit_code = EXIT_BUDGET
-
-
 @dataclass
 class CostGuard:
-    """The cap on what one Agent spends (all its turns: a chat session is one invocation)."""
+    """The cap on what one Agent spends over all its requests; the Agent owns it."""
 
     limit_usd: float
     label: str
-    price: "ModelPrice"
+    price: ModelPrice
     spent_usd: float = 0.0
     _prompt_tokens: int = 0
     _prompt_usd: float = 0.0
     _chars: int = 0
 
+    @classmethod
+    def for_model(
+        cls, model: str, limit_usd: float, label: str | None = None, prices: dict[str, ModelPrice] | None = None
+    ) -> CostGuard:
+        """A guard at ``limit_usd`` for ``model``; UserError when its price is unknown (it could not be kept)."""
+        from appam_cli.providers.pricing import price_for
+
+        price = price_for(model, prices or {})
+        if price is None:
+            raise UserError(
+                f"cannot enforce a cost limit for {model}: its price is unknown "
+                f'(set it in config.toml: [prices."{model}"] input = …, output = … per million tokens)'
+            )
+        return cls(limit_usd=float(limit_usd), label=label or f"the cost limit of {money(limit_usd)}", price=price)
+
     def add_spent(self, cost_usd: float | None) -> None:
         self.spent_usd += cost_usd or 0.0
 
-    def before_request(self, model: str, messages: list[dict[str, Any]]) -> None:
+    def before_request(self, model: str, messages: list[dict[str, Any]], estimate: Estimator) -> None:
         """Raise BudgetExceeded when the prompt alone would pass the limit (nothing is sent)."""
-        from appam_cli.providers import estimate_usage
-
         try:
-            prompt_tokens = estimate_usage(model, messages, "").input_tokens
+            prompt_tokens = estimate(model, messages, "").input_tokens
         except Exception:
             from appam_cli.providers.usage import rough_tokens_of_messages
 
@@ -84,25 +96,6 @@ class CostGuard:
         """This request so far: its prompt and the text streamed (about four characters a token)."""
         output = -(-self._chars // CHARS_PER_TOKEN)
         return self.price.cost(RequestUsage(input_tokens=self._prompt_tokens, output_tokens=output))
-
-
-def cost_guard(agent: "Agent") -> CostGuard | None:
-    """The agent's guard (made on first use), or None when it has no limit."""
-    limit = getattr(agent, "max_cost_usd", None)
-    if limit is None:
-        return None
-    guard = getattr(agent, "_cost_guard", None)
-    if guard is None:
-        price = agent.price()
-        if price is None:
-            raise UserError(
-                f"cannot enforce a cost limit for {agent.model}: its price is unknown "
-                f'(set it in config.toml: [prices."{agent.model}"] input = …, output = … per million tokens)'
-            )
-        label = agent.cost_limit_label or f"the cost limit of {money(limit)}"
-        guard = CostGuard(limit_usd=float(limit), label=label, price=price)
-        agent._cost_guard = guard
-    return guard
 
 
 # -- daily / monthly budgets -------------------------------------------------------

@@ -7,31 +7,38 @@ This is the only loop: ``run``, ``stream`` and ``continue_session`` all end here
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from appam_cli.agent.budget import BudgetExceeded, CostGuard, cost_guard
 from appam_cli.agent.callbacks import Callbacks
-from appam_cli.errors import EXIT_INCOMPLETE, ProviderError, UserError
-from appam_cli.datamodel import AggregatedUsage, ChatMessage, RequestRecord, RequestUsage, Session
-from appam_cli.datamodel.message import COMPLETED, INCOMPLETE, provider_messages
-from appam_cli.datamodel.session import COMPLETED as SESSION_COMPLETED
-from appam_cli.datamodel.session import FAILED, INTERRUPTED
+from appam_cli.datamodel import (
+    AggregatedUsage,
+    ChatMessage,
+    MessageStatus,
+    RequestRecord,
+    RequestStatus,
+    RequestUsage,
+    Session,
+    SessionStatus,
+)
+from appam_cli.datamodel.message import provider_messages
 from appam_cli.datamodel.times import utcnow
+from appam_cli.errors import EXIT_INCOMPLETE, AppamError, ProviderError, UserError
 from appam_cli.providers import (
+    Event,
     ProviderRequest,
     ReasoningDelta,
     Retrying,
     StreamResult,
     TextDelta,
-    ToolCallDelta,
-    estimate_usage,
     request_cost,
-    stream_chat,
 )
 
 if TYPE_CHECKING:
     from appam_cli.agent.agent import Agent
+    from appam_cli.agent.store import SessionStore
 
 CHECKPOINT_SECONDS = 1.0
 TITLE_LENGTH = 60
@@ -43,21 +50,12 @@ def make_title(prompt: str) -> str:
     return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
 
 
-@dataclass
-class _Progress:
-    position: int
-    last_checkpoint: float
-    started_at: object
-    first_byte: bool = False
-
-
-def run_turn(agent: "Agent", session: Session, prompt: str | None, callbacks: Callbacks) -> Session:
+def run_turn(agent: Agent, session: Session, prompt: str | None, callbacks: Callbacks) -> Session:
     """``prompt`` None answers the conversation as it stands (its last message other than
     a system one must be the user's): how the chat's /retry regenerates an answer."""
     history = agent.history if agent.history is not None and agent.history.auto_save else None
     if prompt is None and next((m.role for m in reversed(session.messages) if m.role != "system"), None) != "user":
         raise UserError("nothing to answer: the conversation does not end with a user message")
-    guard = cost_guard(agent)  # before anything is saved: an unpriced model cannot be capped
     if not session.messages and agent.system_prompt:
         session.messages.append(ChatMessage(role="system", content=agent.system_prompt))
     if prompt is not None:
@@ -65,40 +63,24 @@ def run_turn(agent: "Agent", session: Session, prompt: str | None, callbacks: Ca
         if session.title is None:
             session.title = make_title(prompt)
     session.model = agent.model
-    session.status = "running"
+    session.status = SessionStatus.RUNNING
     session.ended_at = None
     if history:
         history.save_session(session)
 
-    request = agent.provider_request(provider_messages(session.messages))
-    answer = ChatMessage(role="assistant", content="", model=agent.model, status=INCOMPLETE)
-    progress = _Progress(position=len(session.messages), last_checkpoint=time.monotonic(), started_at=utcnow())
+    turn = _Turn(agent, session, agent.provider_request(provider_messages(session.messages)), callbacks, history)
     try:
-        if guard is not None:
-            guard.before_request(agent.model, request.messages)
-        result = _stream_answer(request, session, answer, progress, callbacks, history, guard)
-    except BudgetExceeded as exc:  # a cost limit: keep what arrived, marked incomplete
-        _record_interruption(agent, session, answer, progress, request)
+        if agent.cost_guard is not None:
+            agent.cost_guard.before_request(agent.model, turn.request.messages, agent.backend.estimate_usage)
+        result = turn.stream()
+    except BaseException as exc:  # a provider error, a cost limit, Ctrl-C, SIGTERM, a bug: keep what arrived
+        turn.record_stop(exc)
         if history:
             history.save_session(session)
-        callbacks.on_error(exc.message)
+        if isinstance(exc, AppamError):
+            callbacks.on_error(exc.message)
         raise
-    except ProviderError as exc:
-        if progress.first_byte:  # the answer had started: keep what arrived, like any cut stream
-            _record_interruption(agent, session, answer, progress, request, status="incomplete")
-            exc.exit_code = EXIT_INCOMPLETE
-        else:
-            _record_failure(agent, session, progress)
-        if history:
-            history.save_session(session)
-        callbacks.on_error(exc.message)
-        raise
-    except BaseException:  # Ctrl-C, SIGTERM, or a bug: keep what arrived, then let it through
-        _record_interruption(agent, session, answer, progress, request)
-        if history:
-            history.save_session(session)
-        raise
-    _record_result(agent, session, answer, result, progress)
+    turn.record_result(result)
     if history:
         history.save_session(session)
     for call in result.tool_calls:
@@ -109,139 +91,138 @@ def run_turn(agent: "Agent", session: Session, prompt: str | None, callbacks: Ca
     return session
 
 
-def _stream_answer(
-    request: ProviderRequest,
-    session: Session,
-    answer: ChatMessage,
-    progress: _Progress,
-    callbacks: Callbacks,
-    history,
-    guard: CostGuard | None = None,
-) -> StreamResult:
-    events = stream_chat(request)
-    try:
-        return _consume(events, session, answer, progress, callbacks, history, guard)
-    finally:
-        close = getattr(events, "close", None)
-        if close is not None:
-            close()  # a stop (cost limit, Ctrl-C) ends the request instead of leaving it open
+@dataclass
+class _Turn:
+    """One request of a turn: what it sends, the answer it builds, and how far it got."""
 
+    agent: Agent
+    session: Session
+    request: ProviderRequest
+    callbacks: Callbacks
+    history: SessionStore | None
+    answer: ChatMessage = field(init=False)
+    position: int = field(init=False)  # where the answer goes in the session
+    started_at: datetime = field(default_factory=utcnow)
+    last_checkpoint: float = field(default_factory=time.monotonic)
+    first_byte: bool = False
 
-def _consume(events, session, answer, progress, callbacks, history, guard) -> StreamResult:
-    for event in events:
-        if isinstance(event, TextDelta):
-            _started(session, answer, progress)
-            answer.content = (answer.content or "") + event.text
-            callbacks.on_content(event.text)
-            if guard is not None:
+    def __post_init__(self) -> None:
+        self.answer = ChatMessage(role="assistant", content="", model=self.agent.model, status=MessageStatus.INCOMPLETE)
+        self.position = len(self.session.messages)
+
+    def stream(self) -> StreamResult:
+        events = self.agent.backend.stream_chat(self.request)
+        try:
+            return self._consume(events)
+        finally:
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()  # a stop (cost limit, Ctrl-C) ends the request instead of leaving it open
+
+    def _consume(self, events: Iterator[Event]) -> StreamResult:
+        guard = self.agent.cost_guard
+        for event in events:
+            if isinstance(event, StreamResult):
+                return event
+            if isinstance(event, Retrying):
+                self.callbacks.on_retry(event.attempt, event.wait, event.reason)
+                continue
+            self._started()
+            if isinstance(event, TextDelta):
+                self.answer.content = (self.answer.content or "") + event.text
+                self.callbacks.on_content(event.text)
+            elif isinstance(event, ReasoningDelta):
+                self.answer.reasoning = (self.answer.reasoning or "") + event.text
+                self.callbacks.on_reasoning(event.text)
+            if guard is not None and isinstance(event, (TextDelta, ReasoningDelta)):
                 guard.on_stream(event.text)
-        elif isinstance(event, ReasoningDelta):
-            _started(session, answer, progress)
-            answer.reasoning = (answer.reasoning or "") + event.text
-            callbacks.on_reasoning(event.text)
-            if guard is not None:
-                guard.on_stream(event.text)
-        elif isinstance(event, ToolCallDelta):
-            _started(session, answer, progress)
-        elif isinstance(event, Retrying):
-            callbacks.on_retry(event.attempt, event.wait, event.reason)
-            continue
-        elif isinstance(event, StreamResult):
-            return event
+            self._checkpoint()
+        raise ProviderError("the provider stream ended without a result", kind="provider")
+
+    def _started(self) -> None:
+        if not self.first_byte:
+            self.first_byte = True
+            self.session.messages.append(self.answer)
+
+    def _checkpoint(self) -> None:
         now = time.monotonic()
-        if history and now - progress.last_checkpoint >= CHECKPOINT_SECONDS:
-            history.checkpoint_message(session, progress.position)
-            progress.last_checkpoint = now
-    raise ProviderError("the provider stream ended without a result", kind="provider")
+        if self.history and now - self.last_checkpoint >= CHECKPOINT_SECONDS:
+            self.history.checkpoint_message(self.session, self.position)
+            self.last_checkpoint = now
 
+    # -- how the turn ended ------------------------------------------------------------
 
-def _started(session: Session, answer: ChatMessage, progress: _Progress) -> None:
-    if not progress.first_byte:
-        progress.first_byte = True
-        session.messages.append(answer)
-
-
-def _add_request(agent: "Agent", session: Session, record: RequestRecord) -> None:
-    session.requests.append(record)
-    guard = getattr(agent, "_cost_guard", None)
-    if guard is not None:
-        guard.add_spent(record.cost_usd)
-    if session.usage is None:
-        session.usage = AggregatedUsage()
-    session.usage.add_request(record.usage, record.cost_usd)
-
-
-def _record_result(agent: "Agent", session: Session, answer: ChatMessage, result: StreamResult, progress: _Progress) -> None:
-    if not progress.first_byte:
-        session.messages.append(answer)  # an empty answer is still an answer
-    answer.tool_calls = result.tool_calls or None
-    answer.status = COMPLETED if not result.incomplete else INCOMPLETE
-    if answer.content == "" and answer.tool_calls:
-        answer.content = None
-    _add_request(
-        agent,
-        session,
-        RequestRecord(
-            model=agent.model,
-            usage=result.usage,
-            cost_usd=result.cost_usd,
-            started_at=progress.started_at,
+    def record_result(self, result: StreamResult) -> None:
+        if not self.first_byte:
+            self.session.messages.append(self.answer)  # an empty answer is still an answer
+        answer = self.answer
+        answer.tool_calls = result.tool_calls or None
+        answer.status = MessageStatus.INCOMPLETE if result.incomplete else MessageStatus.COMPLETED
+        if answer.content == "" and answer.tool_calls:
+            answer.content = None
+        self._add_request(
+            result.usage,
+            result.cost_usd,
+            RequestStatus.INCOMPLETE if result.incomplete else RequestStatus.COMPLETED,
             duration_ms=result.duration_ms,
             ttft_ms=result.ttft_ms,
-            status="completed" if not result.incomplete else "incomplete",
-            agent_name=session.agent_name,
-        ),
-    )
-    session.status = SESSION_COMPLETED if not result.incomplete else INTERRUPTED
-    session.ended_at = utcnow()
+        )
+        self._end(SessionStatus.INTERRUPTED if result.incomplete else SessionStatus.COMPLETED)
 
+    def record_stop(self, exc: BaseException) -> None:
+        """The turn stopped before its result: keep what arrived, marked incomplete.
 
-def _record_failure(agent: "Agent", session: Session, progress: _Progress) -> None:
-    """The request failed before any answer arrived."""
-    _add_request(
-        agent,
-        session,
-        RequestRecord(
-            model=agent.model,
-            usage=RequestUsage(),
-            cost_usd=0.0,  # a refused request is not billed
-            started_at=progress.started_at,
-            duration_ms=None,
-            status="failed",
-            agent_name=session.agent_name,
-        ),
-    )
-    session.status = FAILED
-    session.ended_at = utcnow()
+        A provider error before any answer is a failed request (not billed); after the
+        answer started it is a cut stream (exit 4); anything else (a cost limit, Ctrl-C,
+        SIGTERM) interrupts the request here.
+        """
+        if isinstance(exc, ProviderError) and not self.first_byte:
+            self._add_request(RequestUsage(), 0.0, RequestStatus.FAILED)
+            self._end(SessionStatus.FAILED)
+            return
+        cut_by_provider = isinstance(exc, ProviderError)
+        if isinstance(exc, ProviderError):
+            exc.exit_code = EXIT_INCOMPLETE
+        self._end(SessionStatus.INTERRUPTED)
+        if not self.first_byte:
+            return
+        self.answer.status = MessageStatus.INCOMPLETE
+        model, messages = self.agent.model, self.request.messages
+        try:
+            usage = self.agent.backend.estimate_usage(model, messages, self.answer.content or "")
+            cost = request_cost(model, usage, self.request.price)
+        except Exception:
+            usage, cost = RequestUsage(estimated=True), None
+        self._add_request(usage, cost, RequestStatus.INCOMPLETE if cut_by_provider else RequestStatus.INTERRUPTED)
 
+    def _add_request(
+        self,
+        usage: RequestUsage,
+        cost_usd: float | None,
+        status: RequestStatus,
+        *,
+        duration_ms: int | None = None,
+        ttft_ms: int | None = None,
+    ) -> None:
+        session = self.session
+        session.requests.append(
+            RequestRecord(
+                model=self.agent.model,
+                usage=usage,
+                cost_usd=cost_usd,
+                started_at=self.started_at,
+                duration_ms=duration_ms,
+                ttft_ms=ttft_ms,
+                status=status,
+                agent_name=session.agent_name,
+            )
+        )
+        if self.agent.cost_guard is not None:
+            self.agent.cost_guard.add_spent(cost_usd)
+        if session.usage is None:
+            session.usage = AggregatedUsage()
+        session.usage.add_request(usage, cost_usd)
 
-def _record_interruption(
-    agent: "Agent",
-    session: Session,
-    answer: ChatMessage,
-    progress: _Progress,
-    request: ProviderRequest,
-    status: str = "interrupted",
-) -> None:
-    session.status = INTERRUPTED
-    session.ended_at = utcnow()
-    if not progress.first_byte:
-        return
-    answer.status = INCOMPLETE
-    try:
-        usage = estimate_usage(agent.model, request.messages, answer.content or "")
-        cost = request_cost(agent.model, usage, request.price)
-    except Exception:
-        usage, cost = RequestUsage(estimated=True), None
-    _add_request(
-        agent,
-        session,
-        RequestRecord(
-            model=agent.model,
-            usage=usage,
-            cost_usd=cost,
-            started_at=progress.started_at,
-            status=status,
-            agent_name=session.agent_name,
-        ),
-    )
+    def _end(self, status: SessionStatus) -> None:
+        self.session.status = status
+        self.session.ended_at = utcnow()

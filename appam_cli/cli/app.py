@@ -6,8 +6,6 @@ so ``appam --help`` and tab completion stay fast.
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from appam_cli import __version__
@@ -31,7 +29,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Optional[bool] = typer.Option(
+    version: bool | None = typer.Option(
         None, "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from appam_cli.cli import options
@@ -12,24 +10,26 @@ from appam_cli.cli.errors import handle_errors
 
 @handle_errors
 def chat(
-    model: Optional[str] = options.MODEL,
-    system: Optional[str] = options.SYSTEM,
+    model: str | None = options.MODEL,
+    system: str | None = options.SYSTEM,
     continue_last: bool = typer.Option(False, "--continue", "-c", help="Reopen the most recent session."),
-    session_id: Optional[str] = typer.Option(
+    session_id: str | None = typer.Option(
         None, "--session", metavar="ID", help="Reopen this session (id, unique prefix, or `last`)."
     ),
-    api_base: Optional[str] = options.API_BASE,
-    temperature: Optional[float] = options.TEMPERATURE,
-    max_tokens: Optional[int] = options.MAX_TOKENS,
-    timeout: Optional[float] = options.TIMEOUT,
-    retries: Optional[int] = options.RETRIES,
-    max_cost: Optional[float] = typer.Option(
+    api_base: str | None = options.API_BASE,
+    temperature: float | None = options.TEMPERATURE,
+    max_tokens: int | None = options.MAX_TOKENS,
+    timeout: float | None = options.TIMEOUT,
+    retries: int | None = options.RETRIES,
+    max_cost: float | None = typer.Option(
         None, "--max-cost", min=0.0, metavar="USD", help="Stop answering once this chat would cost more than USD."
     ),
     force: bool = options.FORCE,
     no_save: bool = typer.Option(False, "--no-save", help="Keep this chat out of the session store."),
     raw: bool = options.RAW,
-    no_reasoning: bool = typer.Option(False, "--no-reasoning", help="Hide the model's reasoning (/reasoning on shows it)."),
+    no_reasoning: bool = typer.Option(
+        False, "--no-reasoning", help="Hide the model's reasoning (/reasoning on shows it)."
+    ),
     debug: bool = options.DEBUG,
 ) -> None:
     """Chat interactively; every exchange is saved the moment it completes.
@@ -38,13 +38,13 @@ def chat(
     cancels an answer, Ctrl-D leaves. With stdin not a terminal, each input line
     is one turn and the answers are printed plain.
     """
-    from appam_cli.cli.context import open_history, settings_with
+    from appam_cli.cli.context import open_history, request_settings
     from appam_cli.errors import EXIT_USAGE, UserError
     from appam_cli.repl import ChatOptions, run_repl
 
     if continue_last and session_id:
         raise UserError("use either -c/--continue or --session ID, not both", exit_code=EXIT_USAGE)
-    settings = settings_with(model=model, api_base=api_base, timeout=timeout, retries=retries)
+    settings = request_settings(api_base, temperature, max_tokens, timeout, retries)
     history = open_history(settings, enabled=not no_save)
     options = ChatOptions(
         model=model,
@@ -52,8 +52,6 @@ def chat(
         raw=raw,
         save=not no_save,
         show_reasoning=not no_reasoning,
-        temperature=temperature,
-        max_tokens=max_tokens,
         max_cost_usd=max_cost,
         force=force,
         debug=debug,

@@ -2,32 +2,39 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from appam_cli.config import Settings, load_settings
-from appam_cli.errors import ProviderError
+
+if TYPE_CHECKING:
+    from appam_cli.store import SessionHistory
 
 
-def settings_with(**flags) -> Settings:
-    """Config file and environment, then command-line flags over them (None means not given)."""
-    settings = load_settings()
-    for key, value in flags.items():
-        if value is not None:
-            setattr(settings, key, value)
-    return settings
+def settings_with(**flags: Any) -> Settings:
+    """Config file and environment, then the command's request-option flags over them (None: not given)."""
+    return load_settings().with_flags(**flags)
 
 
-def open_history(settings: Settings, *, enabled: bool = True):
+def request_settings(
+    api_base: str | None,
+    temperature: float | None,
+    max_tokens: int | None,
+    timeout: float | None,
+    retries: int | None,
+    no_stream: bool = False,
+) -> Settings:
+    """The settings of a command that asks a model (run, continue, chat), with its flags merged."""
+    return settings_with(
+        api_base=api_base,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        timeout=timeout,
+        retries=retries,
+        stream=False if no_stream else None,
+    )
+
+
+def open_history(settings: Settings, *, enabled: bool = True) -> SessionHistory:
     from appam_cli.store import SessionHistory
 
     return SessionHistory.from_settings(settings, enabled=enabled)
-
-
-def resolve_model(settings: Settings) -> str:
-    """Flag > APPAM_MODEL > config (already merged in settings) > the first provider with a key."""
-    if settings.model:
-        return settings.model
-    from appam_cli.providers.keys import default_model, no_model_message
-
-    model = default_model()
-    if model is None:
-        raise ProviderError(no_model_message(), kind="auth")
-    return model

@@ -9,8 +9,6 @@ No ID: the most recently updated session. A lone argument is always an ID.
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from appam_cli.cli import options
@@ -20,33 +18,34 @@ from appam_cli.errors import UserError
 
 @handle_errors
 def continue_session(
-    session_id: Optional[str] = typer.Argument(
+    session_id: str | None = typer.Argument(
         None, help="Session id, a unique prefix of it (4+ characters), or `last` [default: the most recent]."
     ),
-    prompt: Optional[str] = typer.Argument(
+    prompt: str | None = typer.Argument(
         None, help="The prompt. `-` reads it from stdin. Without one, the session opens in the chat REPL."
     ),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Switch to this model [default: the session's]."),
-    api_base: Optional[str] = options.API_BASE,
-    temperature: Optional[float] = options.TEMPERATURE,
-    max_tokens: Optional[int] = options.MAX_TOKENS,
-    timeout: Optional[float] = options.TIMEOUT,
-    retries: Optional[int] = options.RETRIES,
+    model: str | None = typer.Option(None, "--model", "-m", help="Switch to this model [default: the session's]."),
+    api_base: str | None = options.API_BASE,
+    temperature: float | None = options.TEMPERATURE,
+    max_tokens: int | None = options.MAX_TOKENS,
+    timeout: float | None = options.TIMEOUT,
+    retries: int | None = options.RETRIES,
     no_stream: bool = options.NO_STREAM,
     raw: bool = options.RAW,
     json_output: bool = options.JSON,
     usage: bool = options.USAGE,
-    max_cost: Optional[float] = typer.Option(
+    max_cost: float | None = typer.Option(
         None, "--max-cost", min=0.0, metavar="USD", help="Stop (exit 5) when this turn would cost more than USD."
     ),
     force: bool = options.FORCE,
     debug: bool = options.DEBUG,
 ) -> None:
     """Continue a session: one more prompt (or the chat REPL)."""
-    from appam_cli.cli.context import open_history, settings_with
+    from appam_cli.agent.busy import refuse_if_busy
+    from appam_cli.cli.context import open_history, request_settings
     from appam_cli.cli.stdin import build_prompt, piped_stdin
 
-    settings = settings_with(model=model, api_base=api_base, timeout=timeout, retries=retries)
+    settings = request_settings(api_base, temperature, max_tokens, timeout, retries, no_stream)
     history = open_history(settings)
     sid = resolve_session(history, session_id, lone=prompt is None)
     refuse_if_busy(history, sid)
@@ -58,31 +57,25 @@ def continue_session(
     else:
         text = build_prompt(prompt)
 
-    from appam_cli.cli.turn_view import TurnOptions, run_turn_cli
+    from appam_cli.agent.session_turn import TurnSpec
+    from appam_cli.agent.spending import Allowance
+    from appam_cli.cli.turn_view import Presentation, run_turn_cli
     from appam_cli.providers.loader import preload_in_background
 
     preload_in_background()
     code = run_turn_cli(
         settings,
         history,
-        TurnOptions(
-            prompt=text,
-            model=model,  # None keeps the session's model
-            session_id=sid,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            stream=not no_stream,
-            raw=raw,
-            json_output=json_output,
-            max_cost_usd=max_cost,
-            force=force,
-            show_usage=usage,
-        ),
+        TurnSpec(model=model),  # no -m: the session's own model
+        Allowance(max_cost_usd=max_cost, force=force),
+        text,
+        Presentation(raw=raw, json_output=json_output, show_usage=usage),
+        session_id=sid,
     )
     raise typer.Exit(code)
 
 
-def resolve_session(history, ref: Optional[str], *, lone: bool) -> str:
+def resolve_session(history, ref: str | None, *, lone: bool) -> str:
     """The session to continue. A lone argument that matches nothing may have been meant as a prompt."""
     from appam_cli.store.history import UnknownSession
 
@@ -99,35 +92,12 @@ def resolve_session(history, ref: Optional[str], *, lone: bool) -> str:
         raise
 
 
-BUSY_SECONDS = 30
-
-
-def refuse_if_busy(history, session_id: str) -> None:
-    """Another appam still streaming into this session would race us for the next positions.
-
-    A running session checkpoints about once a second, so one marked running and
-    updated in the last ``BUSY_SECONDS`` is busy; an older one was cut (a crash, kill -9)
-    and may be continued.
-    """
-    from appam_cli.datamodel.times import utcnow
-
-    summary = history.summary(session_id)
-    if summary is None or summary.status != "running" or summary.updated_at is None:
-        return
-    age = (utcnow() - summary.updated_at).total_seconds()
-    if age < BUSY_SECONDS:
-        raise UserError(
-            f"session {session_id[:8]} is still being answered by another appam (updated {age:.0f} s ago): "
-            "continue it once that answer is done"
-        )
-
-
 def _double_quoted(text: str) -> str:
     escaped = "".join("\\" + c if c in '"\\$`' else c for c in text)
     return f'"{escaped}"'
 
 
-def open_repl(settings, history, session_id: str, *, model: Optional[str]) -> int:
+def open_repl(settings, history, session_id: str, *, model: str | None) -> int:
     """The chat REPL on ``session_id`` (appam_cli/repl/); returns the exit code."""
     from appam_cli.repl import run_repl
 

@@ -6,30 +6,26 @@ import functools
 import os
 import signal
 import sqlite3
-import sys
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import typer
 
-from appam_cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, AppamError
+from appam_cli.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    AppamError,
+    Terminated,
+)
+from appam_cli.render.environment import environment
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class Terminated(BaseException):
-    """SIGTERM arrived: unwind like Ctrl-C (saving what we have), then exit 143."""
-
-
-def debug_enabled() -> bool:
-    return "--debug" in sys.argv or os.environ.get("APPAM_DEBUG", "") not in ("", "0")
-
-
-def print_error(message: str) -> None:
-    """One clear line on stderr."""
-    from rich.console import Console
-    from rich.markup import escape
-
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]appam:[/] {escape(message)}")
+def debug_enabled(debug: object = False) -> bool:
+    """``--debug`` as the command parsed it, or ``APPAM_DEBUG`` set."""
+    return debug is True or os.environ.get("APPAM_DEBUG", "") not in ("", "0")
 
 
 def store_failure(exc: sqlite3.Error) -> str:
@@ -44,10 +40,15 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 
 
 def handle_errors(fn: F) -> F:
-    """Wrap a command: AppamError -> its message and exit code; Ctrl-C -> 130; SIGTERM -> 143."""
+    """Wrap a command: AppamError -> its message and exit code; Ctrl-C -> 130; SIGTERM -> 143.
+
+    With the command's ``--debug`` (or ``APPAM_DEBUG``) an expected failure shows its traceback.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        env = environment()
+        debug = debug_enabled(kwargs.get("debug", False))
         try:
             previous = signal.signal(signal.SIGTERM, _on_sigterm)
         except ValueError:  # not the main thread (some test runners)
@@ -55,23 +56,23 @@ def handle_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except AppamError as exc:
-            if debug_enabled():
+            if debug:
                 raise
-            print_error(exc.message)
+            env.error(exc.message)
             raise typer.Exit(exc.exit_code) from None
         except sqlite3.Error as exc:  # the store failed under us (locked past the busy timeout, disk full…)
-            if debug_enabled():
+            if debug:
                 raise
-            print_error(store_failure(exc))
+            env.error(store_failure(exc))
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except KeyboardInterrupt:
-            print_error("interrupted")
+            env.error("interrupted")
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except Terminated:
-            print_error("terminated")
+            env.error("terminated")
             raise typer.Exit(EXIT_TERMINATED) from None
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)

@@ -5,8 +5,6 @@ Reads the bundled price JSON as data (``providers.prices_data``): no API key, no
 
 from __future__ import annotations
 
-from typing import List, Optional
-
 import typer
 
 from appam_cli.cli.errors import handle_errors
@@ -14,10 +12,10 @@ from appam_cli.cli.errors import handle_errors
 
 @handle_errors
 def models(
-    search: Optional[List[str]] = typer.Argument(
+    search: list[str] | None = typer.Argument(
         None, help="Words the model or provider name must all contain, e.g. claude sonnet."
     ),
-    provider: Optional[str] = typer.Option(None, "--provider", "-p", help="Only this provider, e.g. openai, anthropic."),
+    provider: str | None = typer.Option(None, "--provider", "-p", help="Only this provider, e.g. openai, anthropic."),
     json_output: bool = typer.Option(False, "--json", help="A JSON array, one object per model."),
 ) -> None:
     """Chat models litellm knows, with context window and prices in USD per million tokens."""

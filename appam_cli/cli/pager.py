@@ -35,10 +35,9 @@ def pager_command() -> list[str] | None:
 
 
 def stdout_is_terminal() -> bool:
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
+    from appam_cli.render.environment import environment
+
+    return environment().stdout_isatty
 
 
 def terminal_height() -> int:
@@ -71,6 +70,7 @@ def _run_pager(argv: list[str], text: str) -> bool:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, env=env)
     except OSError:
         return False
+    assert proc.stdin is not None  # stdin=PIPE
     try:
         try:
             proc.stdin.write(text.encode("utf-8", errors="replace"))

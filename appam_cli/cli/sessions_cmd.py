@@ -6,8 +6,6 @@ to a renderer. IDs are a full id, a unique prefix of 4+ characters, or ``last``.
 
 from __future__ import annotations
 
-from typing import List, Optional
-
 import typer
 
 from appam_cli.cli import continue_cmd
@@ -24,13 +22,13 @@ def _history():
     return open_history(settings_with())
 
 
-def _point(value: Optional[str]):
+def _point(value: str | None):
     from appam_cli.cli.timespec import parse_point
 
     return parse_point(value) if value else None
 
 
-def _choice(value: Optional[str], allowed: tuple[str, ...], option: str) -> Optional[str]:
+def _choice(value: str | None, allowed: tuple[str, ...], option: str) -> str | None:
     from appam_cli.errors import UserError
 
     if value is not None and value not in allowed:
@@ -43,11 +41,11 @@ def _choice(value: Optional[str], allowed: tuple[str, ...], option: str) -> Opti
 def list_sessions(
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many sessions to show."),
     all_: bool = typer.Option(False, "--all", help="Show every session."),
-    agent: Optional[str] = typer.Option(None, "--agent", help="Only sessions of this agent."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Only sessions whose model name contains this."),
-    since: Optional[str] = typer.Option(None, "--since", help="Updated since: 7d, 2h, 2026-11-01."),
-    until: Optional[str] = typer.Option(None, "--until", help="Updated before: 7d, 2h, 2026-11-01."),
-    status: Optional[str] = typer.Option(None, "--status", help="running, completed, interrupted or failed."),
+    agent: str | None = typer.Option(None, "--agent", help="Only sessions of this agent."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Only sessions whose model name contains this."),
+    since: str | None = typer.Option(None, "--since", help="Updated since: 7d, 2h, 2026-11-01."),
+    until: str | None = typer.Option(None, "--until", help="Updated before: 7d, 2h, 2026-11-01."),
+    status: str | None = typer.Option(None, "--status", help="running, completed, interrupted or failed."),
     json_output: bool = typer.Option(False, "--json", help="One JSON object per session (no messages)."),
 ) -> None:
     """Saved sessions, most recently updated first."""
@@ -78,8 +76,8 @@ def show_session(
     session_id: str = typer.Argument(..., help=ID_HELP),
     json_output: bool = typer.Option(False, "--json", help="The Session as JSON (the seed's keys)."),
     raw: bool = typer.Option(False, "--raw", help="Plain text, no Markdown rendering."),
-    last: Optional[int] = typer.Option(None, "--last", min=1, help="Only the last N messages."),
-    reasoning: Optional[bool] = typer.Option(
+    last: int | None = typer.Option(None, "--last", min=1, help="Only the last N messages."),
+    reasoning: bool | None = typer.Option(
         None, "--reasoning/--no-reasoning", help="Show reasoning in full / hide it [default: one folded line]."
     ),
     no_pager: bool = typer.Option(False, "--no-pager", help="Never pipe the output through a pager."),
@@ -117,24 +115,24 @@ def show_session(
 @handle_errors
 def search_sessions(
     query: str = typer.Argument(..., help='Words to find; FTS5 syntax works too ("exact phrase", OR, NOT, prefix*).'),
-    role: Optional[str] = typer.Option(None, "--role", help="Only messages of this role: user, assistant, system, tool."),
-    since: Optional[str] = typer.Option(None, "--since", help="Only messages since: 7d, 2h, 2026-11-01."),
+    role: str | None = typer.Option(None, "--role", help="Only messages of this role: user, assistant, system, tool."),
+    since: str | None = typer.Option(None, "--since", help="Only messages since: 7d, 2h, 2026-11-01."),
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many hits to show."),
     json_output: bool = typer.Option(False, "--json", help="One JSON object per hit."),
 ) -> None:
     """Search message text, best matches first."""
-    from appam_cli.errors import UserError
     from appam_cli.datamodel.message import ROLES
-    from appam_cli.render.footer import print_notice
+    from appam_cli.errors import UserError
+    from appam_cli.render.environment import environment
 
     if not query.strip():
         raise UserError("the search query is empty")
     history = _history()
     result = history.search(query, role=_choice(role, ROLES, "--role"), since=_point(since), limit=limit)
     if result.fallback:
-        print_notice("full-text search (FTS5) is not available in this SQLite: using a slower LIKE search")
+        environment().notice("full-text search (FTS5) is not available in this SQLite: using a slower LIKE search")
     elif result.plain_words:
-        print_notice("the query is not FTS5 syntax: searched for its words as plain text")
+        environment().notice("the query is not FTS5 syntax: searched for its words as plain text")
     if json_output:
         import json
 
@@ -152,8 +150,10 @@ def search_sessions(
 @sessions_app.command("delete")
 @handle_errors
 def delete_sessions(
-    session_ids: Optional[List[str]] = typer.Argument(None, help=ID_HELP + " Several may be given."),
-    older_than: Optional[str] = typer.Option(None, "--older-than", help="Sessions not updated for this long: 30d, 12h, 2w."),
+    session_ids: list[str] | None = typer.Argument(None, help=ID_HELP + " Several may be given."),
+    older_than: str | None = typer.Option(
+        None, "--older-than", help="Sessions not updated for this long: 30d, 12h, 2w."
+    ),
     all_: bool = typer.Option(False, "--all", help="Every session."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
@@ -185,12 +185,11 @@ def delete_sessions(
 
 
 def _confirm_delete(history, targets: list[str]) -> None:
-    import sys
-
     from appam_cli.errors import UserError
+    from appam_cli.render.environment import environment
 
     what = f"{len(targets)} session{'s' if len(targets) != 1 else ''}"
-    if not sys.stdin.isatty():
+    if not environment().stdin_isatty:
         raise UserError(f"refusing to delete {what} without confirmation: add --yes")
     for sid in targets[:10]:
         typer.echo(f"  {sid[:8]}  {' '.join((history.title_of(sid) or '').split())[:60]}", err=True)
@@ -222,8 +221,12 @@ def rename_session(
 @handle_errors
 def fork_session(
     session_id: str = typer.Argument(..., help=ID_HELP),
-    at: Optional[int] = typer.Option(None, "--at", help="Keep the first N messages (as numbered by `show`) [default: all]."),
-    title: Optional[str] = typer.Option(None, "--title", help="Title of the new session [default: the parent's + (fork)]."),
+    at: int | None = typer.Option(
+        None, "--at", help="Keep the first N messages (as numbered by `show`) [default: all]."
+    ),
+    title: str | None = typer.Option(
+        None, "--title", help="Title of the new session [default: the parent's + (fork)]."
+    ),
 ) -> None:
     """Copy a session into a new one that remembers its parent."""
     history = _history()

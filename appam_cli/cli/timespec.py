@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from appam_cli.errors import UserError
 
@@ -24,7 +24,7 @@ def parse_duration(text: str) -> timedelta:
 
 def parse_point(text: str, *, now: datetime | None = None) -> datetime:
     """A moment in UTC: a duration ago (``7d``), a date (``2026-11-01``, midnight UTC) or an ISO time."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if _DURATION.match(text):
         try:
             return now - parse_duration(text)
@@ -37,8 +37,8 @@ def parse_point(text: str, *, now: datetime | None = None) -> datetime:
             f"invalid time {text!r}: use a duration (7d, 2h) or a date (2026-11-01, 2026-11-01T12:00)"
         ) from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     try:
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     except OverflowError:
         raise UserError(f"invalid time {text!r}: out of range") from None

@@ -5,18 +5,21 @@ Neither command imports litellm or sqlmodel (a migration of a brand-new store as
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING
 
 import typer
 
 from appam_cli.cli.errors import handle_errors
 
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
 PROGRESS_MIN = 20  # sessions: fewer finish too fast for a bar to help
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     json = "json"
     jsonl = "jsonl"
     markdown = "markdown"
@@ -33,8 +36,8 @@ class _Bar:
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self.progress = None
-        self.task = None
+        self.progress: Progress | None = None
+        self.task: TaskID | None = None
 
     def start(self, total: int) -> None:
         if not self.enabled or total < PROGRESS_MIN:
@@ -60,7 +63,7 @@ class _Bar:
         self.progress.start()
 
     def advance(self) -> None:
-        if self.progress is not None:
+        if self.progress is not None and self.task is not None:
             self.progress.advance(self.task)
 
     def stop(self) -> None:
@@ -74,17 +77,17 @@ def _plural(n: int, word: str) -> str:
 
 @handle_errors
 def export_sessions(
-    session_ids: Optional[list[str]] = typer.Argument(
+    session_ids: list[str] | None = typer.Argument(
         None, help="Session ids, unique prefixes (4+ characters) or `last`.", metavar="ID", show_default=False
     ),
     all_: bool = typer.Option(False, "--all", help="Export every session, oldest first."),
-    since: Optional[str] = typer.Option(
+    since: str | None = typer.Option(
         None, "--since", metavar="WHEN", help="Only sessions active since then: 7d, 2h, 2026-11-01 (implies --all)."
     ),
     fmt: ExportFormat = typer.Option(
         ExportFormat.json, "--format", "-f", help="json, jsonl (one session per line), markdown or openai (messages)."
     ),
-    output: Optional[Path] = typer.Option(
+    output: Path | None = typer.Option(
         None, "--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.", dir_okay=False
     ),
 ) -> None:
@@ -122,13 +125,22 @@ def export_sessions(
 
 @handle_errors
 def import_sessions(
-    file: Optional[str] = typer.Argument(
-        None, help="A json or jsonl file written by `sessions export`; `-` reads stdin.", metavar="FILE", show_default=False
+    file: str | None = typer.Argument(
+        None,
+        help="A json or jsonl file written by `sessions export`; `-` reads stdin.",
+        metavar="FILE",
+        show_default=False,
     ),
-    from_llm: Optional[Path] = typer.Option(
-        None, "--from-llm", metavar="PATH", help="Import the conversations of an llm logs.db (see `llm logs path`).", dir_okay=False
+    from_llm: Path | None = typer.Option(
+        None,
+        "--from-llm",
+        metavar="PATH",
+        help="Import the conversations of an llm logs.db (see `llm logs path`).",
+        dir_okay=False,
     ),
-    replace: bool = typer.Option(False, "--replace", help="Overwrite sessions that already exist (default: skip them)."),
+    replace: bool = typer.Option(
+        False, "--replace", help="Overwrite sessions that already exist (default: skip them)."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check the input and report; write nothing."),
 ) -> None:
     """Import sessions from an export (json or jsonl) or from an llm logs database, in one transaction."""
@@ -145,6 +157,7 @@ def import_sessions(
     else:
         from appam_cli.export.importer import import_file
 
+        assert file is not None  # exactly one of FILE and --from-llm, checked above
         result = import_file(history, file, replace=replace, dry_run=dry_run)
     typer.echo(_summary(result, replace))
 

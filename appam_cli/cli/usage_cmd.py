@@ -6,8 +6,6 @@ report to ``render.usage_report``. Imports neither litellm nor sqlmodel.
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from appam_cli.cli.errors import handle_errors
@@ -15,11 +13,11 @@ from appam_cli.cli.errors import handle_errors
 
 @handle_errors
 def usage(
-    since: Optional[str] = typer.Option(None, "--since", help="From: a duration ago (30d, 12h) or a UTC date/time."),
-    until: Optional[str] = typer.Option(None, "--until", help="Before (exclusive): 7d, 2026-11-01, 2026-11-01T12:00."),
+    since: str | None = typer.Option(None, "--since", help="From: a duration ago (30d, 12h) or a UTC date/time."),
+    until: str | None = typer.Option(None, "--until", help="Before (exclusive): 7d, 2026-11-01, 2026-11-01T12:00."),
     by: str = typer.Option("day", "--by", help="Group by day, week, month (UTC), model, agent or session."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Only models whose name contains this."),
-    agent: Optional[str] = typer.Option(None, "--agent", help="Only requests made by this agent."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Only models whose name contains this."),
+    agent: str | None = typer.Option(None, "--agent", help="Only requests made by this agent."),
     json_output: bool = typer.Option(False, "--json", help="The report as JSON."),
     csv_output: bool = typer.Option(False, "--csv", help="The report as CSV, one row per group."),
     reprice: bool = typer.Option(

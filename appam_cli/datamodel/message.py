@@ -6,11 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from appam_cli.datamodel.status import MessageStatus
 from appam_cli.datamodel.times import from_iso, to_iso, utcnow
 
 ROLES = ("system", "user", "assistant", "tool")
-COMPLETED = "completed"
-INCOMPLETE = "incomplete"
 
 
 @dataclass
@@ -23,7 +22,7 @@ class ChatMessage:
     name: str | None = None
     timestamp: datetime = field(default_factory=utcnow)
     model: str | None = None
-    status: str = COMPLETED
+    status: MessageStatus = MessageStatus.COMPLETED
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -43,7 +42,7 @@ class ChatMessage:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ChatMessage":
+    def from_dict(cls, data: dict[str, Any]) -> ChatMessage:
         return cls(
             role=data["role"],
             content=data.get("content"),
@@ -53,7 +52,7 @@ class ChatMessage:
             name=data.get("name"),
             timestamp=from_iso(data.get("timestamp")) or utcnow(),
             model=data.get("model"),
-            status=data.get("status") or COMPLETED,
+            status=MessageStatus(data.get("status") or MessageStatus.COMPLETED),
         )
 
     def to_provider(self) -> dict[str, Any]:

@@ -17,7 +17,7 @@ some discount requests made in off-peak hours (``off_peak``, e.g. DeepSeek).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from appam_cli.datamodel.usage import RequestUsage
 
@@ -29,12 +29,12 @@ class OffPeak:
     """Cheaper rates in some hours: windows of minutes since midnight UTC, [start, end) (wrapping
     past midnight when start > end, the whole day when equal), each on some ISO weekdays or all."""
 
-    rates: "ModelPrice"
+    rates: ModelPrice
     windows: tuple[tuple[int, int, frozenset[int] | None], ...]
     weekday_timezone: str = "UTC"
 
     def applies(self, when: datetime) -> bool:
-        utc = when.astimezone(timezone.utc)
+        utc = when.astimezone(UTC)
         minute = utc.hour * 60 + utc.minute
         local = utc
         if self.weekday_timezone != "UTC":
@@ -61,7 +61,7 @@ class ModelPrice:
     cache_write: float | None = None
     reasoning: float | None = None
     tier_threshold: int | None = None  # prompt tokens above which ``tier`` applies
-    tier: "ModelPrice | None" = None
+    tier: ModelPrice | None = None
     source: str = "litellm"  # "litellm" (the bundled price map) or "config"
     off_peak: OffPeak | None = None
 
@@ -74,7 +74,7 @@ class ModelPrice:
         cache_write: float | None = None,
         reasoning: float | None = None,
         source: str = "config",
-    ) -> "ModelPrice":
+    ) -> ModelPrice:
         """From rates in USD per million tokens (the unit of price lists and config.toml)."""
 
         def t(v: float | None) -> float | None:
@@ -82,7 +82,7 @@ class ModelPrice:
 
         return cls(t(input), t(output), t(cache_read), t(cache_write), t(reasoning), source=source)  # type: ignore[arg-type]
 
-    def rates_for(self, usage: RequestUsage, at: datetime | None = None) -> "ModelPrice":
+    def rates_for(self, usage: RequestUsage, at: datetime | None = None) -> ModelPrice:
         if at is not None and self.off_peak is not None and self.off_peak.applies(at):
             return self.off_peak.rates
         if self.tier is not None and self.tier_threshold is not None and usage.input_tokens > self.tier_threshold:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from appam_cli.datamodel.status import RequestStatus
 from appam_cli.datamodel.times import from_iso, to_iso, utcnow
 from appam_cli.datamodel.usage import RequestUsage
 
@@ -18,7 +19,7 @@ class RequestRecord:
     started_at: datetime = field(default_factory=utcnow)
     duration_ms: int | None = None
     ttft_ms: int | None = None
-    status: str = "completed"  # completed / incomplete / interrupted / failed
+    status: RequestStatus = RequestStatus.COMPLETED
     agent_name: str = "default"
     imported: bool = False
     id: int | None = None  # set once the row is saved
@@ -43,7 +44,7 @@ class RequestRecord:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "RequestRecord":
+    def from_dict(cls, data: dict[str, Any]) -> RequestRecord:
         return cls(
             model=data["model"],
             usage=RequestUsage(
@@ -58,7 +59,7 @@ class RequestRecord:
             started_at=from_iso(data.get("started_at")) or utcnow(),
             duration_ms=data.get("duration_ms"),
             ttft_ms=data.get("ttft_ms"),
-            status=data.get("status") or "completed",
+            status=RequestStatus(data.get("status") or RequestStatus.COMPLETED),
             agent_name=data.get("agent_name") or "default",
             imported=bool(data.get("imported")),
         )

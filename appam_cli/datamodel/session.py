@@ -9,14 +9,11 @@ from typing import Any
 
 from appam_cli.datamodel.message import ChatMessage
 from appam_cli.datamodel.request import RequestRecord
+from appam_cli.datamodel.status import SessionStatus
 from appam_cli.datamodel.times import from_iso, to_iso, utcnow
 from appam_cli.datamodel.usage import AggregatedUsage
 
-RUNNING = "running"
-COMPLETED = "completed"
-INTERRUPTED = "interrupted"
-FAILED = "failed"
-STATUSES = (RUNNING, COMPLETED, INTERRUPTED, FAILED)
+STATUSES = tuple(SessionStatus)
 
 
 def new_session_id() -> str:
@@ -34,7 +31,7 @@ class Session:
     usage: AggregatedUsage | None = None
     # Extra keys beside the seed's.
     title: str | None = None
-    status: str = RUNNING
+    status: SessionStatus = SessionStatus.RUNNING
     parent_id: str | None = None
     # The provider requests made for this session (the ledger rows). Loaded on
     # export; a running agent appends one per request.
@@ -68,7 +65,7 @@ class Session:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Session":
+    def from_dict(cls, data: dict[str, Any]) -> Session:
         usage = data.get("usage")
         return cls(
             session_id=data["session_id"],
@@ -79,7 +76,7 @@ class Session:
             ended_at=from_iso(data.get("ended_at")),
             usage=AggregatedUsage.from_dict(usage) if usage else None,
             title=data.get("title"),
-            status=data.get("status") or COMPLETED,
+            status=SessionStatus(data.get("status") or SessionStatus.COMPLETED),
             parent_id=data.get("parent_id"),
             requests=[RequestRecord.from_dict(r) for r in data.get("requests") or []],
         )

@@ -54,7 +54,7 @@ class AggregatedUsage:
         if usage.estimated:
             self.estimated_requests += 1
 
-    def merge(self, other: "AggregatedUsage") -> None:
+    def merge(self, other: AggregatedUsage) -> None:
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
@@ -113,7 +113,7 @@ class AggregatedUsage:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "AggregatedUsage":
+    def from_dict(cls, data: dict[str, Any]) -> AggregatedUsage:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known and v is not None})
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from appam_cli.datamodel import Session
+from appam_cli.datamodel.times import utcnow
 from appam_cli.errors import UserError
 from appam_cli.export.reader import InputProblem, SessionFile
 from appam_cli.export.validate import RecordError, session_from_record
-from appam_cli.datamodel import Session
-from appam_cli.datamodel.times import utcnow
 from appam_cli.store import transfer
 
 

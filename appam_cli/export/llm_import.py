@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from appam_cli.datamodel import Session
+from appam_cli.datamodel.status import SessionStatus
+from appam_cli.datamodel.times import utcnow
 from appam_cli.errors import UserError
 from appam_cli.export.llm_common import AGENT, parse_time, session_id_for
 from appam_cli.export.llm_legacy import LegacyReader, LlmConversation
 from appam_cli.export.llm_threads import ThreadReader
-from appam_cli.datamodel import Session
-from appam_cli.datamodel.times import utcnow
 from appam_cli.store import transfer
 
 
@@ -64,7 +65,7 @@ def _session(conv: LlmConversation) -> Session:
         started_at=started,
         ended_at=max(ends + times, default=started),
         title=conv.title,
-        status="completed",
+        status=SessionStatus.COMPLETED,
         parent_id=session_id_for(conv.parent_llm_id) if conv.parent_llm_id else None,
         requests=conv.requests,
     )
@@ -82,8 +83,8 @@ class LlmDatabase:
                 f"cannot import from llm: {path} is not an llm logs database "
                 "(it has neither conversations/responses nor threads/turns tables)"
             )
-        epoch = parse_time("1970-01-01T00:00:00Z")
-        first: dict[str, object] = {}
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        first: dict[str, datetime] = {}
         self.legacy_ids: set[str] = set()
         self.thread_ids: set[str] = set()
         for ids, kind in ((self.legacy.ids(), self.legacy_ids), (self.threads.ids(), self.thread_ids)):
@@ -110,7 +111,7 @@ class LlmDatabase:
                     "nothing was imported"
                 ) from None
             conv = _merge(legacy, thread) if legacy and thread else (thread or legacy)
-            if conv.messages:
+            if conv is not None and conv.messages:
                 yield _session(conv)
 
 

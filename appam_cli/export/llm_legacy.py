@@ -13,8 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from appam_cli.export.llm_common import attachment_note, columns, ledger_row, parse_time, tool_call
 from appam_cli.datamodel import ChatMessage, RequestRecord
+from appam_cli.export.llm_common import attachment_note, columns, ledger_row, parse_time, tool_call
 
 
 @dataclass
@@ -72,7 +72,10 @@ class LegacyReader:
         )
 
     def _related(self, ids: list[str]) -> dict[str, dict[str, list[sqlite3.Row]]]:
-        related = {"prompt": self._fragments("prompt_fragments", ids), "system": self._fragments("system_fragments", ids)}
+        related = {
+            "prompt": self._fragments("prompt_fragments", ids),
+            "system": self._fragments("system_fragments", ids),
+        }
         if {"tool_calls", "tool_results"} <= self.tables:
             exception = "exception" if "exception" in columns(self.conn, "tool_results") else "NULL AS exception"
             related["calls"] = self._by_response(
@@ -94,7 +97,10 @@ class LegacyReader:
     def read(self, llm_id: str) -> LlmConversation:
         cols = ", ".join(
             ["id", "model", "prompt", "response", "datetime_utc"]
-            + [self._col(c) for c in ("system", "duration_ms", "input_tokens", "output_tokens", "token_details", "reasoning")]
+            + [
+                self._col(c)
+                for c in ("system", "duration_ms", "input_tokens", "output_tokens", "token_details", "reasoning")
+            ]
         )
         rows = self.conn.execute(
             f"SELECT {cols} FROM responses WHERE COALESCE(conversation_id, id) = ? ORDER BY datetime_utc, rowid",
@@ -124,7 +130,13 @@ class LegacyReader:
             if result["exception"]:
                 output = f"{output}\n{result['exception']}".strip()
             conv.messages.append(
-                ChatMessage(role="tool", content=output, tool_call_id=result["tool_call_id"], name=result["name"], timestamp=when)
+                ChatMessage(
+                    role="tool",
+                    content=output,
+                    tool_call_id=result["tool_call_id"],
+                    name=result["name"],
+                    timestamp=when,
+                )
             )
         pieces = [f["content"] for f in related["prompt"].get(rid, [])] + ([row["prompt"]] if row["prompt"] else [])
         pieces += [attachment_note(a["type"], a["place"]) for a in related.get("attachments", {}).get(rid, [])]

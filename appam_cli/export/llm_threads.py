@@ -16,9 +16,10 @@ import sqlite3
 from collections import defaultdict
 from datetime import datetime
 
+from appam_cli.datamodel import ChatMessage
+from appam_cli.datamodel.times import utcnow
 from appam_cli.export.llm_common import attachment_note, ledger_row, parse_time, tool_call
 from appam_cli.export.llm_legacy import LlmConversation
-from appam_cli.datamodel import ChatMessage
 
 _CHAIN = """
 WITH RECURSIVE chain(hash, parent_hash, role, depth) AS (
@@ -57,7 +58,10 @@ class ThreadReader:
             "SELECT * FROM turns WHERE thread_id = ? ORDER BY datetime_utc, rowid", (thread_id,)
         ).fetchall()
         conv = LlmConversation(
-            llm_id=thread_id, title=head["name"], parent_llm_id=head["forked_from"], created_at=parse_time(head["datetime_utc"])
+            llm_id=thread_id,
+            title=head["name"],
+            parent_llm_id=head["forked_from"],
+            created_at=parse_time(head["datetime_utc"]),
         )
         when: dict[str, datetime] = {}
         model: dict[str, str] = {}
@@ -106,7 +110,8 @@ class ThreadReader:
         for message_hash, payload in decoded:
             if "text_ref" in payload:
                 payload["text"] = "".join(
-                    p["literal"] if "literal" in p else fragments.get(p.get("fragment"), "") for p in payload["text_ref"]
+                    p["literal"] if "literal" in p else fragments.get(p.get("fragment"), "")
+                    for p in payload["text_ref"]
                 )
             out[message_hash].append(payload)
         return out
@@ -115,7 +120,9 @@ class ThreadReader:
         if not ids or not self.has_fragments:
             return {}
         marks = ", ".join("?" * len(ids))
-        return {r[0]: r[1] for r in self.conn.execute(f"SELECT id, content FROM fragments WHERE id IN ({marks})", list(ids))}
+        return {
+            r[0]: r[1] for r in self.conn.execute(f"SELECT id, content FROM fragments WHERE id IN ({marks})", list(ids))
+        }
 
 
 def _attachment(payload: dict) -> str:
@@ -125,7 +132,6 @@ def _attachment(payload: dict) -> str:
 
 def _convert(role: str, parts: list[dict], when: datetime | None, model: str | None) -> list[ChatMessage]:
     """One llm message (role + parts) as appam messages: tool results each become their own."""
-    stamp = {"timestamp": when} if when else {}
     if role == "tool":
         return [
             ChatMessage(
@@ -133,7 +139,7 @@ def _convert(role: str, parts: list[dict], when: datetime | None, model: str | N
                 content=(p.get("output") or "") + (f"\n{p['exception']}" if p.get("exception") else ""),
                 tool_call_id=p.get("tool_call_id"),
                 name=p.get("name"),
-                **stamp,
+                timestamp=when or utcnow(),
             )
             for p in parts
             if p["type"] == "tool_result"
@@ -141,7 +147,11 @@ def _convert(role: str, parts: list[dict], when: datetime | None, model: str | N
     texts = [p.get("text") or "" for p in parts if p["type"] == "text"]
     texts += [_attachment(p) for p in parts if p["type"] == "attachment"]
     reasoning = "\n".join(p["text"] for p in parts if p["type"] == "reasoning" and p.get("text"))
-    calls = [tool_call(p.get("name", ""), p.get("arguments"), p.get("tool_call_id")) for p in parts if p["type"] == "tool_call"]
+    calls = [
+        tool_call(p.get("name", ""), p.get("arguments"), p.get("tool_call_id"))
+        for p in parts
+        if p["type"] == "tool_call"
+    ]
     content = "\n".join(texts)
     if role not in ("system", "user", "assistant"):
         role = "user"
@@ -152,6 +162,6 @@ def _convert(role: str, parts: list[dict], when: datetime | None, model: str | N
             reasoning=reasoning or None,
             tool_calls=calls or None,
             model=model if role == "assistant" else None,
-            **stamp,
+            timestamp=when or utcnow(),
         )
     ]

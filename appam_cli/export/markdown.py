@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from appam_cli.datamodel import ChatMessage, Session
 
@@ -17,7 +17,7 @@ _ROLE_NAMES = {"system": "System", "user": "User", "assistant": "Assistant", "to
 
 
 def _when(value: datetime | None) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
 
 
 def _fence(text: str, lang: str = "") -> str:
@@ -81,7 +81,12 @@ def _message(message: ChatMessage) -> list[str]:
     for call in message.tool_calls or []:
         fn = call.get("function") or {}
         ident = f" (`{call['id']}`)" if call.get("id") else ""
-        lines += [f"**Tool call** `{fn.get('name', '?')}`{ident}:", "", _fence(_arguments(fn.get("arguments")), "json"), ""]
+        lines += [
+            f"**Tool call** `{fn.get('name', '?')}`{ident}:",
+            "",
+            _fence(_arguments(fn.get("arguments")), "json"),
+            "",
+        ]
     return lines
 
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 from appam_cli.datamodel import AggregatedUsage, ChatMessage, RequestRecord, RequestUsage, Session
-from appam_cli.datamodel.message import COMPLETED, INCOMPLETE, ROLES
-from appam_cli.datamodel.session import STATUSES
+from appam_cli.datamodel.message import ROLES
+from appam_cli.datamodel.status import MessageStatus, RequestStatus, SessionStatus
 from appam_cli.datamodel.times import from_iso
 
-MESSAGE_STATUSES = (COMPLETED, INCOMPLETE)
-REQUEST_STATUSES = ("completed", "incomplete", "interrupted", "failed")
+MESSAGE_STATUSES = tuple(MessageStatus)
+REQUEST_STATUSES = tuple(RequestStatus)
+STATUSES = tuple(SessionStatus)
 USAGE_INTS = (
     "total_input_tokens",
     "total_output_tokens",
@@ -32,6 +33,7 @@ USAGE_INTS = (
 )
 REQUEST_INTS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens", "reasoning_tokens")
 _MISSING = object()
+_TYPE_NAMES: dict[type, str] = {str: "a string", list: "a list", dict: "an object"}
 
 
 class RecordError(ValueError):
@@ -48,7 +50,7 @@ def _type_name(value: Any) -> str:
         return "null"
     if isinstance(value, (bool, int, float)):
         return repr(value).lower() if isinstance(value, bool) else repr(value)
-    return {str: "a string", list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
 class _Object:
@@ -69,7 +71,9 @@ class _Object:
             raise RecordError(self.field(name), "missing (this field is required)")
         return None if value is _MISSING else value
 
-    def text(self, name: str, *, required: bool = False, choices: tuple[str, ...] = (), default: str | None = None) -> Any:
+    def text(
+        self, name: str, *, required: bool = False, choices: tuple[str, ...] = (), default: str | None = None
+    ) -> Any:
         value = self._raw(name, required)
         if value is None:
             if required:
@@ -80,6 +84,12 @@ class _Object:
         if choices and value not in choices:
             raise RecordError(self.field(name), f"unknown {name} {value!r} (expected one of {', '.join(choices)})")
         return value
+
+    @overload
+    def integer(self, name: str) -> int: ...
+
+    @overload
+    def integer(self, name: str, *, default: None) -> int | None: ...
 
     def integer(self, name: str, *, default: int | None = 0) -> int | None:
         value = self._raw(name, False)
@@ -118,6 +128,12 @@ class _Object:
         except ValueError:
             raise RecordError(self.field(name), f"not an ISO 8601 time: {value!r}") from None
 
+    @overload
+    def items(self, name: str, *, required: Literal[True]) -> list[Any]: ...
+
+    @overload
+    def items(self, name: str, *, required: bool = False) -> list[Any] | None: ...
+
     def items(self, name: str, *, required: bool = False) -> list[Any] | None:
         value = self._raw(name, required)
         if value is None:
@@ -154,18 +170,18 @@ def _message(data: Any, path: str) -> ChatMessage:
         name=m.text("name"),
         timestamp=m.time("timestamp"),  # type: ignore[arg-type]
         model=m.text("model"),
-        status=m.text("status", choices=MESSAGE_STATUSES, default=COMPLETED),
+        status=m.text("status", choices=MESSAGE_STATUSES, default=MessageStatus.COMPLETED),
     )
 
 
-def _request(data: Any, path: str, session: Session) -> RequestRecord:
+def _request(data: Any, path: str, session: Session, started_at: datetime) -> RequestRecord:
     r = _Object(data, path)
     tokens = {name: r.integer(name) for name in REQUEST_INTS}
     return RequestRecord(
         model=r.text("model", required=True),
         usage=RequestUsage(**tokens, estimated=r.boolean("usage_estimated")),
         cost_usd=r.number("cost_usd"),
-        started_at=r.time("started_at") or session.started_at,
+        started_at=r.time("started_at") or started_at,
         duration_ms=r.integer("duration_ms", default=None),
         ttft_ms=r.integer("ttft_ms", default=None),
         status=r.text("status", choices=REQUEST_STATUSES, default="completed"),
@@ -194,11 +210,12 @@ def session_from_record(data: Any, *, now: datetime) -> Session:
     s.text("model", required=True)
     raw_messages = s.items("messages", required=True)
     started_at = s.time("started_at")
+    start = started_at or now
     session = Session(
         session_id=session_id,
         agent_name=s.text("agent_name", default="default"),
         model=s.data["model"],
-        started_at=started_at or now,
+        started_at=start,
         ended_at=s.time("ended_at"),
         title=s.text("title"),
         status=s.text("status", choices=STATUSES, default="completed"),
@@ -207,21 +224,23 @@ def session_from_record(data: Any, *, now: datetime) -> Session:
     session.messages = [_message(m, f"messages[{i}]") for i, m in enumerate(raw_messages)]
     stamps = [m.timestamp for m in session.messages if m.timestamp is not None]
     if started_at is None and stamps:  # hand-written: the first message tells when it began
-        session.started_at = min(stamps)
-    previous = session.started_at
+        session.started_at = start = min(stamps)
+    previous = start
     for message in session.messages:  # a message without a time came right after the one before
         message.timestamp = previous = message.timestamp or previous
     usage = _usage(s.data.get("usage"))
     raw_requests = s.items("requests")
     if raw_requests is not None:
-        session.requests = [_request(r, f"requests[{i}]", session) for i, r in enumerate(raw_requests)]
+        session.requests = [_request(r, f"requests[{i}]", session, start) for i, r in enumerate(raw_requests)]
     elif usage is not None:
-        session.requests = synthesized_request(session, *usage)
+        session.requests = synthesized_request(session, start, *usage)
     return session
 
 
-def synthesized_request(session: Session, usage: AggregatedUsage, cost_given: bool) -> list[RequestRecord]:
-    """One ledger row carrying the totals of a session that came without ``requests``."""
+def synthesized_request(
+    session: Session, started_at: datetime, usage: AggregatedUsage, cost_given: bool
+) -> list[RequestRecord]:
+    """One ledger row, dated ``started_at``, carrying the totals of a session that came without ``requests``."""
     counted = usage.total_tokens() or usage.request_count or usage.total_cost_usd
     if not counted:
         return []
@@ -238,7 +257,7 @@ def synthesized_request(session: Session, usage: AggregatedUsage, cost_given: bo
                 estimated=usage.estimated_requests > 0,
             ),
             cost_usd=None if unpriced else usage.total_cost_usd,
-            started_at=session.started_at,
+            started_at=started_at,
             agent_name=session.agent_name,
             imported=True,
         )

@@ -13,5 +13,5 @@ from importlib import import_module
 from appam_cli.datamodel import *  # noqa: F403
 from appam_cli.datamodel import __all__  # noqa: F401
 
-for _name in ("message", "price", "request", "session", "times", "usage"):
+for _name in ("message", "options", "price", "request", "session", "status", "times", "usage"):
     sys.modules[f"{__name__}.{_name}"] = import_module(f"appam_cli.datamodel.{_name}")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Any, Iterator
+from collections.abc import Generator, Iterator
+from typing import Any
 
-from appam_cli.errors import ProviderError
 from appam_cli.datamodel.usage import RequestUsage
+from appam_cli.errors import ProviderError
 from appam_cli.providers import errors as perr
 from appam_cli.providers import keys
 from appam_cli.providers.events import (
@@ -21,12 +22,16 @@ from appam_cli.providers.events import (
 )
 from appam_cli.providers.loader import load_litellm
 from appam_cli.providers.pricing import request_cost
-from appam_cli.providers.usage import estimate_usage, provider_sent_usage, usage_from_litellm
+from appam_cli.providers.usage import (
+    estimate_usage,
+    provider_sent_usage,
+    usage_from_litellm,
+)
 
 BASE_BACKOFF = 0.5
 
 
-def stream_chat(request: ProviderRequest) -> Iterator[Event]:
+def stream_chat(request: ProviderRequest) -> Generator[Event, None, None]:
     """Yield events for one request; the last one is a StreamResult.
 
     Raises ProviderError when the request fails before any answer arrived (after
@@ -34,6 +39,7 @@ def stream_chat(request: ProviderRequest) -> Iterator[Event]:
     with a StreamResult whose ``finish_reason`` is None.
     """
     litellm = load_litellm()
+    options = request.options
     kwargs = _completion_kwargs(request)
     _check_key(litellm, request)
     attempt = 0
@@ -43,52 +49,51 @@ def stream_chat(request: ProviderRequest) -> Iterator[Event]:
         started = time.monotonic()
         try:
             response = litellm.completion(**kwargs)
-            if not request.stream:
+            if not options.stream:
                 yield from _whole_response(response, request, started)
                 return
             stream = iter(response)
             first = next(stream, None)
         except Exception as exc:  # litellm wraps every provider failure in its own classes
-            if not isinstance(exc, ProviderError) and attempt <= request.retries and perr.is_retryable(exc):
-                wait = _backoff(attempt, perr.retry_after(exc), request.retry_max_wait)
+            if not isinstance(exc, ProviderError) and attempt <= options.retries and perr.is_retryable(exc):
+                wait = _backoff(attempt, perr.retry_after(exc), options.retry_max_wait)
                 yield Retrying(attempt=attempt, wait=wait, reason=_short_reason(exc))
                 time.sleep(wait)
                 continue
             raise perr.to_provider_error(
-                exc, model=request.model, api_base=request.api_base, attempts=attempt, timeout=request.timeout
+                exc, model=request.model, api_base=options.api_base, attempts=attempt, timeout=options.timeout
             ) from exc
         break
     yield from _normalise(response, stream, first, request, started)
 
 
 def _completion_kwargs(request: ProviderRequest) -> dict[str, Any]:
+    options = request.options
     kwargs: dict[str, Any] = {
         "model": request.model,
         "messages": request.messages,
-        "stream": request.stream,
-        "timeout": request.timeout,
+        "stream": options.stream,
+        "timeout": options.timeout,
         "max_retries": 0,  # we retry ourselves: only before the first byte, honouring Retry-After
     }
-    if request.stream:
+    if options.stream:
         kwargs["stream_options"] = {"include_usage": True}
-    if request.api_base:
-        kwargs["api_base"] = request.api_base
-    if keys.needs_placeholder_key(request.model, request.api_base):
+    if options.api_base:
+        kwargs["api_base"] = options.api_base
+    if keys.needs_placeholder_key(request.model, options.api_base):
         kwargs["api_key"] = keys.PLACEHOLDER_KEY
     if request.tools:
         kwargs["tools"] = request.tools
-    if request.temperature is not None:
-        kwargs["temperature"] = request.temperature
-    if request.max_tokens is not None:
-        kwargs["max_tokens"] = request.max_tokens
-    if request.reasoning_effort:
-        kwargs["reasoning_effort"] = request.reasoning_effort
+    optional = {"temperature": options.temperature, "max_tokens": options.max_tokens}
+    kwargs.update((key, value) for key, value in optional.items() if value is not None)
+    if options.reasoning_effort:
+        kwargs["reasoning_effort"] = options.reasoning_effort
     return kwargs
 
 
 def _check_key(litellm: Any, request: ProviderRequest) -> None:
     """Name the environment variable to set, rather than letting the SDK fail obscurely."""
-    if request.api_base or keys.is_keyless(request.model):
+    if request.options.api_base or keys.is_keyless(request.model):
         return
     try:
         env = litellm.validate_environment(model=request.model)
@@ -137,7 +142,9 @@ class _ToolCalls:
         return [self.calls[i] for i in sorted(self.calls)]
 
 
-def _normalise(response: Any, stream: Iterator[Any], first: Any, request: ProviderRequest, started: float) -> Iterator[Event]:
+def _normalise(
+    response: Any, stream: Iterator[Any], first: Any, request: ProviderRequest, started: float
+) -> Iterator[Event]:
     """Turn litellm chunks into events.
 
     litellm's stream wrapper invents a final ``finish_reason="stop"`` chunk and an

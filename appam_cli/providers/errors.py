@@ -90,7 +90,9 @@ def _provider_detail(exc: BaseException) -> str:
     return scrub(text[:240])
 
 
-def to_provider_error(exc: BaseException, *, model: str, api_base: str | None, attempts: int, timeout: float) -> ProviderError:
+def to_provider_error(
+    exc: BaseException, *, model: str, api_base: str | None, attempts: int, timeout: float
+) -> ProviderError:
     import litellm
 
     status = status_of(exc)
@@ -104,7 +106,9 @@ def to_provider_error(exc: BaseException, *, model: str, api_base: str | None, a
             status=status,
         )
     if isinstance(exc, litellm.AuthenticationError):
-        return ProviderError(f"authentication failed for {model} (HTTP {status or 401}): {detail}", kind="auth", status=status)
+        return ProviderError(
+            f"authentication failed for {model} (HTTP {status or 401}): {detail}", kind="auth", status=status
+        )
     if isinstance(exc, litellm.RateLimitError):
         return ProviderError(f"rate limited by {where}{tries}: try again later", kind="rate_limit", status=status)
     if isinstance(exc, litellm.NotFoundError):
@@ -119,9 +123,13 @@ def to_provider_error(exc: BaseException, *, model: str, api_base: str | None, a
             kind="model",
         )
     if status is not None and status >= 500:
-        return ProviderError(f"server error from {where} (HTTP {status}){tries}: {detail}", kind="server", status=status)
+        return ProviderError(
+            f"server error from {where} (HTTP {status}){tries}: {detail}", kind="server", status=status
+        )
     if status is not None:
-        return ProviderError(f"the provider refused the request (HTTP {status}): {detail}", kind="request", status=status)
+        return ProviderError(
+            f"the provider refused the request (HTTP {status}): {detail}", kind="request", status=status
+        )
     return ProviderError(f"request failed: {detail or type(exc).__name__}", kind="provider")
 
 

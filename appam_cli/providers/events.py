@@ -9,23 +9,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from appam_cli.datamodel.options import RequestOptions
+from appam_cli.datamodel.price import ModelPrice
 from appam_cli.datamodel.usage import RequestUsage
 
 
 @dataclass
 class ProviderRequest:
-    model: str
+    """One request: the conversation, and how to ask (the RequestOptions every layer passes on)."""
+
     messages: list[dict[str, Any]]
+    options: RequestOptions
     tools: list[dict[str, Any]] | None = None
-    temperature: float | None = None
-    max_tokens: int | None = None
-    reasoning_effort: str | None = None
-    api_base: str | None = None
-    timeout: float = 600.0
-    retries: int = 3
-    retry_max_wait: float = 60.0
-    stream: bool = True
-    price: Any = None  # a ModelPrice from config.toml that overrides the price map for this request
+    price: ModelPrice | None = None  # from config.toml: overrides the price map for this request
+
+    @property
+    def model(self) -> str:
+        if not self.options.model:
+            raise ValueError("a provider request needs a model")
+        return self.options.model
 
 
 @dataclass

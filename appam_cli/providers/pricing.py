@@ -22,7 +22,7 @@ A model with no known price has cost None (unknown), never $0.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from appam_cli.datamodel.price import ModelPrice
 from appam_cli.datamodel.usage import RequestUsage
@@ -44,4 +44,4 @@ def request_cost(
     price = price if price is not None else map_price(model)
     if price is None:
         return None
-    return price.cost(usage, at or datetime.now(timezone.utc))
+    return price.cost(usage, at or datetime.now(UTC))

@@ -1,7 +1,7 @@
 """The parent's handle on the provider worker process (``providers/worker.py``).
 
 ``ProviderWorker`` has the same two calls as the provider package,
-``stream_chat(request)`` and ``estimate_usage(...)``; ``providers.use_backend``
+``stream_chat(request)`` and ``estimate_usage(...)`` (a ``ProviderBackend``): an Agent given it
 routes requests through it. The chat REPL starts it as soon as its prompt is
 drawn, so litellm loads in another process while the user types.
 
@@ -22,10 +22,11 @@ import signal
 import subprocess
 import sys
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-from appam_cli.errors import AppamError, ProviderError
 from appam_cli.datamodel.usage import RequestUsage
+from appam_cli.errors import AppamError, ProviderError
 from appam_cli.providers.events import Event, ProviderRequest, StreamResult
 from appam_cli.providers.worker import TERMINAL_TAGS, FrameReader, encode, write_all
 
@@ -46,6 +47,8 @@ class _Channel:
             start_new_session=True,  # the terminal's Ctrl-C is ours to pass on, or not
             bufsize=0,
         )
+        assert self.proc.stdin is not None and self.proc.stdout is not None  # both are pipes
+        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
         self.inbox: queue.Queue = queue.Queue()
         self.outbox: queue.Queue = queue.Queue()
         self.ready = threading.Event()
@@ -56,7 +59,7 @@ class _Channel:
         threading.Thread(target=self._write, name="appam-worker-writer", daemon=True).start()
 
     def _read(self) -> None:
-        reader = FrameReader(self.proc.stdout.fileno())
+        reader = FrameReader(self.stdout.fileno())
         try:
             while True:
                 message = reader.read()
@@ -78,7 +81,7 @@ class _Channel:
         self.inbox.put(_EOF)
 
     def _write(self) -> None:
-        fd = self.proc.stdin.fileno()
+        fd = self.stdin.fileno()
         while True:
             data = self.outbox.get()
             if data is None:
@@ -108,7 +111,7 @@ class _Channel:
             self.proc.kill()
         except OSError:
             pass
-        for pipe in (self.proc.stdin, self.proc.stdout):
+        for pipe in (self.stdin, self.stdout):
             try:
                 pipe.close()
             except OSError:

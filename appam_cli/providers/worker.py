@@ -31,8 +31,12 @@ import signal
 import struct
 import sys
 import traceback
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from appam_cli.providers.events import ProviderRequest
 
 HEADER = struct.Struct(">I")
 TERMINAL_TAGS = ("error", "interrupted", "crash")
@@ -139,7 +143,7 @@ class Server:
             elif kind == "warm":
                 self.warm(payload)
 
-    def stream(self, rid: Any, request: Any) -> None:
+    def stream(self, rid: Any, request: ProviderRequest) -> None:
         from appam_cli.errors import AppamError, ProviderError
         from appam_cli.providers.client import stream_chat
         from appam_cli.providers.events import StreamResult
@@ -179,6 +183,7 @@ class Server:
         on the first call, and that should not delay the user's first answer."""
         import socket
 
+        from appam_cli.datamodel.options import RequestOptions
         from appam_cli.providers.client import stream_chat
         from appam_cli.providers.events import ProviderRequest
 
@@ -186,10 +191,8 @@ class Server:
         try:
             closed.bind(("127.0.0.1", 0))  # bound, never listening: a connection is refused at once
             port = closed.getsockname()[1]
-            request = ProviderRequest(
-                model=model, messages=[{"role": "user", "content": "."}], api_base=f"http://127.0.0.1:{port}",
-                retries=0, timeout=2.0,
-            )
+            options = RequestOptions(model=model, api_base=f"http://127.0.0.1:{port}", retries=0, timeout=2.0)
+            request = ProviderRequest(messages=[{"role": "user", "content": "."}], options=options)
             for _ in stream_chat(request):
                 pass
         except Exception:

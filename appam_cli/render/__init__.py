@@ -12,9 +12,9 @@ live view is made.
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Protocol
 
+from appam_cli.render.environment import environment
 from appam_cli.render.plain import PlainView
 
 if TYPE_CHECKING:
@@ -43,20 +43,14 @@ def make_view(
     In plain mode reasoning goes to stderr (dim), and only when ``show_reasoning``
     and stderr is a terminal: a pipe or file on stdout gets the answer alone.
     """
-    if raw or not _isatty(sys.stdout):
-        return PlainView(show_reasoning=show_reasoning and _isatty(sys.stderr))
+    env = environment()
+    if raw or not env.stdout_isatty:
+        return PlainView(show_reasoning=show_reasoning and env.stderr_isatty)
     from rich.console import Console
 
     from appam_cli.render.live import LiveMarkdownView
 
     return LiveMarkdownView(console if console is not None else Console(), show_reasoning)
-
-
-def _isatty(stream) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
 
 
 __all__ = ["AnswerView", "PlainView", "make_view"]

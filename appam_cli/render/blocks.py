@@ -357,15 +357,16 @@ class BlockSplitter:
             return
         cut = len(self._lines) - 1
         tokens = _parser().parse("\n".join(self._lines))
-        lists = [t for t in tokens if t.level == 0 and t.map and t.map[0] < cut < t.map[1]]
-        items = [t for t in tokens if t.type == "list_item_open" and t.level == 1 and t.map]
-        if not lists or lists[0].type not in _LIST_OPEN or not any(t.map[0] == cut for t in items):
+        lists = [(t, t.map[0]) for t in tokens if t.level == 0 and t.map and t.map[0] < cut < t.map[1]]
+        item_lines = [t.map[0] for t in tokens if t.type == "list_item_open" and t.level == 1 and t.map]
+        if not lists or lists[0][0].type not in _LIST_OPEN or cut not in item_lines:
             self._retry_at = 2 * len(self._lines)  # markdown-it disagrees: not an item here
             return
-        before = sum(1 for t in items if lists[0].map[0] <= t.map[0] < cut)
+        top_list, list_line = lists[0]
+        before = sum(1 for line in item_lines if list_line <= line < cut)
         number = 0  # bullets
-        if lists[0].type == "ordered_list_open":
-            start = self._next_number if self._list_cut else int(lists[0].attrs.get("start", 1))
+        if top_list.type == "ordered_list_open":
+            start = self._next_number if self._list_cut else int(top_list.attrs.get("start", 1))
             number = start + before
         self._emit_list_part(cut, number)
 

@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 from appam_cli.datamodel import AggregatedUsage, RequestRecord, Session
+from appam_cli.render.environment import environment
 
 
 def _stderr():
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def print_notice(text: str) -> None:
-    from rich.markup import escape
-
-    _stderr().print(f"[dim]{escape(text)}[/]")
-
-
-def print_warning(text: str) -> None:
-    from rich.markup import escape
-
-    _stderr().print(f"[bold yellow]appam:[/] {escape(text)}")
+    return environment().console(stderr=True)
 
 
 def turn_usage(requests: list[RequestRecord]) -> AggregatedUsage:

@@ -3,9 +3,9 @@
 Re-rendering ``Live(Markdown(all_text))`` on every refresh is quadratic. Here the
 answer is cut into top-level Markdown blocks as it streams (`blocks.BlockSplitter`);
 a finished block is printed once (when the first line of the next one is complete),
-above the live region, and scrolls into the terminal's history. The live region only shows the unfinished tail, never taller
-than the screen. After `finish()` the screen holds the same lines as a one-shot
-``console.print(Markdown(full_text))``.
+above the live region, and scrolls into the terminal's history. The live region only
+shows the unfinished tail, never taller than the screen. After `finish()` the screen
+holds the same lines as a one-shot ``console.print(Markdown(full_text))``.
 
 Threads: `content()` and `reasoning()` only append to an inbox (cheap, any rate).
 A refresh -- from a small timer thread at ``refresh_per_second``, or from

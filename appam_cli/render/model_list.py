@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from appam_cli.render.console import table_console
+from appam_cli.render.environment import environment
 
 if TYPE_CHECKING:
     from appam_cli.providers.prices_data import ModelInfo
@@ -37,11 +37,11 @@ def _litellm_version() -> str:
         return "?"
 
 
-def print_models(found: list["ModelInfo"], *, search: str | None, provider: str | None) -> None:
+def print_models(found: list[ModelInfo], *, search: str | None, provider: str | None) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    console = table_console(highlight=False)
+    console = environment().table_console(highlight=False)
     if not found:
         what = " ".join(f"{k} {v!r}" for k, v in (("matching", search), ("from provider", provider)) if v)
         console.print(f"No chat models {what} in litellm's price map." if what else "No models in litellm's price map.")
@@ -74,6 +74,7 @@ def print_models(found: list["ModelInfo"], *, search: str | None, provider: str 
         table.add_row(Text(row[0]), *row[1:])
     console.print(table)
     console.print(
-        f"[dim]{len(found)} model{'' if len(found) == 1 else 's'} · prices in USD per million tokens (input, output, cache read, cache write) · "
+        f"[dim]{len(found)} model{'' if len(found) == 1 else 's'} · "
+        "prices in USD per million tokens (input, output, cache read, cache write) · "
         f"from the price map bundled with litellm {_litellm_version()} (read offline)[/]"
     )

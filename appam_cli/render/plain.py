@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from appam_cli.render.environment import is_terminal
 from appam_cli.render.view_context import ViewContext
 
 _DIM, _RESET = "\x1b[2m", "\x1b[0m"
@@ -28,7 +29,7 @@ class PlainView(ViewContext):
         self.show_reasoning = show_reasoning
         self._last = ""  # last character written to stream
         self._err_last = "\n"  # last character written to err
-        self._dim = _isatty(self.err)
+        self._dim = is_terminal(self.err)
 
     def start(self) -> None:
         pass
@@ -70,10 +71,3 @@ class PlainView(ViewContext):
         self.err.write(f"{_DIM}{text}{_RESET}{end}" if self._dim and text else text + end)
         self.err.flush()
         self._err_last = (text + end)[-1:] or self._err_last
-
-
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from appam_cli.render.console import table_console
+from appam_cli.render.environment import environment
 from appam_cli.store.rows import SessionSummary
 
 
@@ -27,7 +27,7 @@ def print_session_list(summaries: list[SessionSummary], total: int, *, filtered:
     from rich.table import Table
     from rich.text import Text
 
-    console = table_console()
+    console = environment().table_console()
     if not summaries:
         if filtered:
             console.print("No sessions match these filters.")

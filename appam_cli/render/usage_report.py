@@ -7,7 +7,7 @@ import json
 from typing import IO, TYPE_CHECKING
 
 from appam_cli.datamodel.usage import AggregatedUsage, format_usd
-from appam_cli.render.console import table_console
+from appam_cli.render.environment import environment
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -30,11 +30,11 @@ EIGHTHS = " ▏▎▍▌▋▊▉"
 MAX_BAR = 48
 
 
-def write_json(report: "UsageReport", out: IO[str]) -> None:
+def write_json(report: UsageReport, out: IO[str]) -> None:
     out.write(json.dumps(report.to_dict(), indent=2) + "\n")
 
 
-def write_csv(report: "UsageReport", out: IO[str]) -> None:
+def write_csv(report: UsageReport, out: IO[str]) -> None:
     """One row per group (no totals row: sum the columns); cost_usd counts priced requests only."""
     session = report.by == "session"
     writer = csv.writer(out, lineterminator="\n")
@@ -53,7 +53,7 @@ def _when(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def period_line(report: "UsageReport") -> str:
+def period_line(report: UsageReport) -> str:
     """What the report covers, in UTC, said in words."""
     w = report.where
     if w.since and w.until:
@@ -71,7 +71,7 @@ def period_line(report: "UsageReport") -> str:
     return f"Usage by {report.by}, {span}" + (f" · {extra}" if extra else "") + " · times in UTC"
 
 
-def _label(report: "UsageReport", row: "ReportRow") -> str:
+def _label(report: UsageReport, row: ReportRow) -> str:
     if report.by == "session":
         short = row.group[:8] if row.group else "-"
         return f"{short} {row.label}" if row.label else short
@@ -90,11 +90,11 @@ def _cost(usage: AggregatedUsage) -> str:
     return format_usd(usage.total_cost_usd)
 
 
-def print_report(report: "UsageReport", console: "Console | None" = None) -> None:
+def print_report(report: UsageReport, console: Console | None = None) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    console = console or table_console(highlight=False)
+    console = console or environment().table_console(highlight=False)
     if not report.rows:
         if report.empty_store:
             console.print("No usage recorded yet: no request has been made.")
@@ -158,7 +158,7 @@ def bar(value: float, top: float, width: int) -> str:
     return "█" * full + (EIGHTHS[rest] if rest else "")
 
 
-def _print_chart(report: "UsageReport", console: "Console") -> None:
+def _print_chart(report: UsageReport, console: Console) -> None:
     from rich.text import Text
 
     top = max(r.usage.total_cost_usd for r in report.rows)
@@ -173,7 +173,7 @@ def _print_chart(report: "UsageReport", console: "Console") -> None:
     console.print()
     console.print(Text(f"Cost per {report.by}", style="bold"))
     chart = Text(no_wrap=True, overflow="ellipsis")  # one Text, not a Table: hundreds of days print fast
-    for label, row, cost in zip(labels, report.rows, costs):
+    for label, row, cost in zip(labels, report.rows, costs, strict=True):
         if len(label) > label_width:
             label = label[: label_width - 1] + "…"
         chart.append(f"{label:<{label_width}}  ")

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import sys
 
+from appam_cli.render.environment import environment
 from appam_cli.repl.state import ChatOptions
 
 
@@ -43,20 +44,13 @@ def run_repl(settings, history, *, session_id: str | None = None, model: str | N
     if model:
         options.model = model
     state = ChatState.open(settings, history, session_id, options)
-    if _isatty(sys.stdin) and _isatty(sys.stdout):
+    if environment().interactive:
         from appam_cli.repl.interactive import run_interactive
 
         return run_interactive(state)
     from appam_cli.repl.scripted import run_scripted
 
     return run_scripted(state, sys.stdin)
-
-
-def _isatty(stream) -> bool:
-    try:
-        return stream is not None and stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 __all__ = ["ChatOptions", "run_repl"]

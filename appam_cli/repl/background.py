@@ -14,8 +14,12 @@ from __future__ import annotations
 import os
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from appam_cli.repl.state import ChatState
+
+if TYPE_CHECKING:
+    from appam_cli.providers.remote import ProviderWorker
 
 SETTLE = 0.3  # seconds after the first draw before this process does its own loading
 
@@ -27,18 +31,16 @@ def worker_enabled() -> bool:
 class Background:
     def __init__(self, state: ChatState) -> None:
         self.state = state
-        self.worker = None
+        self.worker: ProviderWorker | None = None
 
     def install(self) -> None:
-        """Route this chat's provider requests through the worker (started on first draw)."""
+        """Serve this chat's provider requests from the worker (started on first draw)."""
         if not worker_enabled():
             return
-        from appam_cli import providers
         from appam_cli.providers.remote import ProviderWorker
 
         self.worker = ProviderWorker(debug=self.state.options.debug)
         self.state.worker = self.worker
-        providers.use_backend(self.worker)
 
     def start(self, app=None) -> None:
         if self.worker is not None:
@@ -74,8 +76,5 @@ class Background:
 
     def stop(self) -> None:
         if self.worker is not None:
-            from appam_cli import providers
-
-            providers.use_backend(None)
             self.worker.close()
             self.worker = self.state.worker = None

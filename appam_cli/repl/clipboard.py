@@ -47,10 +47,9 @@ def copy_text(text: str) -> str | None:
 
 
 def _osc52(text: str) -> str | None:
-    try:
-        if not sys.stdout.isatty():
-            return None
-    except (AttributeError, ValueError):
+    from appam_cli.render.environment import environment
+
+    if not environment().stdout_isatty:
         return None
     data = base64.b64encode(text.encode("utf-8")).decode("ascii")
     if len(data) > OSC52_LIMIT:

@@ -6,8 +6,8 @@ message, regenerate the last answer, leave, or nothing more to do.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from appam_cli.repl import commands, output
 from appam_cli.repl.state import ChatState
@@ -46,7 +46,6 @@ def handle_line(state: ChatState, text: str) -> Action:
 
 def _help(state: ChatState, arg: str) -> Action:
     from rich.table import Table
-
     from rich.text import Text
 
     table = Table(box=None, show_header=False, pad_edge=False)

@@ -6,36 +6,29 @@ command output go to stdout. Rich is imported on first use, not at start-up.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from typing import Any
+
+from appam_cli.render.environment import environment
 
 
-@lru_cache(maxsize=2)
-def console(stderr: bool = False):
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+def console() -> Any:
+    return environment().console()
 
 
 def notice(text: str) -> None:
-    from rich.markup import escape
-
-    console(True).print(f"[dim]{escape(text)}[/]")
+    environment().notice(text)
 
 
 def warn(text: str) -> None:
-    from rich.markup import escape
-
-    console(True).print(f"[bold yellow]appam:[/] {escape(text)}")
+    environment().warn(text)
 
 
 def error(text: str) -> None:
-    from rich.markup import escape
-
-    console(True).print(f"[bold red]appam:[/] {escape(text)}")
+    environment().error(text)
 
 
-def show(renderable) -> None:
-    console(False).print(renderable)
+def show(renderable: Any) -> None:
+    console().print(renderable)
 
 
 def lines(rows: list[tuple[str, str]]) -> None:

@@ -7,7 +7,7 @@ first on screen: the moment to start the slow things (background.py).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from appam_cli.repl.state import ChatState
 
@@ -32,7 +32,7 @@ class ChatPrompt:
         from appam_cli.repl.toolbar import toolbar_text
 
         self.state = state
-        self.session = PromptSession(
+        self.session: PromptSession[str] = PromptSession(
             message=[("class:prompt", PROMPT)],
             multiline=True,
             prompt_continuation=lambda width, line_number, wrap_count: [
@@ -67,7 +67,7 @@ class ChatPrompt:
         """
         import signal
 
-        from appam_cli.cli.errors import Terminated
+        from appam_cli.errors import Terminated
 
         app = self.session.app
 

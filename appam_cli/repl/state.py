@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from appam_cli.agent.spending import Allowance
+from appam_cli.agent.store import SessionStore
 from appam_cli.config import Settings
-from appam_cli.datamodel import ChatMessage, Session
-from appam_cli.datamodel.session import COMPLETED, INTERRUPTED
+from appam_cli.datamodel import ChatMessage, MessageStatus, Session, SessionStatus
+
+if TYPE_CHECKING:
+    from appam_cli.providers.remote import ProviderWorker
 
 
 @dataclass
@@ -16,8 +21,6 @@ class ChatOptions:
     raw: bool = False  # plain text instead of the live Markdown view
     save: bool = True  # --no-save keeps the chat out of the store
     show_reasoning: bool = True
-    temperature: float | None = None
-    max_tokens: int | None = None
     max_cost_usd: float | None = None  # --max-cost: a cap on the whole chat
     force: bool = False  # run past a used-up [budget]
     debug: bool = False
@@ -26,8 +29,8 @@ class ChatOptions:
 @dataclass
 class ChatState:
     settings: Settings
-    store: object  # the SessionHistory turns save into (disabled with --no-save)
-    reader: object  # a SessionHistory to read from (/sessions, loading), enabled even with --no-save
+    store: SessionStore  # where turns are saved (disabled with --no-save)
+    reader: SessionStore  # to read from (/sessions, loading), enabled even with --no-save
     session: Session
     model: str
     options: ChatOptions
@@ -35,17 +38,19 @@ class ChatState:
     persisted: bool = False  # the session has a row in the store
     edited: bool = False  # messages were removed or added since the last request (toolbar estimate)
     windows: dict[str, int | None] = field(default_factory=dict)  # model -> context window
-    worker: object = None  # the provider worker process serving this chat (repl/background.py), if any
+    worker: ProviderWorker | None = None  # the provider worker process serving this chat, if any
+    allowance: Allowance = field(default_factory=Allowance)  # what the whole chat may spend
 
     @classmethod
-    def open(cls, settings: Settings, history, session_id: str | None, options: ChatOptions) -> "ChatState":
-        from appam_cli.cli.context import open_history, resolve_model
+    def open(cls, settings: Settings, history: SessionStore, session_id: str | None, options: ChatOptions) -> ChatState:
+        from appam_cli.agent.session_turn import TurnSpec, turn_model
+        from appam_cli.store import SessionHistory
 
-        reader = history if getattr(history, "enabled", False) else open_history(settings)
+        reader = history if history.enabled else SessionHistory.from_settings(settings)
         session = None
         if session_id:
             session = reader.load_session(reader.resolve_id(session_id), with_requests=True)
-        model = options.model or (session.model if session and session.model else None) or resolve_model(settings)
+        model = turn_model(settings, TurnSpec(model=options.model), session)
         state = cls(
             settings=settings,
             store=history,
@@ -55,6 +60,7 @@ class ChatState:
             options=options,
             system=options.system,
             persisted=session is not None,
+            allowance=Allowance(max_cost_usd=options.max_cost_usd, force=options.force),
         )
         if session is not None and session.messages and options.system:
             state.add_system(options.system)
@@ -65,7 +71,7 @@ class ChatState:
     @property
     def saving(self) -> bool:
         """Turns are written to the store."""
-        return bool(self.options.save and getattr(self.store, "enabled", False) and getattr(self.store, "auto_save", True))
+        return bool(self.options.save and self.store.enabled and self.store.auto_save)
 
     def save(self) -> None:
         """Write the session's changes now (after /undo, /system) if it is in the store."""
@@ -115,9 +121,9 @@ class ChatState:
         self.edited = True
         return True
 
-    def _rest_status(self) -> str:
-        cut = any(m.role == "assistant" and m.status != "completed" for m in self.session.messages)
-        return INTERRUPTED if cut else COMPLETED
+    def _rest_status(self) -> SessionStatus:
+        cut = any(m.role == "assistant" and m.status != MessageStatus.COMPLETED for m in self.session.messages)
+        return SessionStatus.INTERRUPTED if cut else SessionStatus.COMPLETED
 
     def after_turn(self) -> None:
         self.persisted = self.persisted or self.saving

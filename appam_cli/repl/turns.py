@@ -1,4 +1,4 @@
-"""One turn of the chat: the shared turn of ``appam run`` (cli/turn_view.py), kept alive.
+"""One turn of the chat: the core's turn (agent/session_turn.py), as ``appam run`` has it, kept alive.
 
 Every way a turn can end becomes an Outcome and a line or two for the user; the
 chat goes on (a script stops at the first turn that did not complete).
@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from appam_cli.errors import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, AppamError, ProviderError
+from appam_cli.datamodel import MessageStatus
+from appam_cli.errors import (
+    EXIT_INCOMPLETE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    AppamError,
+    BudgetExceeded,
+    ProviderError,
+)
 from appam_cli.repl import output
 from appam_cli.repl.interrupts import ctrl_c_cancels_answer
 from appam_cli.repl.state import ChatState
@@ -33,24 +41,19 @@ class Outcome:
 
 def run_chat_turn(state: ChatState, prompt: str | None) -> Outcome:
     """Send ``prompt`` (None: answer the conversation as it stands, for /retry) and stream the answer."""
-    from appam_cli.agent.budget import BudgetExceeded
-    from appam_cli.cli.turn_view import TurnOptions, prepare_agent, stream_into_view
+    from appam_cli.agent.session_turn import TurnSpec, prepare_agent, stream_turn
+    from appam_cli.render import make_view
 
     o = state.options
-    opts = TurnOptions(
-        prompt=prompt or "",
-        model=state.model,
-        system=state.system,
-        temperature=o.temperature,
-        max_tokens=o.max_tokens,
-        raw=o.raw,
-        save=o.save,
-        show_reasoning=o.show_reasoning,
-        max_cost_usd=o.max_cost_usd,
-        force=o.force,
-    )
     try:
-        agent = prepare_agent(state.settings, state.store, state.model, opts)
+        agent = prepare_agent(
+            state.settings,
+            state.store,
+            TurnSpec(model=state.model, system=state.system, save=o.save),
+            state.allowance,
+            backend=state.worker,
+            warn=output.warn,
+        )
     except AppamError as exc:
         return Outcome(REFUSED, exc.message, exit_code=exc.exit_code)
     session = state.session
@@ -60,7 +63,14 @@ def run_chat_turn(state: ChatState, prompt: str | None) -> Outcome:
     try:
         with ctrl_c_cancels_answer():
             try:
-                stream_into_view(state.settings, agent, session, prompt, opts)
+                stream_turn(
+                    agent,
+                    session,
+                    prompt,
+                    state.allowance,
+                    make_view(raw=o.raw, show_reasoning=o.show_reasoning),
+                    notice=output.notice,
+                )
             except KeyboardInterrupt:
                 outcome = Outcome(INTERRUPTED, exit_code=EXIT_INTERRUPTED)
             except BudgetExceeded as exc:
@@ -78,7 +88,12 @@ def run_chat_turn(state: ChatState, prompt: str | None) -> Outcome:
     outcome.kept = began
     last = session.messages[-1] if session.messages else None
     outcome.answered = last is not None and last.role == "assistant" and bool(last.content or last.tool_calls)
-    if outcome.status == COMPLETED and last is not None and last.role == "assistant" and last.status != "completed":
+    if (
+        outcome.status == COMPLETED
+        and last is not None
+        and last.role == "assistant"
+        and last.status != MessageStatus.COMPLETED
+    ):
         outcome = Outcome(INCOMPLETE, exit_code=EXIT_INCOMPLETE, answered=outcome.answered)
     return outcome
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from appam_cli.errors import UserError
 from appam_cli.datamodel import Session
-from appam_cli.datamodel.session import COMPLETED, RUNNING
+from appam_cli.datamodel.status import SessionStatus
 from appam_cli.datamodel.times import to_db, utcnow
 from appam_cli.store import db
 from appam_cli.store.ledger import INSERT_REQUEST, recompute_totals
@@ -255,7 +255,7 @@ class SessionHistory:
             ended_at=now,
             title=title or f"{parent.title or 'untitled'} (fork)",
             # a fork of every message keeps an interrupted or failed ending; a cut copy ends complete
-            status=parent.status if at == count and parent.status != RUNNING else COMPLETED,
+            status=parent.status if at == count and parent.status != SessionStatus.RUNNING else SessionStatus.COMPLETED,
             parent_id=parent.session_id,
         )
         self.save_session(fork)

@@ -1,0 +1,119 @@
+"""What ``run``, ``continue`` and the chat share for one turn: the Agent that answers it, under
+the spending limit that applies now, and the turn streamed into whatever shows it.
+
+The command line and the chat call these and only present the outcome; no rich, typer or
+prompt_toolkit here. The view is handed in (``AnswerSink``): render/ makes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from appam_cli.agent.agent import Agent
+from appam_cli.agent.spending import Allowance
+from appam_cli.errors import ProviderError
+
+if TYPE_CHECKING:
+    from appam_cli.agent.store import SessionStore
+    from appam_cli.config import Settings
+    from appam_cli.datamodel import Session
+    from appam_cli.providers import ProviderBackend
+
+
+@dataclass
+class TurnSpec:
+    """One turn as the command line or the chat asks for it (request options are in the Settings)."""
+
+    model: str | None = None  # -m; None: the session's model, then the configured default
+    system: str | None = None  # the system prompt a new session starts with
+    save: bool = True  # False: --no-save
+
+
+class AnswerSink(AbstractContextManager[Any], Protocol):
+    """What shows an answer while it streams (render's views): entered before the request,
+    left when the turn ends (finish, or abort on a failure)."""
+
+    def content(self, delta: str) -> None: ...
+    def reasoning(self, delta: str) -> None: ...
+    def tool_call(self, name: str, arguments: str) -> None: ...
+
+
+def default_model(settings: Settings) -> str:
+    """Flag/APPAM_MODEL/config (already merged in settings) > the first provider with a key."""
+    if settings.model:
+        return settings.model
+    from appam_cli.providers.keys import default_model as first_with_key
+    from appam_cli.providers.keys import no_model_message
+
+    model = first_with_key()
+    if model is None:
+        raise ProviderError(no_model_message(), kind="auth")
+    return model
+
+
+def turn_model(settings: Settings, spec: TurnSpec, session: Session | None) -> str:
+    """-m, else the session's own model, else the configured default."""
+    return spec.model or (session.model if session is not None and session.model else None) or default_model(settings)
+
+
+def prepare_agent(
+    settings: Settings,
+    history: SessionStore | None,
+    spec: TurnSpec,
+    allowance: Allowance,
+    *,
+    session: Session | None = None,
+    backend: ProviderBackend | None = None,
+    warn: Callable[[str], None],
+) -> Agent:
+    """The Agent for one turn, under the cost limit that applies now (``--max-cost``, ``[budget]``).
+
+    Raises BudgetExceeded when a budget is used up and UserError when a cost limit names a
+    model with no known price: before anything is saved or sent.
+    """
+    model = turn_model(settings, spec, session)
+    return Agent(
+        model,
+        spec.system,
+        options=settings.request,
+        history=history if spec.save else None,
+        cost_guard=allowance.cost_guard(settings, model, warn),
+        prices=settings.prices,
+        backend=backend,
+    )
+
+
+def stream_turn(
+    agent: Agent,
+    session: Session,
+    prompt: str | None,
+    allowance: Allowance,
+    sink: AnswerSink | None = None,
+    notice: Callable[[str], None] | None = None,
+) -> None:
+    """Run one turn of ``session`` into ``sink`` (None: nothing shows it).
+
+    ``prompt`` None answers the conversation as it stands (the chat's /retry). ``notice``
+    is told of each retry before the answer starts. Whatever the turn spent counts against
+    the allowance, however it ended.
+    """
+    builder = agent.stream(prompt, session)
+    if sink is not None:
+        builder.on_content(sink.content).on_reasoning(sink.reasoning).on_tool_call(
+            lambda call: sink.tool_call(call["function"]["name"], call["function"]["arguments"])
+        )
+    if notice is not None:
+        total = agent.options.retries + 1
+        builder.on_retry(
+            lambda attempt, wait, reason: notice(
+                f"{reason}; retrying in {wait:.1f} s (attempt {attempt + 1} of {total})"
+            )
+        )
+    try:
+        with sink if sink is not None else nullcontext():
+            builder.run()
+    finally:
+        allowance.spend(agent.spent_usd)
