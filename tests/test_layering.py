@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.e2e  # both tests run lint-imports in a subprocess
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "appam_cli"
 LINT_IMPORTS = "from importlinter.cli import lint_imports_command; lint_imports_command()"
