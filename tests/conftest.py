@@ -1,15 +1,23 @@
-# ============================================================================
-# Provider server fixtures (tests/provider_server.py) — keep this block first.
-# ============================================================================
-
+import _posixsubprocess
+import os
+import platform
+import subprocess
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 try:  # tests/ on sys.path (rootdir conftest, no tests/__init__.py)
     from provider_server import ProviderServer
 except ImportError:  # tests/ imported as a package
     from tests.provider_server import ProviderServer
+
+# ============================================================================
+# Provider server fixtures (tests/provider_server.py) — keep this block first.
+# ============================================================================
 
 
 @pytest.fixture(scope="session")
@@ -31,16 +39,6 @@ def provider(provider_server: ProviderServer) -> Iterator[ProviderServer]:
 # ============================================================================
 # End of provider server fixtures. Other fixtures go below.
 # ============================================================================
-
-import _posixsubprocess
-import os
-import platform
-import subprocess
-import sys
-from dataclasses import dataclass
-from pathlib import Path
-
-from typer.testing import CliRunner
 
 PROVIDER_ENV = (
     "OPENAI_API_KEY",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from appam_cli.datamodel import ChatMessage, RequestRecord, RequestUsage, Session
@@ -83,7 +83,7 @@ def add_request(
     whose session is gone: it is saved with a session of its own, which is then deleted (the
     ledger outlives its sessions), so the row counts in budgets and reports and nowhere else."""
     if isinstance(when, str):
-        when = datetime.fromisoformat(when).replace(tzinfo=timezone.utc)
+        when = datetime.fromisoformat(when).replace(tzinfo=UTC)
     usage = RequestUsage(
         tokens[0], tokens[1], cache_creation_tokens=cache_write, cache_read_tokens=cache_read,
         reasoning_tokens=reasoning, estimated=estimated,

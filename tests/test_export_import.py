@@ -14,7 +14,7 @@ import shutil
 import sqlite3
 import stat
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -235,7 +235,7 @@ def test_export_to_a_file(offline_cli, appam_home, tmp_path):
 
 def test_export_since_selects_recently_active_sessions(offline_cli, appam_home):
     plain, tools, fork = seed(appam_home)
-    backdate(appam_home, [plain.session_id, tools.session_id], datetime(2020, 1, 1, tzinfo=timezone.utc))
+    backdate(appam_home, [plain.session_id, tools.session_id], datetime(2020, 1, 1, tzinfo=UTC))
     records = json.loads(ok(offline_cli("sessions", "export", "--since", "7d")))
     assert [r["session_id"] for r in records] == [fork.session_id]
     assert len(json.loads(ok(offline_cli("sessions", "export", "--all", "--since", "2019-12-31")))) == 3
@@ -245,7 +245,8 @@ def test_export_since_selects_recently_active_sessions(offline_cli, appam_home):
 def test_export_bad_selection(offline_cli, appam_home, tmp_path):
     plain, _, _ = seed(appam_home)
     target = tmp_path / "never.json"
-    offline_cli("sessions", "export", plain.session_id, "nope-nope", "-o", str(target)).error_line("no session matches id 'nope-nope'")
+    exported = offline_cli("sessions", "export", plain.session_id, "nope-nope", "-o", str(target))
+    exported.error_line("no session matches id 'nope-nope'")
     assert not target.exists()
     result = offline_cli("sessions", "export")
     assert result.exit_code == 2 and "--all" in result.stderr
@@ -410,7 +411,7 @@ def test_import_without_requests_adds_one_imported_ledger_row(offline_cli, appam
     ]
     text = "".join(json.dumps(r) + "\n" for r in records)
     assert ok(offline_cli("sessions", "import", "-", input=text)) == "imported 3 sessions\n"
-    first_message = datetime(2026, 2, 1, 10, tzinfo=timezone.utc)
+    first_message = datetime(2026, 2, 1, 10, tzinfo=UTC)
     rows = {
         sid: [(r.agent_name, r.model, r.started_at, r.usage.input_tokens, r.usage.output_tokens,
                r.usage.cache_read_tokens, r.cost_usd, r.imported) for r in load(appam_home, sid).requests]
@@ -462,7 +463,8 @@ def test_malformed_jsonl_imports_nothing_and_names_the_line_and_field(offline_cl
         lines.append(bad)
     path = tmp_path / "bad.jsonl"
     path.write_text("\n".join(lines) + "\n")
-    message = offline_cli("sessions", "import", str(path)).error_line(f"{path}: {location}", problem, "nothing was imported")
+    imported = offline_cli("sessions", "import", str(path))
+    message = imported.error_line(f"{path}: {location}", problem, "nothing was imported")
     assert message.startswith("appam: cannot import")
     assert snapshot(home) == before
 
@@ -483,7 +485,9 @@ def test_import_refuses_other_exports_and_bad_files(offline_cli, appam_home, tmp
     openai = ok(offline_cli("sessions", "export", plain.session_id, "-f", "openai"))
     offline_cli("sessions", "import", "-", input=openai).error_line("<stdin>", "--format openai")
     openai_lines = ok(offline_cli("sessions", "export", "--all", "-f", "openai"))
-    offline_cli("sessions", "import", "-", input=openai_lines).error_line("line 1, session_id: missing", "--format openai")
+    offline_cli("sessions", "import", "-", input=openai_lines).error_line(
+        "line 1, session_id: missing", "--format openai"
+    )
     markdown = ok(offline_cli("sessions", "export", plain.session_id, "-f", "markdown"))
     offline_cli("sessions", "import", "-", input=markdown).error_line("line 1 column 1: not valid JSON")
     offline_cli("sessions", "import", str(tmp_path / "missing.jsonl")).error_line("no such file")
@@ -611,7 +615,9 @@ def test_import_from_llm_counts_in_usage_reports(offline_cli, appam_home, llm_db
 
 def test_import_from_something_that_is_not_an_llm_database(offline_cli, appam_home, tmp_path):
     seed(appam_home)
-    offline_cli("sessions", "import", "--from-llm", str(appam_home / "sessions.db")).error_line("is not an llm logs database")
+    offline_cli("sessions", "import", "--from-llm", str(appam_home / "sessions.db")).error_line(
+        "is not an llm logs database"
+    )
     (tmp_path / "notes.txt").write_text("hello\n" * 100)
     offline_cli("sessions", "import", "--from-llm", str(tmp_path / "notes.txt")).error_line("is not an SQLite database")
     offline_cli("sessions", "import", "--from-llm", str(tmp_path / "nope.db")).error_line("no file at", "llm logs path")

@@ -76,10 +76,11 @@ def test_documented_import_path_works(dotted):
 
 
 def test_the_old_data_model_path_is_the_same_code():
+    from appam_cli.models.price import ModelPrice as OldModelPrice
+
     import appam_cli
     from appam_cli.agent.budget import BudgetExceeded
     from appam_cli.datamodel.price import ModelPrice
-    from appam_cli.models.price import ModelPrice as OldModelPrice
 
     assert OldModelPrice is ModelPrice  # isinstance and pickled objects keep working across both names
     assert importlib.import_module("appam_cli.models.price") is importlib.import_module("appam_cli.datamodel.price")

@@ -407,7 +407,9 @@ def test_max_sessions_prunes_after_each_save(cli, appam_home, write_config):
         ids.append(json.loads(result.stdout)["session_id"])
     assert [s.title for s in sessions(appam_home)] == ["second prompt", "third prompt"]
     # the pruned session's usage stays; its messages go
-    assert ledger_by_session(cli) == {ids[0]: (1, "(deleted)"), ids[1]: (1, "second prompt"), ids[2]: (1, "third prompt")}
+    assert ledger_by_session(cli) == {
+        ids[0]: (1, "(deleted)"), ids[1]: (1, "second prompt"), ids[2]: (1, "third prompt")
+    }
     with opened(appam_home) as history:
         assert [history.message_count(sid) for sid in ids] == [0, 2, 2]
     fts_ok(appam_home)
