@@ -1,6 +1,6 @@
 """SQL pieces for reading sessions: list filters and id-prefix lookup.
 
-Plain SQL over the tables that ``store.tables`` declares (no ORM at run time).
+Plain SQL over the tables that ``store.schema`` declares (no ORM at run time).
 """
 
 from __future__ import annotations

@@ -20,19 +20,6 @@ from appam_cli.store import db
 
 BY = ("day", "week", "month", "model", "agent", "session")
 TIME_GROUPS = ("day", "week", "month")
-_VALUES = (
-    "input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, reasoning_tokens, cost_usd, "
-    "usage_estimated"
-)
-# Covering indexes in group order (migration 3): SQLite's GROUP BY otherwise sorts every row,
-# which takes over a second at 1M requests. Day/week/month read the first, model/agent/session
-# the second; each holds every column a report filters on or adds up, so no table row is read.
-USAGE_INDEXES = (
-    f"CREATE INDEX IF NOT EXISTS ix_requests_usage_by_day ON requests "
-    f"(substr(started_at, 1, 10), started_at, model, agent_name, {_VALUES})",
-    f"CREATE INDEX IF NOT EXISTS ix_requests_usage_by_model ON requests "
-    f"(model, agent_name, session_id, started_at, {_VALUES})",
-)
 # Sums of the ledger columns (inner) and of those sums (outer, for groups made of groups).
 _SUMS = (
     "COUNT(*) AS n, SUM(input_tokens) AS i, SUM(output_tokens) AS o, SUM(cache_read_tokens) AS cr, "
@@ -45,13 +32,12 @@ _RESUMS = (
 )
 
 
-def create_usage_indexes(conn: sqlite3.Connection) -> None:
-    for ddl in USAGE_INDEXES:
-        conn.execute(ddl)
-
-
 def _group_sql(by: str, where: str) -> str:
-    """One SELECT per ``--by``, shaped so that SQLite scans a usage index in order (no sort of all rows)."""
+    """One SELECT per ``--by``, shaped so that SQLite scans a usage index in order (no sort of all rows).
+
+    Without the covering indexes ``ix_requests_usage_by_day`` / ``_by_model`` (store.schema),
+    SQLite's GROUP BY sorts every row: over a second at a million requests.
+    """
     day = f"SELECT substr(started_at, 1, 10) AS grp, {_SUMS} FROM requests{where} GROUP BY 1"
     if by == "day":
         return day

@@ -25,29 +25,13 @@ from datetime import datetime
 from typing import Any, Iterator
 
 from appam_cli.datamodel.times import from_db, to_db, to_iso
+from appam_cli.store.schema import FTS_DELETE_TRIGGER, FTS_TABLE
 
-FTS_TABLE = "messages_fts"
 # Marks around matched words in snippets: control characters that never occur in
 # the stored text, so the renderer can tell them apart from the content.
 MARK_START = "\x02"
 MARK_END = "\x03"
 SNIPPET_TOKENS = 16
-
-FTS_DDL = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
-    "content, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
-    # Every message row has an entry (an empty one without content), as 'rebuild' makes them;
-    # removing an entry needs the exact old text.
-    f"CREATE TRIGGER IF NOT EXISTS messages_fts_insert AFTER INSERT ON messages BEGIN "
-    f"INSERT INTO {FTS_TABLE} (rowid, content) VALUES (new.id, new.content); END",
-    f"CREATE TRIGGER IF NOT EXISTS messages_fts_delete AFTER DELETE ON messages BEGIN "
-    f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, content) VALUES ('delete', old.id, old.content); END",
-    # An answer still streaming is upserted about once a second: re-index only when its text changed.
-    f"CREATE TRIGGER IF NOT EXISTS messages_fts_update AFTER UPDATE OF content, id ON messages "
-    f"WHEN old.content IS NOT new.content OR old.id IS NOT new.id BEGIN "
-    f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, content) VALUES ('delete', old.id, old.content); "
-    f"INSERT INTO {FTS_TABLE} (rowid, content) VALUES (new.id, new.content); END",
-)
 
 
 def fts5_available(conn: sqlite3.Connection) -> bool:
@@ -60,16 +44,6 @@ def fts5_available(conn: sqlite3.Connection) -> bool:
     return True
 
 
-def create_index(conn: sqlite3.Connection) -> bool:
-    """Create the index and its triggers, and index the rows already there. False without FTS5."""
-    if not fts5_available(conn):
-        return False
-    for statement in FTS_DDL:
-        conn.execute(statement)
-    conn.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')")
-    return True
-
-
 @contextmanager
 def bulk_delete(conn: sqlite3.Connection) -> Iterator[None]:
     """Delete many messages without the per-row index upkeep, inside the caller's transaction.
@@ -78,11 +52,15 @@ def bulk_delete(conn: sqlite3.Connection) -> Iterator[None]:
     message); past about half of the messages rebuilding the index from what remains
     is cheaper, and clearing it is nearly free when nothing remains.
     """
-    conn.execute("DROP TRIGGER IF EXISTS messages_fts_delete")
+    trigger = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (FTS_DELETE_TRIGGER,)
+    ).fetchone()
+    conn.execute(f"DROP TRIGGER IF EXISTS {FTS_DELETE_TRIGGER}")
     yield
     remains = conn.execute("SELECT EXISTS (SELECT 1 FROM messages)").fetchone()[0]
     conn.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('{'rebuild' if remains else 'delete-all'}')")
-    conn.execute(next(ddl for ddl in FTS_DDL if "messages_fts_delete" in ddl))
+    if trigger is not None:
+        conn.execute(trigger[0])  # the trigger as the store had it
 
 
 def has_index(conn: sqlite3.Connection) -> bool:
