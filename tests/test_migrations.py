@@ -1,8 +1,16 @@
-"""Schema migrations: each step frozen, a new store built to the declared schema (store.schema)."""
+"""Schema migrations: each step frozen, a new store built to the declared schema (store.schema),
+and stores written by earlier versions of appam upgraded to exactly that schema.
+
+``fixtures/appam-schema-v{1,2,3}.db`` were written by the appam of past commits
+(``fixtures/make_schema_fixtures.py``); each ``.json`` beside them holds what that old
+code read back from its own store.
+"""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -10,11 +18,18 @@ from pathlib import Path
 
 import pytest
 
-from appam_cli.store import db, schema
+from appam_cli.datamodel import ChatMessage
+from appam_cli.errors import StoreError
+from appam_cli.store import SessionHistory, db, schema
 from appam_cli.store.migrations import MIGRATIONS
+from appam_cli.store.reports import ReportFilter, usage_report
 from appam_cli.store.search import fts5_available
 
 ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+OLD_VERSIONS = (1, 2, 3)
+A = "a1b2c3d4-0000-4000-8000-00000000000a"  # the sessions in the fixtures
+D = "d1b2c3d4-0000-4000-8000-00000000000d"
 
 
 def run_python(code: str) -> str:
@@ -91,3 +106,114 @@ def test_an_up_to_date_store_imports_no_migration_code(tmp_path):
         "print('appam_cli.store.migrations' in sys.modules)"
     )
     assert run_python(code) == "False"
+
+
+# -- stores written by earlier versions --------------------------------------------------
+
+
+def old_store(version: int, tmp_path: Path) -> Path:
+    """A copy of the store that appam at schema ``version`` wrote (the fixture itself stays untouched)."""
+    path = tmp_path / f"v{version}" / "sessions.db"
+    path.parent.mkdir()
+    shutil.copyfile(FIXTURES / f"appam-schema-v{version}.db", path)
+    return path
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def master(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """``sqlite_master`` as {(type, name): (table, SQL with its whitespace collapsed)}."""
+    rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master")
+    return {(t, name): (table, " ".join(sql.split()) if sql else None) for t, name, table, sql in rows}
+
+
+@pytest.mark.parametrize("version", OLD_VERSIONS)
+def test_an_old_store_upgrades_to_the_schema_of_a_new_one(version, tmp_path):
+    path = old_store(version, tmp_path)
+    assert user_version(sqlite3.connect(path)) == version
+    upgraded = db.connect(path)
+    fresh = db.connect(tmp_path / "new.db")
+    assert user_version(upgraded) == user_version(fresh) == db.SCHEMA_VERSION
+    assert master(upgraded) == master(fresh)
+
+
+@pytest.mark.parametrize("version", OLD_VERSIONS)
+def test_an_old_store_reads_back_as_its_own_code_saved_it(version, tmp_path):
+    expected = json.loads((FIXTURES / f"appam-schema-v{version}.json").read_text(encoding="utf-8"))
+    assert expected["schema_version"] == version
+    history = SessionHistory(db_path=old_store(version, tmp_path))
+    for session_id, saved in expected["sessions"].items():
+        assert history.load_session(session_id, with_requests=True).to_dict(include_requests=True) == saved
+    assert [s.to_dict() for s in history.list_sessions(limit=None)] == expected["summaries"]
+    report = usage_report(history.conn, "session", ReportFilter())
+    assert report.total.request_count == expected["ledger_rows"] == 6  # a deleted session's row included
+    assert [r.label for r in report.rows].count("(deleted)") == 1
+    assert [(h.session_id, h.position) for h in history.search("sunsets").hits] == [(A, 3)]
+    assert sorted((h.session_id, h.position) for h in history.search("Rayleigh").hits) == [(A, 2), (D, 2)]
+
+
+@pytest.mark.parametrize("version", OLD_VERSIONS)
+def test_an_upgraded_store_takes_new_messages(version, tmp_path):
+    path = old_store(version, tmp_path)
+    history = SessionHistory(db_path=path)
+    session = history.load_session(A)
+    session.messages += [ChatMessage("user", "and on Mars?"), ChatMessage("assistant", "Butterscotch by day, blue dusk.")]
+    history.save_session(session)
+    again = SessionHistory(db_path=path)
+    assert [m.content for m in again.load_session(A).messages][-2:] == ["and on Mars?", "Butterscotch by day, blue dusk."]
+    assert [(h.session_id, h.position) for h in again.search("butterscotch").hits] == [(A, 6)]
+
+
+def add_pinned_v4(conn: sqlite3.Connection) -> None:
+    """A step as a later version might add one: a column on an existing table."""
+    conn.execute("ALTER TABLE sessions ADD COLUMN pinned BOOLEAN NOT NULL DEFAULT 0")
+
+
+def test_a_step_that_adds_a_column_runs_on_new_and_old_stores(tmp_path, monkeypatch):
+    monkeypatch.setitem(MIGRATIONS, 4, add_pinned_v4)  # registered for this test only
+    monkeypatch.setattr(db, "SCHEMA_VERSION", 4)
+    fresh = db.connect(tmp_path / "new.db")
+    columns = [r["name"] for r in fresh.execute("PRAGMA table_info(sessions)")]
+    assert columns == [*schema.SESSIONS.names(), "pinned"]
+    for version in OLD_VERSIONS:
+        path = old_store(version, tmp_path)
+        upgraded = db.connect(path)
+        assert user_version(upgraded) == 4
+        assert master(upgraded) == master(fresh)
+        assert [tuple(r) for r in upgraded.execute("SELECT DISTINCT pinned FROM sessions")] == [(0,)]
+        history = SessionHistory(db_path=path)  # today's reads and writes ignore the column they do not know
+        session = history.load_session(A)
+        session.messages.append(ChatMessage("user", "still there?"))
+        history.save_session(session)
+        assert SessionHistory(db_path=path).load_session(A).messages[-1].content == "still there?"
+
+
+def test_a_failing_step_leaves_the_store_as_it_was(tmp_path, monkeypatch):
+    def half_done_v4(conn: sqlite3.Connection) -> None:
+        add_pinned_v4(conn)
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setitem(MIGRATIONS, 4, half_done_v4)
+    monkeypatch.setattr(db, "SCHEMA_VERSION", 4)
+    path = old_store(1, tmp_path)
+    before = master(sqlite3.connect(path))
+    with pytest.raises(StoreError, match="cannot open session store"):
+        db.connect(path)
+    conn = sqlite3.connect(path)
+    assert user_version(conn) == 1
+    assert master(conn) == before  # steps 2 and 3 rolled back with the failing one
+
+
+def test_a_store_from_a_newer_appam_is_refused_untouched(tmp_path):
+    path = old_store(3, tmp_path)
+    newer = db.SCHEMA_VERSION + 1
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {newer}")
+    conn.close()
+    with pytest.raises(StoreError) as refused:
+        db.connect(path)
+    message = str(refused.value)
+    assert f"schema version {newer}, made by a newer appam" in message and "upgrade appam" in message
+    assert user_version(sqlite3.connect(path)) == newer
