@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from appam_cli.datamodel.times import from_db, to_db
+from appam_cli.datamodel.times import from_db
 from appam_cli.datamodel.usage import AggregatedUsage
-from appam_cli.store import db
+from appam_cli.store import db, queries
 
 BY = ("day", "week", "month", "model", "agent", "session")
 TIME_GROUPS = ("day", "week", "month")
@@ -65,23 +65,6 @@ class ReportFilter:
     until: datetime | None = None  # exclusive
     model: str | None = None  # a part of the model name, any case
     agent: str | None = None  # the agent's exact name
-
-    def where(self) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        if self.since:
-            clauses.append("started_at >= ?")
-            params.append(to_db(self.since))
-        if self.until:
-            clauses.append("started_at < ?")
-            params.append(to_db(self.until))
-        if self.model:
-            clauses.append("instr(lower(model), ?) > 0")
-            params.append(self.model.lower())
-        if self.agent:
-            clauses.append("agent_name = ?")
-            params.append(self.agent)
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
 @dataclass
@@ -152,9 +135,13 @@ def _usage(row: sqlite3.Row) -> AggregatedUsage:
     )
 
 
+def _where(f: ReportFilter) -> tuple[str, list[Any]]:
+    return queries.where("started_at", since=f.since, until=f.until, model=f.model, agent=f.agent)
+
+
 def usage_report(conn: sqlite3.Connection, by: str, where: ReportFilter) -> UsageReport:
     """Totals per group (time groups in time order, others by cost, largest first)."""
-    clause, params = where.where()
+    clause, params = _where(where)
     report = UsageReport(by=by, where=where)
     sums = [0] * 9
     for row in conn.execute(_group_sql(by, clause), params):
@@ -199,8 +186,7 @@ def _label_sessions(conn: sqlite3.Connection, rows: list[ReportRow]) -> None:
 
 def spent_between(conn: sqlite3.Connection, since: datetime, until: datetime | None = None) -> float:
     """USD of the priced requests started in [since, until)."""
-    where = ReportFilter(since=since, until=until)
-    clause, params = where.where()
+    clause, params = _where(ReportFilter(since=since, until=until))
     row = conn.execute(f"SELECT COALESCE(SUM(cost_usd), 0.0) FROM requests{clause}", params).fetchone()
     return float(row[0])
 

@@ -1,4 +1,8 @@
-"""Turning rows of the store into model objects and back (plain SQL, no ORM)."""
+"""Turning rows of the store into model objects and back (plain SQL, no ORM).
+
+Statements name their parameters after the columns (``:model``), so each ``*_params``
+below returns a dict keyed by column name and the column lists come from ``store.schema``.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,13 @@ from typing import Any
 
 from appam_cli.datamodel import AggregatedUsage, ChatMessage, RequestRecord, RequestUsage, Session
 from appam_cli.datamodel.times import from_db, to_db, to_iso
+from appam_cli.store.schema import MESSAGES, SESSION_TOTALS, SESSIONS
 
-SESSION_COLUMNS = (
-    "id, agent_name, model, title, status, parent_id, started_at, ended_at, updated_at, message_count, "
-    "input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, reasoning_tokens, cost_usd, "
-    "request_count, unpriced_requests, estimated_requests"
-)
-MESSAGE_COLUMNS = "position, role, content, reasoning, tool_calls, tool_call_id, name, model, status, created_at"
+SESSION_COLUMNS = ", ".join(SESSIONS.names())
+# A message as its session reads it (its row id and session id aside).
+MESSAGE_COLUMNS = ", ".join(MESSAGES.names(without=("id", "session_id")))
+INSERT_SESSION = SESSIONS.insert(SESSIONS.names())
+INSERT_MESSAGE = MESSAGES.insert(MESSAGES.names(without=("id",)))
 
 
 @dataclass
@@ -111,20 +115,37 @@ def message_from_row(row: sqlite3.Row) -> ChatMessage:
     )
 
 
-def message_params(session_id: str, position: int, m: ChatMessage) -> tuple:
-    return (
-        session_id,
-        position,
-        m.role,
-        m.content,
-        m.reasoning,
-        json.dumps(m.tool_calls) if m.tool_calls else None,
-        m.tool_call_id,
-        m.name,
-        m.model,
-        m.status,
-        to_db(m.timestamp),
-    )
+def session_params(session: Session, *, started_at: datetime | None, updated_at: datetime) -> dict[str, Any]:
+    """A new session row; its totals start at zero (the ledger sets them: store.ledger)."""
+    return {
+        "id": session.session_id,
+        "agent_name": session.agent_name,
+        "model": session.model,
+        "title": session.title,
+        "status": session.status,
+        "parent_id": session.parent_id,
+        "started_at": to_db(started_at),
+        "ended_at": to_db(session.ended_at),
+        "updated_at": to_db(updated_at),
+        "message_count": len(session.messages),
+        **dict.fromkeys(SESSION_TOTALS, 0),
+    }
+
+
+def message_params(session_id: str, position: int, m: ChatMessage) -> dict[str, Any]:
+    return {
+        "session_id": session_id,
+        "position": position,
+        "role": m.role,
+        "content": m.content,
+        "reasoning": m.reasoning,
+        "tool_calls": json.dumps(m.tool_calls) if m.tool_calls else None,
+        "tool_call_id": m.tool_call_id,
+        "name": m.name,
+        "model": m.model,
+        "status": m.status,
+        "created_at": to_db(m.timestamp),
+    }
 
 
 def request_from_row(row: sqlite3.Row) -> RequestRecord:
@@ -149,22 +170,22 @@ def request_from_row(row: sqlite3.Row) -> RequestRecord:
     )
 
 
-def request_params(session_id: str | None, r: RequestRecord) -> tuple:
+def request_params(session_id: str | None, r: RequestRecord) -> dict[str, Any]:
     u = r.usage
-    return (
-        session_id,
-        r.agent_name,
-        r.model,
-        to_db(r.started_at),
-        r.duration_ms,
-        r.ttft_ms,
-        r.status,
-        u.input_tokens,
-        u.output_tokens,
-        u.cache_creation_tokens,
-        u.cache_read_tokens,
-        u.reasoning_tokens,
-        r.cost_usd,
-        int(u.estimated),
-        int(r.imported),
-    )
+    return {
+        "session_id": session_id,
+        "agent_name": r.agent_name,
+        "model": r.model,
+        "started_at": to_db(r.started_at),
+        "duration_ms": r.duration_ms,
+        "ttft_ms": r.ttft_ms,
+        "status": r.status,
+        "input_tokens": u.input_tokens,
+        "output_tokens": u.output_tokens,
+        "cache_creation_tokens": u.cache_creation_tokens,
+        "cache_read_tokens": u.cache_read_tokens,
+        "reasoning_tokens": u.reasoning_tokens,
+        "cost_usd": r.cost_usd,
+        "usage_estimated": int(u.estimated),
+        "imported": int(r.imported),
+    }
