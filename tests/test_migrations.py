@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 
 from appam_cli.datamodel import ChatMessage
+from appam_cli.datamodel.usage_report import ReportFilter
 from appam_cli.errors import StoreError
 from appam_cli.store import SessionHistory, db, schema
 from appam_cli.store.migrations import MIGRATIONS
-from appam_cli.store.reports import ReportFilter, usage_report
+from appam_cli.store.reports import usage_report
 from appam_cli.store.search import fts5_available
 
 ROOT = Path(__file__).resolve().parents[1]

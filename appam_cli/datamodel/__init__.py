@@ -1,4 +1,9 @@
-"""The data model (dataclasses; not LLM models, see cli/models_cmd.py): Session, ChatMessage, AggregatedUsage (shapes of the seed)."""
+"""The data model (dataclasses; not LLM models, see cli/models_cmd.py): Session, ChatMessage, AggregatedUsage (shapes of the seed).
+
+Beside them, in modules of their own, the data that the layers hand each other: session
+summaries, search hits, usage reports and model info, so that rendering them needs
+neither the store nor the providers.
+"""
 
 from appam_cli.datamodel.message import ChatMessage
 from appam_cli.datamodel.request import RequestRecord

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from appam_cli.render.console import table_console
-from appam_cli.store.rows import SessionSummary
+from appam_cli.datamodel.session_summary import SessionSummary
 
 
 def relative_time(summary_time) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from appam_cli.errors import UserError
 from appam_cli.datamodel import Session
 from appam_cli.datamodel.session import COMPLETED, RUNNING
+from appam_cli.datamodel.session_summary import SessionSummary
 from appam_cli.datamodel.times import to_db, utcnow
 from appam_cli.store import db
 from appam_cli.store.ledger import INSERT_REQUEST, recompute_totals
@@ -24,7 +25,6 @@ from appam_cli.store.rows import (
     INSERT_SESSION,
     MESSAGE_COLUMNS,
     SESSION_COLUMNS,
-    SessionSummary,
     message_from_row,
     message_params,
     request_from_row,

@@ -20,17 +20,13 @@ from __future__ import annotations
 import re
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterator
 
-from appam_cli.datamodel.times import from_db, to_db, to_iso
+from appam_cli.datamodel.search_hit import MARK_END, MARK_START, SearchHit, SearchResult
+from appam_cli.datamodel.times import from_db, to_db
 from appam_cli.store.schema import FTS_DELETE_TRIGGER, FTS_TABLE
 
-# Marks around matched words in snippets: control characters that never occur in
-# the stored text, so the renderer can tell them apart from the content.
-MARK_START = "\x02"
-MARK_END = "\x03"
 SNIPPET_TOKENS = 16
 
 
@@ -66,57 +62,6 @@ def bulk_delete(conn: sqlite3.Connection) -> Iterator[None]:
 def has_index(conn: sqlite3.Connection) -> bool:
     row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (FTS_TABLE,)).fetchone()
     return row is not None
-
-
-@dataclass
-class SearchHit:
-    session_id: str
-    title: str | None
-    position: int
-    role: str
-    model: str | None
-    timestamp: datetime | None
-    snippet: str  # matched words between MARK_START and MARK_END
-    rank: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "session_id": self.session_id,
-            "title": self.title,
-            "position": self.position,
-            "role": self.role,
-            "model": self.model,
-            "timestamp": to_iso(self.timestamp),
-            "snippet": marked(self.snippet, "", ""),
-            "highlights": highlight_spans(self.snippet),
-            "rank": self.rank,
-        }
-
-
-@dataclass
-class SearchResult:
-    hits: list[SearchHit]
-    fallback: bool = False  # no FTS5: a LIKE scan was used
-    plain_words: bool = False  # the query was not FTS5 syntax and was searched as plain words
-
-
-def marked(snippet: str, start: str, end: str) -> str:
-    return snippet.replace(MARK_START, start).replace(MARK_END, end)
-
-
-def highlight_spans(snippet: str) -> list[list[int]]:
-    """``[start, end)`` offsets of the matched words in the snippet without its marks."""
-    spans, plain_len, start = [], 0, None
-    for part in re.split(f"([{MARK_START}{MARK_END}])", snippet):
-        if part == MARK_START:
-            start = plain_len
-        elif part == MARK_END:
-            if start is not None:
-                spans.append([start, plain_len])
-            start = None
-        else:
-            plain_len += len(part)
-    return spans
 
 
 def plain_words_query(query: str) -> str:
