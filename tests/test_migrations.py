@@ -160,10 +160,11 @@ def test_an_upgraded_store_takes_new_messages(version, tmp_path):
     path = old_store(version, tmp_path)
     history = SessionHistory(db_path=path)
     session = history.load_session(A)
-    session.messages += [ChatMessage("user", "and on Mars?"), ChatMessage("assistant", "Butterscotch by day, blue dusk.")]
+    added = ["and on Mars?", "Butterscotch by day, blue dusk."]
+    session.messages += [ChatMessage("user", added[0]), ChatMessage("assistant", added[1])]
     history.save_session(session)
     again = SessionHistory(db_path=path)
-    assert [m.content for m in again.load_session(A).messages][-2:] == ["and on Mars?", "Butterscotch by day, blue dusk."]
+    assert [m.content for m in again.load_session(A).messages][-2:] == added
     assert [(h.session_id, h.position) for h in again.search("butterscotch").hits] == [(A, 6)]
 
 

@@ -1,4 +1,4 @@
-"""SQL pieces for reading sessions: list filters and id-prefix lookup.
+"""SQL pieces for reading: the conditions of session lists and usage reports, and id-prefix lookup.
 
 Plain SQL over the tables that ``store.schema`` declares (no ORM at run time).
 """

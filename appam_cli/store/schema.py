@@ -128,7 +128,11 @@ INDEXES = (
     Index("ix_requests_started_at", "requests", ("started_at",)),
     # Covering indexes in the order usage reports group by (store.reports): day/week/month
     # read the first, model/agent/session the second, and no table row is read.
-    Index("ix_requests_usage_by_day", "requests", ("substr(started_at, 1, 10)", "started_at", "model", "agent_name", *_USAGE)),
+    Index(
+        "ix_requests_usage_by_day",
+        "requests",
+        ("substr(started_at, 1, 10)", "started_at", "model", "agent_name", *_USAGE),
+    ),
     Index("ix_requests_usage_by_model", "requests", ("model", "agent_name", "session_id", "started_at", *_USAGE)),
 )
 

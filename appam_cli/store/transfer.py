@@ -96,7 +96,9 @@ def _updated_at(session: Session) -> datetime:
 
 def _insert(conn: sqlite3.Connection, session: Session) -> None:
     sid = session.session_id
-    conn.execute(INSERT_SESSION, session_params(session, started_at=session.started_at, updated_at=_updated_at(session)))
+    conn.execute(
+        INSERT_SESSION, session_params(session, started_at=session.started_at, updated_at=_updated_at(session))
+    )
     conn.executemany(INSERT_MESSAGE, [message_params(sid, i, m) for i, m in enumerate(session.messages)])
     known = Counter(
         (r[0], r[1]) for r in conn.execute("SELECT model, started_at FROM requests WHERE session_id = ?", (sid,))
