@@ -226,7 +226,9 @@ def make_appam(path: Path, sessions: int, messages: int, text: TextMaker, rng: r
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -400000")
-    triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'messages_fts%'").fetchall()
+    triggers = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'messages_fts%'"
+    ).fetchall()
     for name, _ in triggers:
         conn.execute(f"DROP TRIGGER {name}")
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from appam_cli.datamodel import ChatMessage
+from appam_cli.datamodel import ChatMessage, Session
 from appam_cli.datamodel.usage_report import ReportFilter
 from appam_cli.errors import StoreError
 from appam_cli.store import SessionHistory, db, schema
@@ -83,6 +83,7 @@ def test_a_new_store_has_the_declared_indexes_and_triggers(tmp_path):
     for name, table, sql in conn.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index'"):
         if sql is not None:  # SQLite's own indexes (primary key, unique) have none
             keys = re.fullmatch(rf"CREATE INDEX {name} ON {table} \((.*)\)", " ".join(sql.split()))
+            assert keys is not None, sql
             indexes[name] = (table, keys.group(1))
     assert indexes == {i.name: (i.table, ", ".join(i.keys)) for i in schema.INDEXES}
     triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
@@ -120,6 +121,12 @@ def old_store(version: int, tmp_path: Path) -> Path:
     return path
 
 
+def load(history: SessionHistory, session_id: str, **options) -> Session:
+    session = history.load_session(session_id, **options)
+    assert session is not None, session_id
+    return session
+
+
 def user_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
@@ -146,7 +153,7 @@ def test_an_old_store_reads_back_as_its_own_code_saved_it(version, tmp_path):
     assert expected["schema_version"] == version
     history = SessionHistory(db_path=old_store(version, tmp_path))
     for session_id, saved in expected["sessions"].items():
-        assert history.load_session(session_id, with_requests=True).to_dict(include_requests=True) == saved
+        assert load(history, session_id, with_requests=True).to_dict(include_requests=True) == saved
     assert [s.to_dict() for s in history.list_sessions(limit=None)] == expected["summaries"]
     report = usage_report(history.conn, "session", ReportFilter())
     assert report.total.request_count == expected["ledger_rows"] == 6  # a deleted session's row included
@@ -159,12 +166,12 @@ def test_an_old_store_reads_back_as_its_own_code_saved_it(version, tmp_path):
 def test_an_upgraded_store_takes_new_messages(version, tmp_path):
     path = old_store(version, tmp_path)
     history = SessionHistory(db_path=path)
-    session = history.load_session(A)
+    session = load(history, A)
     added = ["and on Mars?", "Butterscotch by day, blue dusk."]
     session.messages += [ChatMessage("user", added[0]), ChatMessage("assistant", added[1])]
     history.save_session(session)
     again = SessionHistory(db_path=path)
-    assert [m.content for m in again.load_session(A).messages][-2:] == added
+    assert [m.content for m in load(again, A).messages][-2:] == added
     assert [(h.session_id, h.position) for h in again.search("butterscotch").hits] == [(A, 6)]
 
 
@@ -186,10 +193,10 @@ def test_a_step_that_adds_a_column_runs_on_new_and_old_stores(tmp_path, monkeypa
         assert master(upgraded) == master(fresh)
         assert [tuple(r) for r in upgraded.execute("SELECT DISTINCT pinned FROM sessions")] == [(0,)]
         history = SessionHistory(db_path=path)  # today's reads and writes ignore the column they do not know
-        session = history.load_session(A)
+        session = load(history, A)
         session.messages.append(ChatMessage("user", "still there?"))
         history.save_session(session)
-        assert SessionHistory(db_path=path).load_session(A).messages[-1].content == "still there?"
+        assert load(SessionHistory(db_path=path), A).messages[-1].content == "still there?"
 
 
 def test_a_failing_step_leaves_the_store_as_it_was(tmp_path, monkeypatch):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from appam_cli.render.console import table_console
 from appam_cli.datamodel.session_summary import SessionSummary
+from appam_cli.render.console import table_console
 
 
 def relative_time(summary_time) -> str:

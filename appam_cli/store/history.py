@@ -12,11 +12,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from appam_cli.errors import UserError
 from appam_cli.datamodel import Session
 from appam_cli.datamodel.session import COMPLETED, RUNNING
 from appam_cli.datamodel.session_summary import SessionSummary
 from appam_cli.datamodel.times import to_db, utcnow
+from appam_cli.errors import UserError
 from appam_cli.store import db
 from appam_cli.store.ledger import INSERT_REQUEST, recompute_totals
 from appam_cli.store.queries import SessionFilter, prefix_range, session_where
@@ -82,7 +82,7 @@ class SessionHistory:
         self._saved: dict[str, list] = {}
 
     @classmethod
-    def from_settings(cls, settings, *, enabled: bool = True) -> "SessionHistory":
+    def from_settings(cls, settings, *, enabled: bool = True) -> SessionHistory:
         return cls(
             enabled=enabled,
             db_path=settings.db_path,
@@ -130,7 +130,7 @@ class SessionHistory:
             ]
             if new_requests or start == 0:
                 recompute_totals(conn, session.session_id)
-        for record, row_id in zip(new_requests, new_ids):  # only once committed: a rolled-back
+        for record, row_id in zip(new_requests, new_ids, strict=True):  # only once committed: a rolled-back
             record.id = row_id  # save must insert them again next time
         self._saved[session.session_id] = list(session.messages)
         if self.max_sessions:
@@ -390,7 +390,7 @@ def _unchanged_prefix(saved: list, messages: list) -> int:
     comparing the objects, not just the count, catches that.
     """
     n = 0
-    for old, new in zip(saved, messages):
+    for old, new in zip(saved, messages, strict=False):  # stops at the shorter list
         if old is not new:
             break
         n += 1

@@ -16,7 +16,7 @@ already here are never edited. They run in order, inside the caller's write tran
 from __future__ import annotations
 
 import sqlite3
-from typing import Callable
+from collections.abc import Callable
 
 _V1 = (
     """CREATE TABLE IF NOT EXISTS requests (

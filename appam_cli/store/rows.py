@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from appam_cli.datamodel import AggregatedUsage, ChatMessage, RequestRecord, RequestUsage, Session
 from appam_cli.datamodel.session_summary import SessionSummary
@@ -77,7 +77,7 @@ def message_from_row(row: sqlite3.Row) -> ChatMessage:
         tool_calls=json.loads(row["tool_calls"]) if row["tool_calls"] else None,
         tool_call_id=row["tool_call_id"],
         name=row["name"],
-        timestamp=from_db(row["created_at"]),
+        timestamp=cast(datetime, from_db(row["created_at"])),  # a NOT NULL column
         model=row["model"],
         status=row["status"],
     )
@@ -129,7 +129,7 @@ def request_from_row(row: sqlite3.Row) -> RequestRecord:
             estimated=bool(row["usage_estimated"]),
         ),
         cost_usd=row["cost_usd"],
-        started_at=from_db(row["started_at"]),
+        started_at=cast(datetime, from_db(row["started_at"])),  # a NOT NULL column
         duration_ms=row["duration_ms"],
         ttft_ms=row["ttft_ms"],
         status=row["status"],

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 from appam_cli.datamodel.search_hit import MARK_END, MARK_START, SearchHit, SearchResult
 from appam_cli.datamodel.times import from_db, to_db
@@ -93,7 +94,8 @@ def search_messages(
 
 
 def _filters(role: str | None, since: datetime | None) -> tuple[str, list[Any]]:
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     if role:
         clauses.append("m.role = ?")
         params.append(role)

@@ -19,9 +19,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from appam_cli.errors import StoreError
 from appam_cli.datamodel import Session
 from appam_cli.datamodel.times import to_db
+from appam_cli.errors import StoreError
 from appam_cli.store import db
 from appam_cli.store.ledger import INSERT_REQUEST, recompute_totals
 from appam_cli.store.rows import INSERT_MESSAGE, INSERT_SESSION, message_params, request_params, session_params
