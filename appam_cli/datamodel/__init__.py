@@ -1,9 +1,4 @@
-"""The data model (dataclasses; not LLM models, see cli/models_cmd.py): Session, ChatMessage, AggregatedUsage (shapes of the seed).
-
-Beside them, in modules of their own, the data that the layers hand each other: session
-summaries, search hits, usage reports and model info, so that rendering them needs
-neither the store nor the providers.
-"""
+"""The data model (dataclasses; not LLM models, see cli/models_cmd.py): Session, ChatMessage, AggregatedUsage (shapes of the seed)."""
 
 from appam_cli.datamodel.message import ChatMessage
 from appam_cli.datamodel.request import RequestRecord
