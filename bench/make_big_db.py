@@ -234,7 +234,7 @@ def flush(conn: sqlite3.Connection, batches: dict) -> None:
 
 def make_appam(path: Path, sessions: int, messages: int, text: TextMaker, rng: random.Random) -> dict:
     from appam_cli.store import db
-    from appam_cli.store.search import FTS_DDL, FTS_TABLE
+    from appam_cli.store.schema import FTS_TABLE
 
     if path.exists():
         raise SystemExit(f"{path} exists: remove it first")
@@ -242,9 +242,10 @@ def make_appam(path: Path, sessions: int, messages: int, text: TextMaker, rng: r
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -400000")
-    for (name,) in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'messages_fts%'"
-    ).fetchall():
+    triggers = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'messages_fts%'"
+    ).fetchall()
+    for name, _ in triggers:
         conn.execute(f"DROP TRIGGER {name}")
 
     now = datetime.now(UTC)
@@ -267,8 +268,8 @@ def make_appam(path: Path, sessions: int, messages: int, text: TextMaker, rng: r
         total += count
     flush(conn, batches)
     conn.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')")
-    for statement in FTS_DDL[1:]:
-        conn.execute(statement)
+    for _, sql in triggers:
+        conn.execute(sql)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     ids["messages"] = total

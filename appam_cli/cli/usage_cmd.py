@@ -41,7 +41,8 @@ def usage(
     if reprice:
         _reprice(settings, history)
         return
-    from appam_cli.store.reports import ReportFilter, UsageReport, usage_report
+    from appam_cli.datamodel.usage_report import ReportFilter, UsageReport
+    from appam_cli.store.reports import usage_report
 
     where = ReportFilter(
         since=parse_point(since) if since else None,

@@ -12,11 +12,12 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from appam_cli.datamodel.model_info import ModelInfo
 from appam_cli.datamodel.price import PER_MILLION, ModelPrice, OffPeak
 
 PRICE_FILE = "model_prices_and_context_window_backup.json"
@@ -167,32 +168,6 @@ def map_price(model: str) -> ModelPrice | None:
     return price_from_entry(found[1]) if found else None
 
 
-@dataclass
-class ModelInfo:
-    """One row of ``appam models``."""
-
-    model: str
-    provider: str
-    mode: str
-    context_window: int | None
-    max_output_tokens: int | None
-    price: ModelPrice | None
-
-    def to_dict(self) -> dict[str, Any]:
-        per_m = self.price.to_per_million() if self.price else {}
-        return {
-            "model": self.model,
-            "provider": self.provider,
-            "mode": self.mode,
-            "context_window": self.context_window,
-            "max_output_tokens": self.max_output_tokens,
-            "input_per_million": per_m.get("input"),
-            "output_per_million": per_m.get("output"),
-            "cache_read_per_million": per_m.get("cache_read"),
-            "cache_write_per_million": per_m.get("cache_write"),
-        }
-
-
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -239,7 +214,6 @@ def context_window(model: str) -> int | None:
 
 __all__ = [
     "PER_MILLION",
-    "ModelInfo",
     "context_window",
     "find_entry",
     "list_models",

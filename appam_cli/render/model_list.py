@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from appam_cli.render.environment import environment
 
 if TYPE_CHECKING:
-    from appam_cli.providers.prices_data import ModelInfo
+    from appam_cli.datamodel.model_info import ModelInfo
 
 
 def per_million(value: float | None) -> str:

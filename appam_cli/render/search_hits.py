@@ -9,7 +9,7 @@ On a terminal the matched words are bold yellow; in a pipe the text is plain
 
 from __future__ import annotations
 
-from appam_cli.store.search import MARK_END, MARK_START, SearchHit, marked
+from appam_cli.datamodel.search_hit import MARK_END, MARK_START, SearchHit, marked
 
 
 def _snippet_text(snippet: str, styled: bool):

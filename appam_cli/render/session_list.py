@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from appam_cli.datamodel.session_summary import SessionSummary
 from appam_cli.render.environment import environment
-from appam_cli.store.rows import SessionSummary
 
 
 def relative_time(summary_time) -> str:

@@ -12,7 +12,7 @@ from appam_cli.render.environment import environment
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from appam_cli.store.reports import ReportRow, UsageReport
+    from appam_cli.datamodel.usage_report import ReportRow, UsageReport
 
 CSV_FIELDS = (
     "group",

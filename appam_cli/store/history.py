@@ -12,37 +12,45 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from appam_cli.errors import UserError
 from appam_cli.datamodel import Session
+from appam_cli.datamodel.session_summary import SessionSummary
 from appam_cli.datamodel.status import SessionStatus
 from appam_cli.datamodel.times import to_db, utcnow
+from appam_cli.errors import UserError
 from appam_cli.store import db
 from appam_cli.store.ledger import INSERT_REQUEST, recompute_totals
-from appam_cli.store.queries import SessionFilter, prefix_range
+from appam_cli.store.queries import SessionFilter, prefix_range, session_where
 from appam_cli.store.rows import (
+    INSERT_MESSAGE,
+    INSERT_SESSION,
     MESSAGE_COLUMNS,
     SESSION_COLUMNS,
-    SessionSummary,
     message_from_row,
     message_params,
     request_from_row,
     request_params,
     session_from_row,
+    session_params,
     summary_from_row,
 )
+from appam_cli.store.schema import MESSAGES, SESSION_TOTALS, SESSIONS
 
 MIN_PREFIX = 4
 
+# Saving a session again changes what it says of itself (its title only when it has one),
+# never its id or start, and never its totals: ``recompute_totals`` sets those from the ledger.
+_RESAVED = SESSIONS.names(without=("id", "started_at", *SESSION_TOTALS))
+_SAVE_SESSION = f"{INSERT_SESSION} ON CONFLICT (id) DO UPDATE SET " + ", ".join(
+    f"{c} = COALESCE(excluded.{c}, sessions.{c})" if c == "title" else f"{c} = excluded.{c}" for c in _RESAVED
+)
+# Saving a message again rewrites it at its position (its first timestamp stays), and
+# writes nothing when nothing changed, which leaves the search index alone too.
+_REWRITTEN = MESSAGES.names(without=("id", "session_id", "position", "created_at"))
 _UPSERT_MESSAGE = (
-    f"INSERT INTO messages (session_id, {MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (session_id, position) DO UPDATE SET role = excluded.role, content = excluded.content, "
-    "reasoning = excluded.reasoning, tool_calls = excluded.tool_calls, tool_call_id = excluded.tool_call_id, "
-    "name = excluded.name, model = excluded.model, status = excluded.status "
-    # Re-saving a message as it already is writes nothing (and leaves the search index alone).
-    "WHERE messages.role IS NOT excluded.role OR messages.content IS NOT excluded.content "
-    "OR messages.reasoning IS NOT excluded.reasoning OR messages.tool_calls IS NOT excluded.tool_calls "
-    "OR messages.tool_call_id IS NOT excluded.tool_call_id OR messages.name IS NOT excluded.name "
-    "OR messages.model IS NOT excluded.model OR messages.status IS NOT excluded.status"
+    f"{INSERT_MESSAGE} ON CONFLICT (session_id, position) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _REWRITTEN)
+    + " WHERE "
+    + " OR ".join(f"messages.{c} IS NOT excluded.{c}" for c in _REWRITTEN)
 )
 
 
@@ -69,13 +77,12 @@ class SessionHistory:
 
             self.path = data_dir() / "sessions.db"
         self._conn: sqlite3.Connection | None = None
-        # session id -> number of leading messages already saved in their final form
         # session id -> the message objects saved in their final form, in order. Saving
         # rewrites from the first position where the session's list differs from this one.
         self._saved: dict[str, list] = {}
 
     @classmethod
-    def from_settings(cls, settings, *, enabled: bool = True) -> "SessionHistory":
+    def from_settings(cls, settings, *, enabled: bool = True) -> SessionHistory:
         return cls(
             enabled=enabled,
             db_path=settings.db_path,
@@ -102,30 +109,11 @@ class SessionHistory:
         if not self.enabled:
             return
         conn = self.conn
-        now = to_db(utcnow())
+        now = utcnow()
         start = _unchanged_prefix(self._saved.get(session.session_id, []), session.messages)
         with db.write(conn):
             conn.execute(
-                "INSERT INTO sessions (id, agent_name, model, title, status, parent_id, started_at, ended_at, "
-                "updated_at, message_count, input_tokens, output_tokens, cache_creation_tokens, "
-                "cache_read_tokens, reasoning_tokens, cost_usd, request_count, unpriced_requests, "
-                "estimated_requests) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0.0, 0, 0, 0) "
-                "ON CONFLICT (id) DO UPDATE SET agent_name = excluded.agent_name, model = excluded.model, "
-                "title = COALESCE(excluded.title, sessions.title), status = excluded.status, "
-                "parent_id = excluded.parent_id, ended_at = excluded.ended_at, updated_at = excluded.updated_at, "
-                "message_count = excluded.message_count",
-                (
-                    session.session_id,
-                    session.agent_name,
-                    session.model,
-                    session.title,
-                    session.status,
-                    session.parent_id,
-                    to_db(session.started_at or utcnow()),
-                    to_db(session.ended_at),
-                    now,
-                    len(session.messages),
-                ),
+                _SAVE_SESSION, session_params(session, started_at=session.started_at or utcnow(), updated_at=now)
             )
             conn.executemany(
                 _UPSERT_MESSAGE,
@@ -142,7 +130,7 @@ class SessionHistory:
             ]
             if new_requests or start == 0:
                 recompute_totals(conn, session.session_id)
-        for record, row_id in zip(new_requests, new_ids):  # only once committed: a rolled-back
+        for record, row_id in zip(new_requests, new_ids, strict=True):  # only once committed: a rolled-back
             record.id = row_id  # save must insert them again next time
         self._saved[session.session_id] = list(session.messages)
         if self.max_sessions:
@@ -318,7 +306,7 @@ class SessionHistory:
         """Sessions newest first (by last update), without their messages."""
         if not self.enabled:
             return []
-        clause, params = (where or SessionFilter()).where()
+        clause, params = session_where(where)
         rows = self.conn.execute(
             f"SELECT {SESSION_COLUMNS} FROM sessions{clause} ORDER BY updated_at DESC, rowid DESC LIMIT ? OFFSET ?",
             (*params, limit if limit is not None else -1, offset),
@@ -328,12 +316,12 @@ class SessionHistory:
     def session_count(self, where: SessionFilter | None = None) -> int:
         if not self.enabled:
             return 0
-        clause, params = (where or SessionFilter()).where()
+        clause, params = session_where(where)
         return self.conn.execute(f"SELECT COUNT(*) FROM sessions{clause}", params).fetchone()[0]
 
     def session_ids(self, where: SessionFilter | None = None) -> list[str]:
         """The ids of the sessions a filter selects (all of them without one), newest first."""
-        clause, params = (where or SessionFilter()).where()
+        clause, params = session_where(where)
         rows = self.conn.execute(f"SELECT id FROM sessions{clause} ORDER BY updated_at DESC, rowid DESC", params)
         return [r["id"] for r in rows]
 
@@ -402,7 +390,7 @@ def _unchanged_prefix(saved: list, messages: list) -> int:
     comparing the objects, not just the count, catches that.
     """
     n = 0
-    for old, new in zip(saved, messages):
+    for old, new in zip(saved, messages, strict=False):  # stops at the shorter list
         if old is not new:
             break
         n += 1

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
-INSERT_REQUEST = (
-    "INSERT INTO requests (session_id, agent_name, model, started_at, duration_ms, ttft_ms, status, "
-    "input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, reasoning_tokens, cost_usd, "
-    "usage_estimated, imported) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+from appam_cli.store.schema import REQUESTS
+
+# One ledger row, parameters by column name (``rows.request_params``).
+INSERT_REQUEST = REQUESTS.insert(REQUESTS.names(without=("id",)))
 
 _RECOMPUTE_TOTALS = """
 UPDATE sessions SET

@@ -10,29 +10,16 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from appam_cli.datamodel.times import from_db, to_db
+from appam_cli.datamodel.times import from_db
 from appam_cli.datamodel.usage import AggregatedUsage
-from appam_cli.store import db
+from appam_cli.datamodel.usage_report import ReportFilter, ReportRow, UsageReport
+from appam_cli.store import db, queries
 
 BY = ("day", "week", "month", "model", "agent", "session")
 TIME_GROUPS = ("day", "week", "month")
-_VALUES = (
-    "input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, reasoning_tokens, cost_usd, "
-    "usage_estimated"
-)
-# Covering indexes in group order (migration 3): SQLite's GROUP BY otherwise sorts every row,
-# which takes over a second at 1M requests. Day/week/month read the first, model/agent/session
-# the second; each holds every column a report filters on or adds up, so no table row is read.
-USAGE_INDEXES = (
-    f"CREATE INDEX IF NOT EXISTS ix_requests_usage_by_day ON requests "
-    f"(substr(started_at, 1, 10), started_at, model, agent_name, {_VALUES})",
-    f"CREATE INDEX IF NOT EXISTS ix_requests_usage_by_model ON requests "
-    f"(model, agent_name, session_id, started_at, {_VALUES})",
-)
 # Sums of the ledger columns (inner) and of those sums (outer, for groups made of groups).
 _SUMS = (
     "COUNT(*) AS n, SUM(input_tokens) AS i, SUM(output_tokens) AS o, SUM(cache_read_tokens) AS cr, "
@@ -45,13 +32,12 @@ _RESUMS = (
 )
 
 
-def create_usage_indexes(conn: sqlite3.Connection) -> None:
-    for ddl in USAGE_INDEXES:
-        conn.execute(ddl)
-
-
 def _group_sql(by: str, where: str) -> str:
-    """One SELECT per ``--by``, shaped so that SQLite scans a usage index in order (no sort of all rows)."""
+    """One SELECT per ``--by``, shaped so that SQLite scans a usage index in order (no sort of all rows).
+
+    Without the covering indexes ``ix_requests_usage_by_day`` / ``_by_model`` (store.schema),
+    SQLite's GROUP BY sorts every row: over a second at a million requests.
+    """
     day = f"SELECT substr(started_at, 1, 10) AS grp, {_SUMS} FROM requests{where} GROUP BY 1"
     if by == "day":
         return day
@@ -73,85 +59,6 @@ def _group_sql(by: str, where: str) -> str:
     raise ValueError(f"unknown grouping {by!r}")
 
 
-@dataclass
-class ReportFilter:
-    since: datetime | None = None
-    until: datetime | None = None  # exclusive
-    model: str | None = None  # a part of the model name, any case
-    agent: str | None = None  # the agent's exact name
-
-    def where(self) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        if self.since:
-            clauses.append("started_at >= ?")
-            params.append(to_db(self.since))
-        if self.until:
-            clauses.append("started_at < ?")
-            params.append(to_db(self.until))
-        if self.model:
-            clauses.append("instr(lower(model), ?) > 0")
-            params.append(self.model.lower())
-        if self.agent:
-            clauses.append("agent_name = ?")
-            params.append(self.agent)
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
-
-
-@dataclass
-class ReportRow:
-    group: str
-    usage: AggregatedUsage
-    label: str | None = None  # e.g. a session's title
-
-    def to_dict(self) -> dict[str, Any]:
-        u = self.usage
-        data: dict[str, Any] = {"group": self.group}
-        if self.label is not None:
-            data["label"] = self.label
-        data.update(
-            requests=u.request_count,
-            input_tokens=u.total_input_tokens,
-            output_tokens=u.total_output_tokens,
-            cache_read_tokens=u.total_cache_read_tokens,
-            cache_creation_tokens=u.total_cache_creation_tokens,
-            reasoning_tokens=u.total_reasoning_tokens,
-            cost_usd=round(u.total_cost_usd, 10),
-            unpriced_requests=u.unpriced_requests,
-            estimated_requests=u.estimated_requests,
-        )
-        return data
-
-
-@dataclass
-class UsageReport:
-    by: str
-    where: ReportFilter
-    rows: list[ReportRow] = field(default_factory=list)
-    total: AggregatedUsage = field(default_factory=AggregatedUsage)
-    first: datetime | None = None  # the earliest and latest request in the report
-    last: datetime | None = None
-    empty_store: bool = False  # the ledger holds no request at all
-
-    def to_dict(self) -> dict[str, Any]:
-        from appam_cli.datamodel.times import to_iso
-
-        total = ReportRow("total", self.total).to_dict()
-        total.pop("group")
-        return {
-            "by": self.by,
-            "timezone": "UTC",
-            "since": to_iso(self.where.since),
-            "until": to_iso(self.where.until),
-            "model": self.where.model,
-            "agent": self.where.agent,
-            "first_request_at": to_iso(self.first),
-            "last_request_at": to_iso(self.last),
-            "groups": [r.to_dict() for r in self.rows],
-            "total": total,
-        }
-
-
 def _usage(row: sqlite3.Row) -> AggregatedUsage:
     return AggregatedUsage(
         total_input_tokens=int(row["i"] or 0),
@@ -166,9 +73,13 @@ def _usage(row: sqlite3.Row) -> AggregatedUsage:
     )
 
 
+def _where(f: ReportFilter) -> tuple[str, list[Any]]:
+    return queries.where("started_at", since=f.since, until=f.until, model=f.model, agent=f.agent)
+
+
 def usage_report(conn: sqlite3.Connection, by: str, where: ReportFilter) -> UsageReport:
     """Totals per group (time groups in time order, others by cost, largest first)."""
-    clause, params = where.where()
+    clause, params = _where(where)
     report = UsageReport(by=by, where=where)
     sums = [0] * 9
     for row in conn.execute(_group_sql(by, clause), params):
@@ -213,8 +124,7 @@ def _label_sessions(conn: sqlite3.Connection, rows: list[ReportRow]) -> None:
 
 def spent_between(conn: sqlite3.Connection, since: datetime, until: datetime | None = None) -> float:
     """USD of the priced requests started in [since, until)."""
-    where = ReportFilter(since=since, until=until)
-    clause, params = where.where()
+    clause, params = _where(ReportFilter(since=since, until=until))
     row = conn.execute(f"SELECT COALESCE(SUM(cost_usd), 0.0) FROM requests{clause}", params).fetchone()
     return float(row[0])
 

@@ -1,54 +1,26 @@
-"""Turning rows of the store into model objects and back (plain SQL, no ORM)."""
+"""Turning rows of the store into model objects and back (plain SQL, no ORM).
+
+Statements name their parameters after the columns (``:model``), so each ``*_params``
+below returns a dict keyed by column name and the column lists come from ``store.schema``.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from appam_cli.datamodel import AggregatedUsage, ChatMessage, RequestRecord, RequestUsage, Session
-from appam_cli.datamodel.times import from_db, to_db, to_iso
+from appam_cli.datamodel.session_summary import SessionSummary
+from appam_cli.datamodel.times import from_db, to_db
+from appam_cli.store.schema import MESSAGES, SESSION_TOTALS, SESSIONS
 
-SESSION_COLUMNS = (
-    "id, agent_name, model, title, status, parent_id, started_at, ended_at, updated_at, message_count, "
-    "input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, reasoning_tokens, cost_usd, "
-    "request_count, unpriced_requests, estimated_requests"
-)
-MESSAGE_COLUMNS = "position, role, content, reasoning, tool_calls, tool_call_id, name, model, status, created_at"
-
-
-@dataclass
-class SessionSummary:
-    """A session as the list shows it: everything but the messages."""
-
-    session_id: str
-    agent_name: str
-    model: str
-    title: str | None
-    status: str
-    parent_id: str | None
-    started_at: datetime | None
-    ended_at: datetime | None
-    updated_at: datetime | None
-    message_count: int
-    usage: AggregatedUsage = field(default_factory=AggregatedUsage)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "session_id": self.session_id,
-            "agent_name": self.agent_name,
-            "model": self.model,
-            "started_at": to_iso(self.started_at),
-            "ended_at": to_iso(self.ended_at),
-            "usage": self.usage.to_dict() if self.usage.request_count else None,
-            "title": self.title,
-            "status": self.status,
-            "parent_id": self.parent_id,
-            "message_count": self.message_count,
-            "updated_at": to_iso(self.updated_at),
-        }
+SESSION_COLUMNS = ", ".join(SESSIONS.names())
+# A message as its session reads it (its row id and session id aside).
+MESSAGE_COLUMNS = ", ".join(MESSAGES.names(without=("id", "session_id")))
+INSERT_SESSION = SESSIONS.insert(SESSIONS.names())
+INSERT_MESSAGE = MESSAGES.insert(MESSAGES.names(without=("id",)))
 
 
 def usage_from_row(row: sqlite3.Row) -> AggregatedUsage:
@@ -105,26 +77,43 @@ def message_from_row(row: sqlite3.Row) -> ChatMessage:
         tool_calls=json.loads(row["tool_calls"]) if row["tool_calls"] else None,
         tool_call_id=row["tool_call_id"],
         name=row["name"],
-        timestamp=from_db(row["created_at"]),
+        timestamp=cast(datetime, from_db(row["created_at"])),  # a NOT NULL column
         model=row["model"],
         status=row["status"],
     )
 
 
-def message_params(session_id: str, position: int, m: ChatMessage) -> tuple:
-    return (
-        session_id,
-        position,
-        m.role,
-        m.content,
-        m.reasoning,
-        json.dumps(m.tool_calls) if m.tool_calls else None,
-        m.tool_call_id,
-        m.name,
-        m.model,
-        m.status,
-        to_db(m.timestamp),
-    )
+def session_params(session: Session, *, started_at: datetime | None, updated_at: datetime) -> dict[str, Any]:
+    """A new session row; its totals start at zero (the ledger sets them: store.ledger)."""
+    return {
+        "id": session.session_id,
+        "agent_name": session.agent_name,
+        "model": session.model,
+        "title": session.title,
+        "status": session.status,
+        "parent_id": session.parent_id,
+        "started_at": to_db(started_at),
+        "ended_at": to_db(session.ended_at),
+        "updated_at": to_db(updated_at),
+        "message_count": len(session.messages),
+        **dict.fromkeys(SESSION_TOTALS, 0),
+    }
+
+
+def message_params(session_id: str, position: int, m: ChatMessage) -> dict[str, Any]:
+    return {
+        "session_id": session_id,
+        "position": position,
+        "role": m.role,
+        "content": m.content,
+        "reasoning": m.reasoning,
+        "tool_calls": json.dumps(m.tool_calls) if m.tool_calls else None,
+        "tool_call_id": m.tool_call_id,
+        "name": m.name,
+        "model": m.model,
+        "status": m.status,
+        "created_at": to_db(m.timestamp),
+    }
 
 
 def request_from_row(row: sqlite3.Row) -> RequestRecord:
@@ -140,7 +129,7 @@ def request_from_row(row: sqlite3.Row) -> RequestRecord:
             estimated=bool(row["usage_estimated"]),
         ),
         cost_usd=row["cost_usd"],
-        started_at=from_db(row["started_at"]),
+        started_at=cast(datetime, from_db(row["started_at"])),  # a NOT NULL column
         duration_ms=row["duration_ms"],
         ttft_ms=row["ttft_ms"],
         status=row["status"],
@@ -149,22 +138,22 @@ def request_from_row(row: sqlite3.Row) -> RequestRecord:
     )
 
 
-def request_params(session_id: str | None, r: RequestRecord) -> tuple:
+def request_params(session_id: str | None, r: RequestRecord) -> dict[str, Any]:
     u = r.usage
-    return (
-        session_id,
-        r.agent_name,
-        r.model,
-        to_db(r.started_at),
-        r.duration_ms,
-        r.ttft_ms,
-        r.status,
-        u.input_tokens,
-        u.output_tokens,
-        u.cache_creation_tokens,
-        u.cache_read_tokens,
-        u.reasoning_tokens,
-        r.cost_usd,
-        int(u.estimated),
-        int(r.imported),
-    )
+    return {
+        "session_id": session_id,
+        "agent_name": r.agent_name,
+        "model": r.model,
+        "started_at": to_db(r.started_at),
+        "duration_ms": r.duration_ms,
+        "ttft_ms": r.ttft_ms,
+        "status": r.status,
+        "input_tokens": u.input_tokens,
+        "output_tokens": u.output_tokens,
+        "cache_creation_tokens": u.cache_creation_tokens,
+        "cache_read_tokens": u.cache_read_tokens,
+        "reasoning_tokens": u.reasoning_tokens,
+        "cost_usd": r.cost_usd,
+        "usage_estimated": int(u.estimated),
+        "imported": int(r.imported),
+    }

@@ -19,35 +19,16 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
-from appam_cli.datamodel.times import from_db, to_db, to_iso
+from appam_cli.datamodel.search_hit import MARK_END, MARK_START, SearchHit, SearchResult
+from appam_cli.datamodel.times import from_db, to_db
+from appam_cli.store.schema import FTS_DELETE_TRIGGER, FTS_TABLE
 
-FTS_TABLE = "messages_fts"
-# Marks around matched words in snippets: control characters that never occur in
-# the stored text, so the renderer can tell them apart from the content.
-MARK_START = "\x02"
-MARK_END = "\x03"
 SNIPPET_TOKENS = 16
-
-FTS_DDL = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
-    "content, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
-    # Every message row has an entry (an empty one without content), as 'rebuild' makes them;
-    # removing an entry needs the exact old text.
-    f"CREATE TRIGGER IF NOT EXISTS messages_fts_insert AFTER INSERT ON messages BEGIN "
-    f"INSERT INTO {FTS_TABLE} (rowid, content) VALUES (new.id, new.content); END",
-    f"CREATE TRIGGER IF NOT EXISTS messages_fts_delete AFTER DELETE ON messages BEGIN "
-    f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, content) VALUES ('delete', old.id, old.content); END",
-    # An answer still streaming is upserted about once a second: re-index only when its text changed.
-    f"CREATE TRIGGER IF NOT EXISTS messages_fts_update AFTER UPDATE OF content, id ON messages "
-    f"WHEN old.content IS NOT new.content OR old.id IS NOT new.id BEGIN "
-    f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, content) VALUES ('delete', old.id, old.content); "
-    f"INSERT INTO {FTS_TABLE} (rowid, content) VALUES (new.id, new.content); END",
-)
 
 
 def fts5_available(conn: sqlite3.Connection) -> bool:
@@ -60,16 +41,6 @@ def fts5_available(conn: sqlite3.Connection) -> bool:
     return True
 
 
-def create_index(conn: sqlite3.Connection) -> bool:
-    """Create the index and its triggers, and index the rows already there. False without FTS5."""
-    if not fts5_available(conn):
-        return False
-    for statement in FTS_DDL:
-        conn.execute(statement)
-    conn.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')")
-    return True
-
-
 @contextmanager
 def bulk_delete(conn: sqlite3.Connection) -> Iterator[None]:
     """Delete many messages without the per-row index upkeep, inside the caller's transaction.
@@ -78,67 +49,20 @@ def bulk_delete(conn: sqlite3.Connection) -> Iterator[None]:
     message); past about half of the messages rebuilding the index from what remains
     is cheaper, and clearing it is nearly free when nothing remains.
     """
-    conn.execute("DROP TRIGGER IF EXISTS messages_fts_delete")
+    trigger = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (FTS_DELETE_TRIGGER,)
+    ).fetchone()
+    conn.execute(f"DROP TRIGGER IF EXISTS {FTS_DELETE_TRIGGER}")
     yield
     remains = conn.execute("SELECT EXISTS (SELECT 1 FROM messages)").fetchone()[0]
     conn.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('{'rebuild' if remains else 'delete-all'}')")
-    conn.execute(next(ddl for ddl in FTS_DDL if "messages_fts_delete" in ddl))
+    if trigger is not None:
+        conn.execute(trigger[0])  # the trigger as the store had it
 
 
 def has_index(conn: sqlite3.Connection) -> bool:
     row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (FTS_TABLE,)).fetchone()
     return row is not None
-
-
-@dataclass
-class SearchHit:
-    session_id: str
-    title: str | None
-    position: int
-    role: str
-    model: str | None
-    timestamp: datetime | None
-    snippet: str  # matched words between MARK_START and MARK_END
-    rank: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "session_id": self.session_id,
-            "title": self.title,
-            "position": self.position,
-            "role": self.role,
-            "model": self.model,
-            "timestamp": to_iso(self.timestamp),
-            "snippet": marked(self.snippet, "", ""),
-            "highlights": highlight_spans(self.snippet),
-            "rank": self.rank,
-        }
-
-
-@dataclass
-class SearchResult:
-    hits: list[SearchHit]
-    fallback: bool = False  # no FTS5: a LIKE scan was used
-    plain_words: bool = False  # the query was not FTS5 syntax and was searched as plain words
-
-
-def marked(snippet: str, start: str, end: str) -> str:
-    return snippet.replace(MARK_START, start).replace(MARK_END, end)
-
-
-def highlight_spans(snippet: str) -> list[list[int]]:
-    """``[start, end)`` offsets of the matched words in the snippet without its marks."""
-    spans, plain_len, start = [], 0, None
-    for part in re.split(f"([{MARK_START}{MARK_END}])", snippet):
-        if part == MARK_START:
-            start = plain_len
-        elif part == MARK_END:
-            if start is not None:
-                spans.append([start, plain_len])
-            start = None
-        else:
-            plain_len += len(part)
-    return spans
 
 
 def plain_words_query(query: str) -> str:
@@ -170,7 +94,8 @@ def search_messages(
 
 
 def _filters(role: str | None, since: datetime | None) -> tuple[str, list[Any]]:
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     if role:
         clauses.append("m.role = ?")
         params.append(role)

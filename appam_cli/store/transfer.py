@@ -19,21 +19,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from appam_cli.errors import StoreError
 from appam_cli.datamodel import Session
 from appam_cli.datamodel.times import to_db
+from appam_cli.errors import StoreError
 from appam_cli.store import db
 from appam_cli.store.ledger import INSERT_REQUEST, recompute_totals
-from appam_cli.store.rows import MESSAGE_COLUMNS, message_params, request_params
-
-_INSERT_SESSION = (
-    "INSERT INTO sessions (id, agent_name, model, title, status, parent_id, started_at, ended_at, updated_at, "
-    "message_count, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, reasoning_tokens, "
-    "cost_usd, request_count, unpriced_requests, estimated_requests) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0.0, 0, 0, 0)"
-)
-_INSERT_MESSAGE = f"INSERT INTO messages (session_id, {MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-
+from appam_cli.store.rows import INSERT_MESSAGE, INSERT_SESSION, message_params, request_params, session_params
 
 # -- export ---------------------------------------------------------------
 
@@ -106,21 +97,9 @@ def _updated_at(session: Session) -> datetime:
 def _insert(conn: sqlite3.Connection, session: Session) -> None:
     sid = session.session_id
     conn.execute(
-        _INSERT_SESSION,
-        (
-            sid,
-            session.agent_name,
-            session.model,
-            session.title,
-            session.status,
-            session.parent_id,
-            to_db(session.started_at),
-            to_db(session.ended_at),
-            to_db(_updated_at(session)),
-            len(session.messages),
-        ),
+        INSERT_SESSION, session_params(session, started_at=session.started_at, updated_at=_updated_at(session))
     )
-    conn.executemany(_INSERT_MESSAGE, [message_params(sid, i, m) for i, m in enumerate(session.messages)])
+    conn.executemany(INSERT_MESSAGE, [message_params(sid, i, m) for i, m in enumerate(session.messages)])
     known = Counter(
         (r[0], r[1]) for r in conn.execute("SELECT model, started_at FROM requests WHERE session_id = ?", (sid,))
     )
