@@ -27,7 +27,8 @@ a dict with OpenAI's keys is converted; ``DEFAULT`` computes word counts; ``None
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 MESSAGES_PATHS = ("/v1/messages", "/messages")
 

@@ -37,9 +37,10 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, ClassVar, Union
+from typing import Any, ClassVar
 
 try:  # tests/ on sys.path, or run as a script
     import anthropic_protocol as anthropic
@@ -178,7 +179,7 @@ class Drop:
     _kind: ClassVar[str] = "drop"
 
 
-Response = Union[Reply, HTTPError, Hang, Drop]
+Response = Reply | HTTPError | Hang | Drop
 
 
 _ERROR_DEFAULTS: dict[int, tuple[str, str, str | None]] = {

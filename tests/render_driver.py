@@ -20,7 +20,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from appam_cli.render import make_view  # noqa: E402
 
-
 WORDS = (
     "stream render block token model answer terminal screen parser list table fence cost "
     "linear refresh history window line width height markdown python session prompt"

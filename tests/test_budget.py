@@ -5,7 +5,7 @@ A stop is exit code 5 with one ``appam:`` line, and everything received is saved
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from provider_server import Reply, long_reply, markdown_document, split_words
 from sessions_store import add_request, load, only_session, sessions
@@ -74,7 +74,7 @@ def make_store(cli) -> None:
 
 
 def midnight_today() -> datetime:
-    return datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def test_daily_budget_warns_at_80_percent(cli, write_config):

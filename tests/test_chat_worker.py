@@ -12,8 +12,8 @@ import signal
 import pytest
 from provider_server import HTTPError, Reply
 
-from appam_cli.errors import ProviderError
 from appam_cli.datamodel import RequestOptions
+from appam_cli.errors import ProviderError
 from appam_cli.providers import ProviderRequest, StreamResult, TextDelta
 from appam_cli.providers.remote import ProviderWorker
 
@@ -54,7 +54,7 @@ def test_streams_events_and_maps_errors(worker, provider):
 def test_an_abandoned_stream_is_cancelled_and_the_next_request_is_served(worker, provider):
     provider.enqueue(Reply(SLOW, chunk_delay=0.05))
     events = worker.stream_chat(request(provider))
-    for count, event in enumerate(events, 1):
+    for count, _event in enumerate(events, 1):
         if count == 3:
             break
     events.close()  # what the turn loop does on Ctrl-C

@@ -14,7 +14,7 @@ import shutil
 import sqlite3
 import stat
 import subprocess
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,7 +30,7 @@ LLM_DB = FIXTURES / "llm-0.36-logs.db"
 SEED_KEYS = ["session_id", "agent_name", "model", "messages", "started_at", "ended_at", "usage"]
 EXTRA_KEYS = ["title", "status", "parent_id", "requests"]
 MESSAGE_KEYS = ["role", "content", "reasoning", "tool_calls", "tool_call_id", "name", "timestamp", "model", "status"]
-T0 = datetime(2026, 3, 1, 9, 30, 0, 123456, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 9, 30, 0, 123456, tzinfo=UTC)
 
 
 # -- making sessions -------------------------------------------------------------------
@@ -277,7 +277,7 @@ def test_progress_bar_goes_to_stderr_never_stdout(offline_cli, appam_home, tmp_p
 @pytest.mark.e2e
 def test_export_into_a_closed_pipe_exits_quietly(appam_home):
     history = SessionHistory(db_path=appam_home / "sessions.db")
-    for i in range(300):
+    for _i in range(300):
         history.save_session(Session(model="m", status="completed", messages=[ChatMessage(role="user", content="x" * 400)]))
     history.close()
     proc = subprocess.Popen([APPAM, "sessions", "export", "--all", "-f", "jsonl"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -138,7 +138,7 @@ def test_reading_saved_sessions_stays_light(appam_home: Path) -> None:
     first, second = _save_sessions(appam_home)
     checks = {
         ("sessions", "list"): lambda out: first[:8] in out and second[:8] in out,
-        ("sessions", "list", "--all", "--json"): lambda out: [json.loads(l)["session_id"] for l in out.splitlines()]
+        ("sessions", "list", "--all", "--json"): lambda out: [json.loads(line)["session_id"] for line in out.splitlines()]
         == [second, first],
         ("sessions", "show", first): lambda out: "Rayleigh scattering" in out,
         ("sessions", "show", first[:8], "--raw"): lambda out: "Rayleigh scattering" in out,
@@ -146,7 +146,7 @@ def test_reading_saved_sessions_stays_light(appam_home: Path) -> None:
     }
     with ThreadPoolExecutor(max_workers=len(checks)) as pool:
         runs = list(pool.map(lambda args: run_appam(*args), checks))
-    for run, check in zip(runs, checks.values()):
+    for run, check in zip(runs, checks.values(), strict=True):
         assert run.returncode == 0, f"`appam {' '.join(run.args)}` exited {run.returncode}: {run.stderr}"
         assert check(run.stdout), f"`appam {' '.join(run.args)}` printed:\n{run.stdout}"
         assert_light(run, NOT_FOR_READING)

@@ -62,7 +62,6 @@ import time
 
 import httpx
 import pytest
-
 from provider_server import (
     DEFAULT,
     Drop,

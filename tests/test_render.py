@@ -162,7 +162,7 @@ def test_long_lists_are_cut_between_items_and_keep_counting():
     pieces = split(numbered, [9], max_lines=40)
     starts = [int(p.text.split(".")[0]) for p in pieces]
     assert len(pieces) > 2 and starts == sorted(starts) and starts[0] == 1
-    assert all(p.text.startswith(f"{n}. item {n - 1}") for p, n in zip(pieces, starts))
+    assert all(p.text.startswith(f"{n}. item {n - 1}") for p, n in zip(pieces, starts, strict=True))
 
 
 # -- the live view prints what a one-shot render prints ---------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from provider_server import HTTPError, Hang, Reply, auth_error, context_window_error, rate_limit_error
+from provider_server import Hang, HTTPError, Reply, auth_error, context_window_error, rate_limit_error
 from sessions_store import only_session, saved_requests, sessions
 
 SEED_KEYS = {"session_id", "agent_name", "model", "messages", "started_at", "ended_at", "usage"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sessions_store import fts_ok, fts_rowids, load, make_session, opened, save, saved_requests, sessions, snapshot
@@ -93,7 +93,7 @@ def test_list_filters(offline_cli, appam_home):
     assert ids("--since", "7d") == [C, B]
     assert ids("--until", "1d") == [B, A]
     assert ids("--since", "30d", "--until", "1h") == [B]
-    twenty_days_ago = (datetime.now(timezone.utc) - timedelta(days=20)).strftime("%Y-%m-%d")
+    twenty_days_ago = (datetime.now(UTC) - timedelta(days=20)).strftime("%Y-%m-%d")
     assert ids("--since", twenty_days_ago) == [C, B] and ids("--until", twenty_days_ago) == [A]
     filtered = offline_cli("sessions", "list", "--agent", "nobody")
     assert filtered.exit_code == 0 and "No sessions match" in filtered.stdout
@@ -344,7 +344,7 @@ def test_rename(offline_cli, appam_home):
     assert "My sky notes" in offline_cli("sessions", "list").stdout
     assert json.loads(offline_cli("sessions", "show", A, "--json").stdout)["title"] == "My sky notes"
     # renaming is not activity: the order by last update stays
-    assert [json.loads(l)["session_id"] for l in offline_cli("sessions", "list", "--json").stdout.splitlines()] == [B, A]
+    assert [json.loads(line)["session_id"] for line in offline_cli("sessions", "list", "--json").stdout.splitlines()] == [B, A]
 
 
 def test_rename_bad_input_changes_nothing(offline_cli, appam_home):

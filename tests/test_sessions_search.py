@@ -104,7 +104,7 @@ def test_invalid_syntax_is_searched_as_plain_words(offline_cli, store):
     result = offline_cli("sessions", "search", '"python generators', "--json")
     assert result.exit_code == 0
     assert "searched for its words as plain text" in result.stderr
-    assert [json.loads(l)["session_id"] for l in result.stdout.splitlines()] == [B]
+    assert [json.loads(line)["session_id"] for line in result.stdout.splitlines()] == [B]
     assert {h["session_id"] for h in hits(offline_cli, "vacuum -")} == {C}  # a lone "-" is no word: ignored
     assert hits(offline_cli, "sqlite AND") == []  # "and" is a word then, and no message has it
 
@@ -215,7 +215,7 @@ def test_without_fts5_search_falls_back_to_like_and_says_so_once(offline_cli, ap
     result = offline_cli("sessions", "search", "CAKE", "--json")
     assert result.exit_code == 0, result.stderr
     assert result.stderr.count("FTS5") == 1 and "LIKE" in result.stderr
-    found = [json.loads(l) for l in result.stdout.splitlines()]
+    found = [json.loads(line) for line in result.stdout.splitlines()]
     assert {(h["session_id"], h["role"]) for h in found} == {(A, "user"), (A, "assistant")}
     answer = next(h for h in found if h["role"] == "assistant")
     assert [answer["snippet"][s:e] for s, e in answer["highlights"]] == ["cake", "Cake"]

@@ -9,8 +9,8 @@ import stat
 import pytest
 
 from appam_cli import AggregatedUsage, ChatMessage, Session, SessionHistory
-from appam_cli.errors import StoreError
 from appam_cli.datamodel import RequestRecord, RequestUsage
+from appam_cli.errors import StoreError
 from appam_cli.store.db import SCHEMA_VERSION
 
 

@@ -1,11 +1,11 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from appam_cli.cli.timespec import parse_duration, parse_point
 from appam_cli.errors import UserError
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -18,8 +18,8 @@ def test_durations(text, expected):
 
 def test_points():
     assert parse_point("7d", now=NOW) == NOW - timedelta(days=7)
-    assert parse_point("2026-11-01", now=NOW) == datetime(2026, 11, 1, tzinfo=timezone.utc)
-    assert parse_point("2026-11-01T12:30:00+01:00", now=NOW) == datetime(2026, 11, 1, 11, 30, tzinfo=timezone.utc)
+    assert parse_point("2026-11-01", now=NOW) == datetime(2026, 11, 1, tzinfo=UTC)
+    assert parse_point("2026-11-01T12:30:00+01:00", now=NOW) == datetime(2026, 11, 1, 11, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -115,7 +115,7 @@ def test_csv_shape(ledger):
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert rows[0] == CSV_HEADER
     assert len(rows) == 4  # header + one row per model, no totals row
-    by_model = {r[0]: dict(zip(CSV_HEADER, r)) for r in rows[1:]}
+    by_model = {r[0]: dict(zip(CSV_HEADER, r, strict=True)) for r in rows[1:]}
     assert by_model["claude-sonnet-4-5"]["cost_usd"] == "0.75"
     assert by_model["claude-sonnet-4-5"]["input_tokens"] == "2010"
     assert by_model["openai/local"]["unpriced_requests"] == "1"
