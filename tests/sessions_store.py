@@ -15,8 +15,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from appam_cli.datamodel import ChatMessage, RequestRecord, RequestUsage, Session
+from appam_cli.datamodel.session_summary import SessionSummary
 from appam_cli.datamodel.times import to_db, utcnow
-from appam_cli.store import SessionHistory, SessionSummary
+from appam_cli.store import SessionHistory
 
 # -- building ---------------------------------------------------------------------------
 
