@@ -90,6 +90,7 @@ def test_a_new_store_has_the_declared_indexes_and_triggers(tmp_path):
     assert triggers == (set(schema.FTS_TRIGGERS) if has_fts5() else set())
 
 
+@pytest.mark.e2e
 def test_creating_a_store_loads_no_orm(tmp_path):
     """The steps are plain SQL: a brand-new store costs no sqlmodel/sqlalchemy import."""
     code = (
@@ -100,6 +101,7 @@ def test_creating_a_store_loads_no_orm(tmp_path):
     assert run_python(code) == "[]"
 
 
+@pytest.mark.e2e
 def test_an_up_to_date_store_imports_no_migration_code(tmp_path):
     fresh_store(tmp_path / "s.db").close()
     code = (
