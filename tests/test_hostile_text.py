@@ -7,8 +7,16 @@ are shown visibly on a terminal; stored text and ``--raw`` into a pipe keep the 
 
 from __future__ import annotations
 
-import pytest
+import io
+import json
+import subprocess
 
+import pytest
+from conftest import APPAM
+from provider_server import Reply
+from test_render_pty import run_in_pty, screen_lines
+
+from appam_cli.render.plain import PlainView
 from appam_cli.render.safe_text import SafeStream, safe_text
 
 OSC52 = "\x1b]52;c;ZWNobyBwd25lZA==\x07"
@@ -60,3 +68,114 @@ def test_safe_stream_joins_a_line_end_cut_in_two():
     ]
     stream.feed("end\r")
     assert stream.close() == "^M"
+
+
+# -- the views, in process ---------------------------------------------------------------
+
+RAW_SEQUENCES = [OSC52[:5], OSC0[:4], CLEAR, MOVE, "\x9b", "\u202e", "\u202c", "\x1b]8;"]
+HOSTILE = (
+    f"Visible start.\n\n{OSC52} clipboard\n\n{OSC0} title\n\n{CLEAR} cleared {MOVE} moved\n\n"
+    f"{C1_CSI} coloured\n\n{BIDI} bidi\n\n{OSC8}\n\nSee [docs](https://evil.example) now.\n"
+)
+SHOWN = [
+    "Visible start.",
+    "^[]52;c;ZWNobyBwd25lZA==^G clipboard",
+    "^[]0;pwned title^G title",
+    "^[[2J cleared ^[[3;7H moved",
+    "<U+009B>31m coloured",
+    "<U+202E>evil<U+202C> bidi",
+    "https://hidden.example/",
+    "click me",
+]
+
+
+def assert_no_raw(written: str) -> None:
+    for sequence in RAW_SEQUENCES:
+        assert sequence not in written, (sequence, written)
+
+
+class Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_plain_view_on_a_terminal_shows_control_characters():
+    out, err = Tty(), Tty()
+    view = PlainView(out, err=err, show_reasoning=True)
+    view.reasoning(f"thinking {OSC0}\n")
+    view.tool_call(f"tool{CLEAR}", f'{{"a": "{OSC52}"}}')
+    for i in range(0, len(HOSTILE), 5):
+        view.content(HOSTILE[i : i + 5])
+    view.finish()
+    assert_no_raw(out.getvalue())
+    assert_no_raw(err.getvalue())
+    for shown in SHOWN:
+        assert shown in out.getvalue()
+    assert "^[]0;pwned title^G" in err.getvalue() and "tool^[[2J" in err.getvalue()
+
+
+def test_plain_view_into_a_pipe_keeps_the_bytes():
+    out = io.StringIO()
+    view = PlainView(out, err=io.StringIO())
+    for i in range(0, len(HOSTILE), 5):
+        view.content(HOSTILE[i : i + 5])
+    view.finish()
+    assert out.getvalue() == HOSTILE
+
+
+def test_live_view_shows_control_characters_and_link_addresses():
+    from rich.console import Console
+
+    from appam_cli.render.live import LiveMarkdownView
+
+    console = Console(file=io.StringIO(), width=100, height=50, force_terminal=True, color_system="256")
+    view = LiveMarkdownView(console, show_reasoning=True, auto_refresh=False)
+    view.start()
+    view.reasoning(f"thinking {OSC0}\n\n")
+    view.tool_call(f"tool{CLEAR}", f'{{"a": "{OSC52}"}}')
+    for i in range(0, len(HOSTILE), 5):
+        view.content(HOSTILE[i : i + 5])
+        view.refresh()
+    view.finish()
+    written = console.file.getvalue()
+    assert_no_raw(written)
+    screen = "\n".join(screen_lines(written.encode()))
+    for shown in [*SHOWN, "docs (https://evil.example)", "^[]0;pwned title^G", "tool^[[2J"]:
+        assert shown in screen, (shown, screen)
+
+
+# -- real processes: what a terminal (a pty) and a pipe receive ----------------------------
+
+MODEL = ("-m", "openai/test-model")
+
+
+def pty_screen(output: bytes) -> str:
+    written = output.decode("utf-8", errors="replace")
+    assert_no_raw(written)
+    return "\n".join(screen_lines(output))
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("raw", [False, True], ids=["live", "raw"])
+def test_run_on_a_terminal_shows_control_characters(provider, offline_cli, raw):
+    chunks = [HOSTILE[i : i + 6] for i in range(0, len(HOSTILE), 6)]
+    provider.enqueue(Reply(chunks, reasoning=f"reasoning {OSC0} done\n"))
+    argv = [APPAM, "run", "q", *MODEL, "--api-base", provider.url, *(["--raw"] if raw else [])]
+    screen = pty_screen(run_in_pty(argv))
+    for shown in SHOWN:
+        assert shown in screen, (shown, screen)
+    assert "reasoning ^[]0;pwned title^G done" in screen  # on stderr in the raw view
+    assert ("[docs](https://evil.example)" if raw else "docs (https://evil.example)") in screen
+    # the store keeps what the model sent, byte for byte
+    stored = json.loads(offline_cli("sessions", "show", "last", "--json").stdout)
+    assert stored["messages"][-1]["content"] == HOSTILE
+
+
+@pytest.mark.e2e
+def test_run_raw_into_a_pipe_keeps_the_bytes(provider):
+    """Not a terminal: the exact bytes (a guard, this passed before too)."""
+    provider.enqueue(Reply([HOSTILE[i : i + 6] for i in range(0, len(HOSTILE), 6)]))
+    argv = [APPAM, "run", "q", "--raw", *MODEL, "--api-base", provider.url]
+    done = subprocess.run(argv, capture_output=True, timeout=120, check=True)
+    assert done.stdout == HOSTILE.encode()
+
