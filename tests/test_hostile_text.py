@@ -179,3 +179,27 @@ def test_run_raw_into_a_pipe_keeps_the_bytes(provider):
     done = subprocess.run(argv, capture_output=True, timeout=120, check=True)
     assert done.stdout == HOSTILE.encode()
 
+
+@pytest.fixture
+def hostile_session(cli):
+    """A saved session whose title, prompt and answer carry control sequences."""
+    cli.server.enqueue(Reply(HOSTILE))
+    assert cli.run(f"{OSC0}{BIDI} question").exit_code == 0
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("sessions", "list"), ["^[]0;pwned"]),
+        (("sessions", "show", "last", "--no-pager"), [*SHOWN, "docs (https://evil.example)", "^[]0;pwned title^G"]),
+        (("sessions", "show", "last", "--raw", "--no-pager"), [*SHOWN, "^[]0;pwned title^G<U+202E>evil"]),
+        (("sessions", "search", "clipboard"), ["^[]52;c;", "^[]0;pwned title^G<U+202E>evil"]),
+        (("sessions", "export", "last", "-f", "markdown"), [*SHOWN, "^[]0;pwned title^G"]),
+    ],
+    ids=["list", "show", "show-raw", "search", "export-markdown"],
+)
+def test_sessions_commands_on_a_terminal_show_control_characters(hostile_session, args, expected):
+    screen = pty_screen(run_in_pty([APPAM, *args]))
+    for shown in expected:
+        assert shown in screen, (shown, screen)

@@ -20,6 +20,7 @@ Rich or the store; stored text is never changed, only what is shown.
 from __future__ import annotations
 
 import re
+from typing import TextIO
 
 _BIDI = "\u202a-\u202e\u2066-\u2069"
 _UNSAFE = re.compile(f"\r\n|[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
@@ -65,4 +66,20 @@ class SafeStream:
         return held
 
 
-__all__ = ["SafeStream", "safe_text", "visible"]
+class SafeWriter:
+    """A file-like wrapper that writes `safe_text` of everything to ``target`` (a terminal).
+    A carriage return at the very end is dropped: it would show nothing anyway."""
+
+    def __init__(self, target: TextIO) -> None:
+        self.target = target
+        self._safe = SafeStream()
+
+    def write(self, text: str) -> int:
+        self.target.write(self._safe.feed(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+
+__all__ = ["SafeStream", "SafeWriter", "safe_text", "visible"]
