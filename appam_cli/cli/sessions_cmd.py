@@ -105,9 +105,11 @@ def show_session(
         reasoning=reasoning,
     )
     console = Console(highlight=False)
-    render = render_plain if raw or not console.is_terminal else render_rich
     with console.capture() as captured:
-        render(console, session, view)
+        if raw or not console.is_terminal:  # on a terminal, control characters are shown visibly
+            render_plain(console, session, view, safe=console.is_terminal)
+        else:
+            render_rich(console, session, view)
     pager.show(captured.get(), enabled=not no_pager)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO, cast
 
 import typer
 
@@ -98,6 +98,7 @@ def export_sessions(
     """
     from appam_cli.cli.context import open_history, settings_with
     from appam_cli.export.exporter import export, open_output, select
+    from appam_cli.render.environment import environment
 
     point = None
     if since is not None:
@@ -110,6 +111,8 @@ def export_sessions(
     bar = _Bar(enabled=to_file)
     try:
         with open_output(output) as out:
+            if fmt is ExportFormat.markdown and not to_file and environment().stdout_isatty:
+                out = _on_terminal(out)
             count = export(history, selection, fmt.value, out, on_start=bar.start, on_session=bar.advance)
     except BrokenPipeError:  # `appam sessions export --all | head`: the reader left, that is fine
         import os
@@ -121,6 +124,13 @@ def export_sessions(
         bar.stop()
     if to_file:
         typer.echo(f"exported {_plural(count, 'session')} to {output}", err=True)
+
+
+def _on_terminal(out: TextIO) -> TextIO:
+    """A transcript on a terminal is data: its control characters are shown, not sent."""
+    from appam_cli.render.safe_text import SafeWriter
+
+    return cast(TextIO, SafeWriter(out))
 
 
 @handle_errors

@@ -42,6 +42,7 @@ from appam_cli.render.pieces import (
     render_piece,
     tool_line,
 )
+from appam_cli.render.safe_text import SafeStream, safe_text
 from appam_cli.render.view_context import ViewContext
 
 _EMPTY = Group()
@@ -80,6 +81,8 @@ class LiveMarkdownView(ViewContext):
         self._thinking = False  # hidden reasoning is arriving
         self._tail: RenderableType = _EMPTY
         self._code_tail = CodeTailView(code_theme)
+        # text from the model is data: control characters are shown, never sent raw
+        self._safe = {"content": SafeStream(), "reasoning": SafeStream()}
 
     # -- the view protocol ---------------------------------------------------------
 
@@ -102,12 +105,12 @@ class LiveMarkdownView(ViewContext):
     def reasoning(self, delta: str) -> None:
         if delta:
             with self._inbox_lock:
-                self._inbox.append(("reasoning", delta))
+                self._inbox.append(("reasoning", self._safe["reasoning"].feed(delta)))
 
     def content(self, delta: str) -> None:
         if delta:
             with self._inbox_lock:
-                self._inbox.append(("content", delta))
+                self._inbox.append(("content", self._safe["content"].feed(delta)))
 
     def tool_call(self, name: str, arguments: str) -> None:
         with self._lock:
@@ -116,7 +119,7 @@ class LiveMarkdownView(ViewContext):
             self._flush_reasoning(out)
             if self._new_line and self._mode != "tool":
                 out.append(NewLine())
-            out.append(tool_line(name, arguments))
+            out.append(tool_line(safe_text(name), safe_text(arguments)))
             self._mode, self._new_line = "tool", True
             self._tail = self._make_tail()
             self._draw(out)
@@ -161,6 +164,8 @@ class LiveMarkdownView(ViewContext):
         with self._lock:
             if self._closed:
                 return
+            with self._inbox_lock:  # a carriage return held back at the very end
+                self._inbox += [(kind, held) for kind, safe in self._safe.items() if (held := safe.close())]
             out = self._drain()
             self._close_segment(out)
             self._flush_reasoning(out)

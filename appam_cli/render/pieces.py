@@ -10,6 +10,9 @@ with that blank line, even at the top of a document; a leaf (paragraph, heading,
 code) gets it only if something came before. `render_piece` reproduces this
 across separately rendered pieces, so the committed pieces add up to the same
 lines as one `console.print(Markdown(whole_text))`.
+
+Links are drawn as ``text (address)``, not as OSC 8 hyperlinks (``hyperlinks=False``):
+a link cannot hide where it goes behind its text.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ def render_piece(piece: Piece, new_line: bool, code_theme: str) -> tuple[list[Re
         padding = (1 if piece.first else 0, 1, 1 if piece.last else 0, 1)
         out.append(syntax(piece.code, piece.lexer, code_theme, padding))
         return out, True
-    markdown = Markdown(piece.text, code_theme=code_theme)
+    markdown = Markdown(piece.text, code_theme=code_theme, hyperlinks=False)
     tokens = markdown.parsed
     if not tokens:  # e.g. only a link reference definition: renders nothing
         return [], new_line

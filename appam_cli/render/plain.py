@@ -3,6 +3,9 @@
 stdout gets the answer and nothing else, plus one final newline when the text did
 not end with one. Reasoning, tool calls and notes go to stderr, and only reasoning
 and tool calls when asked for (``show_reasoning``); dim when stderr is a terminal.
+
+A pipe or a file gets the bytes as they came. A terminal never does: there control
+characters are shown visibly (`safe_text`), on stdout and on stderr alike.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import sys
 from typing import TextIO
 
 from appam_cli.render.environment import is_terminal
+from appam_cli.render.safe_text import SafeStream, safe_text
 from appam_cli.render.view_context import ViewContext
 
 _DIM, _RESET = "\x1b[2m", "\x1b[0m"
@@ -30,6 +34,8 @@ class PlainView(ViewContext):
         self._last = ""  # last character written to stream
         self._err_last = "\n"  # last character written to err
         self._dim = is_terminal(self.err)
+        self._safe_out = SafeStream() if is_terminal(self.stream) else None
+        self._safe_err = SafeStream() if self._dim else None
 
     def start(self) -> None:
         pass
@@ -38,17 +44,18 @@ class PlainView(ViewContext):
         if delta:
             if self._err_last != "\n":  # reasoning ended: close its line on stderr
                 self._note("", end="\n")
-            self.stream.write(delta)
+            self.stream.write(delta if self._safe_out is None else self._safe_out.feed(delta))
             self.stream.flush()
             self._last = delta[-1]
 
     def reasoning(self, delta: str) -> None:
         if delta and self.show_reasoning:
-            self._note(delta, end="")
+            self._note(delta if self._safe_err is None else self._safe_err.feed(delta), end="")
 
     def tool_call(self, name: str, arguments: str) -> None:
         if self.show_reasoning:
-            self._note(f"⚙ {name}({' '.join(arguments.split())})")
+            line = f"⚙ {name}({' '.join(arguments.split())})"
+            self._note(line if self._safe_err is None else safe_text(line))
 
     def finish(self) -> None:
         self._end_line()
@@ -56,9 +63,11 @@ class PlainView(ViewContext):
     def abort(self, note: str | None = None) -> None:
         self._end_line()
         if note:
-            self._note(note)
+            self._note(note if self._safe_err is None else safe_text(note))
 
     def _end_line(self) -> None:
+        if self._safe_out is not None and (held := self._safe_out.close()):
+            self.stream.write(held)
         if self._last and self._last != "\n":
             self.stream.write("\n")
             self._last = "\n"

@@ -4,12 +4,14 @@
       …short wavelengths such as **blue** scatter more…
 
 On a terminal the matched words are bold yellow; in a pipe the text is plain
-(``--json`` gives their offsets).
+(``--json`` gives their offsets). Control characters in titles and snippets are
+shown visibly (`safe_text`), never written raw.
 """
 
 from __future__ import annotations
 
 from appam_cli.datamodel.search_hit import MARK_END, MARK_START, SearchHit, marked
+from appam_cli.render.safe_text import safe_text
 
 
 def _snippet_text(snippet: str, styled: bool):
@@ -17,10 +19,10 @@ def _snippet_text(snippet: str, styled: bool):
 
     flat = " ".join(snippet.split())
     if not styled:
-        return Text(marked(flat, "", ""))
+        return Text(safe_text(marked(flat, "", "")))
     text = Text()
-    for i, part in enumerate(flat.replace(MARK_END, MARK_START).split(MARK_START)):
-        text.append(part, style="bold yellow" if i % 2 else None)
+    for i, part in enumerate(flat.replace(MARK_END, MARK_START).split(MARK_START)):  # the marks are controls too
+        text.append(safe_text(part), style="bold yellow" if i % 2 else None)
     return text
 
 
@@ -35,8 +37,8 @@ def print_hits(hits: list[SearchHit]) -> None:
         when = hit.timestamp.astimezone().strftime("%Y-%m-%d %H:%M") if hit.timestamp else "-"
         head = Text()
         head.append(hit.session_id[:8], style="cyan")
-        head.append(f" #{hit.position + 1} {hit.role}", style="bold")
-        title = " ".join((hit.title or "").split())
+        head.append(safe_text(f" #{hit.position + 1} {hit.role}"), style="bold")
+        title = safe_text(" ".join((hit.title or "").split()))
         if title:
             head.append(f" · {title}")
         head.append(f" · {when}", style="dim")

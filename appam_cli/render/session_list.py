@@ -1,9 +1,11 @@
-"""The table of saved sessions."""
+"""The table of saved sessions. Titles (and names) are data: control characters in
+them are shown visibly (`safe_text`), never written raw."""
 
 from __future__ import annotations
 
 from appam_cli.datamodel.session_summary import SessionSummary
 from appam_cli.render.environment import environment
+from appam_cli.render.safe_text import safe_text
 
 
 def relative_time(summary_time) -> str:
@@ -71,10 +73,10 @@ def print_session_list(summaries: list[SessionSummary], total: int, *, filtered:
 def _cells(s: SessionSummary) -> list[str]:
     usage = s.usage
     return [
-        s.session_id[:8],
-        " ".join((s.title or "").split()),
-        s.agent_name,
-        s.model,
+        safe_text(s.session_id[:8]),
+        safe_text(" ".join((s.title or "").split())),
+        safe_text(s.agent_name),
+        safe_text(s.model),
         str(s.message_count),
         compact_count(usage.total_tokens()),
         usage.cost_display() if usage.request_count else "-",

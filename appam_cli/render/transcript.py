@@ -8,6 +8,11 @@ owns, so the command can capture the output and decide on a pager.
 Reasoning has three modes: shown in full (``--reasoning``), hidden
 (``--no-reasoning``) or, by default, folded to one line saying how long it is.
 Messages are numbered from 1 as ``sessions fork --at N`` counts them.
+
+What a session holds is data: ``render_rich`` (a terminal) shows its control
+characters visibly (`safe_text`) and draws Markdown links as ``text (address)``;
+``render_plain`` does the same when ``safe`` (``--raw`` on a terminal) and
+otherwise writes the content exactly as stored (a pipe or a file).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from appam_cli.datamodel import ChatMessage, Session
+from appam_cli.render.safe_text import safe_text
 
 TOOL_RESULT_LINES = 6
 TOOL_ARGS_CHARS = 300
@@ -106,38 +112,40 @@ def render_rich(console, session: Session, view: TranscriptView) -> None:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
     for key, value in header_rows(session, view):
-        grid.add_row(key, Text(value))
+        grid.add_row(key, Text(safe_text(value)))
     console.print(grid)
     styles = {"user": "bold cyan", "assistant": "bold magenta", "system": "bold yellow", "tool": "bold green"}
     for offset, m in enumerate(session.messages):
         console.print()
-        console.print(Rule(Text(_label(m, view.first_number + offset), style=styles.get(m.role, "bold")), align="left"))
+        label = Text(safe_text(_label(m, view.first_number + offset)), style=styles.get(m.role, "bold"))
+        console.print(Rule(label, align="left"))
         if m.reasoning and view.reasoning is not False:
             if view.reasoning:
                 console.print(Text("▾ reasoning", style="dim"))
-                console.print(Padding(Text(m.reasoning.strip(), style="dim italic"), (0, 0, 1, 2)))
+                console.print(Padding(Text(safe_text(m.reasoning.strip()), style="dim italic"), (0, 0, 1, 2)))
             else:
                 console.print(Text(_folded_reasoning(m.reasoning), style="dim"))
         if m.content:
             if m.role == "tool":
                 shown, more = _tool_result(m.content)
-                block = Text(shown, style="dim")
+                block = Text(safe_text(shown), style="dim")
                 if more:
                     block.append(f"\n… {more} more line{'s' if more != 1 else ''}", style="dim italic")
                 console.print(Padding(block, (0, 0, 0, 2)))
             elif m.role == "system":
-                console.print(Text(m.content.strip(), style="italic"))
+                console.print(Text(safe_text(m.content.strip()), style="italic"))
             else:
-                console.print(Markdown(m.content))
+                console.print(Markdown(safe_text(m.content), hyperlinks=False))
         for call in m.tool_calls or []:
-            console.print(Text(_call_line(call), style="dim"), overflow="ellipsis", no_wrap=True)
+            console.print(Text(safe_text(_call_line(call)), style="dim"), overflow="ellipsis", no_wrap=True)
 
 
 # -- plain --------------------------------------------------------------------------------
 
 
-def render_plain(console, session: Session, view: TranscriptView) -> None:
-    """Plain text: no styles, no Markdown; content exactly as stored."""
+def render_plain(console, session: Session, view: TranscriptView, *, safe: bool = False) -> None:
+    """Plain text: no styles, no Markdown; content exactly as stored, unless ``safe``
+    (for a terminal): then control characters are shown visibly."""
     width = max(len(k) for k, _ in header_rows(session, view))
     out: list[str] = [f"{k + ':':<{width + 1}} {v}" for k, v in header_rows(session, view)]
     for offset, m in enumerate(session.messages):
@@ -159,4 +167,5 @@ def render_plain(console, session: Session, view: TranscriptView) -> None:
                 out.append(m.content.rstrip())
         for call in m.tool_calls or []:
             out.append(_call_line(call))
-    console.out("\n".join(out), highlight=False)
+    text = "\n".join(out)
+    console.out(safe_text(text) if safe else text, highlight=False)
