@@ -34,7 +34,12 @@ def piped_stdin() -> str | None:
 
 
 def build_prompt(argument: str | None) -> str:
-    """``PROMPT``, ``-`` (all of stdin), or PROMPT + a blank line + piped stdin."""
+    """``PROMPT``, ``-`` (all of stdin), or PROMPT + a blank line + piped stdin.
+
+    A prompt of only whitespace counts as no prompt: it is refused, never sent.
+    """
+    if argument is not None and not argument.strip():
+        argument = None
     if argument == "-":
         text = piped_stdin()
         if not text or not text.strip():
