@@ -4,6 +4,7 @@ prompts, bytes that are not UTF-8, import files that overflow or nest too deeply
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,68 @@ def test_a_search_query_that_is_not_utf8_is_one_line(offline_cli, appam_home):
 def test_any_other_argument_that_is_not_utf8_is_one_line(offline_cli, appam_home):
     save(appam_home, make_session())
     offline_cli("sessions", "list", "--model", "gpt\udcff").error_line("an argument holds bytes that are not UTF-8")
+
+
+# -- import: numbers past 64 bits, nesting past any use ------------------------------------
+
+
+def _one_session(**fields) -> dict:
+    return {"session_id": "s1", "model": "m", "messages": [{"role": "user", "content": "hi"}], **fields}
+
+
+def _import_fails(offline_cli, appam_home, path: Path, *fragments: str) -> None:
+    save(appam_home, make_session())
+    before = snapshot(appam_home)
+    offline_cli("sessions", "import", str(path)).error_line(*fragments, "nothing was imported")
+    assert snapshot(appam_home) == before
+
+
+BIG = 2**64 + 1
+
+
+@pytest.mark.parametrize(
+    "fields,place",
+    [
+        ({"requests": [{"model": "m", "input_tokens": BIG}]}, "line 2, requests[0].input_tokens: too large for 64 bits"),
+        ({"requests": [{"model": "m", "duration_ms": BIG}]}, "line 2, requests[0].duration_ms: too large for 64 bits"),
+        ({"usage": {"total_output_tokens": BIG}}, "line 2, usage.total_output_tokens: too large for 64 bits"),
+        ({"usage": {"total_cost_usd": 10**400}}, "line 2, usage.total_cost_usd: too large (401 digits)"),
+    ],
+    ids=["tokens", "duration", "usage", "cost"],
+)
+def test_import_numbers_past_64_bits_name_the_field(offline_cli, appam_home, tmp_path, fields, place):
+    path = tmp_path / "big.jsonl"
+    path.write_text(json.dumps(_one_session(session_id="ok")) + "\n" + json.dumps(_one_session(**fields)) + "\n")
+    _import_fails(offline_cli, appam_home, path, place)
+
+
+def test_import_a_cost_past_64_bits_is_kept_as_a_number(offline_cli, appam_home, tmp_path):
+    path = tmp_path / "cost.json"
+    path.write_text(json.dumps(_one_session(requests=[{"model": "m", "cost_usd": BIG}])))
+    result = offline_cli("sessions", "import", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert only_session(appam_home).requests[0].cost_usd == float(BIG)
+
+
+def test_import_a_number_longer_than_python_reads_names_the_place(offline_cli, appam_home, tmp_path):
+    path = tmp_path / "long.jsonl"
+    line = json.dumps(_one_session(usage={"total_input_tokens": 7}))
+    path.write_text(line.replace("7", "7" * 5000) + "\n")
+    column = line.index("7") + 1
+    _import_fails(offline_cli, appam_home, path, f"line 1 column {column}: a number with more than 4300 digits")
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_import_nested_100000_deep_names_the_place(offline_cli, appam_home, tmp_path, fmt):
+    deep = "[" * 100_000 + "]" * 100_000
+    if fmt == "jsonl":  # the deep list starts inside one object: its 500th "[" is level 501
+        lead = '{"session_id": "x", "model": "m", "messages": '
+        text = json.dumps(_one_session()) + "\n" + lead + deep + "}\n"
+        place = f"line 2 column {len(lead) + 500}: nested deeper than 500 levels"
+    else:  # inside a list and an object: its 499th "[" is level 501
+        lead = '   "messages": '
+        text = '[\n  {"session_id": "x",\n' + lead + deep + "}]\n"
+        place = f"line 3 column {len(lead) + 499}: nested deeper than 500 levels"
+    path = tmp_path / f"deep.{fmt}"
+    path.write_text(text)
+    _import_fails(offline_cli, appam_home, path, place)

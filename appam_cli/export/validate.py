@@ -32,6 +32,7 @@ USAGE_INTS = (
     "estimated_requests",
 )
 REQUEST_INTS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens", "reasoning_tokens")
+INT64_MAX = 2**63 - 1  # what SQLite stores; a larger number would fail only when written
 _MISSING = object()
 _TYPE_NAMES: dict[type, str] = {str: "a string", list: "a list", dict: "an object"}
 
@@ -99,13 +100,21 @@ class _Object:
             raise RecordError(self.field(name), f"expected a whole number, got {_type_name(value)}")
         if value < 0:
             raise RecordError(self.field(name), f"must not be negative (got {value})")
+        if value > INT64_MAX:
+            raise RecordError(self.field(name), f"too large for 64 bits ({len(str(value))} digits)")
         return value
 
     def number(self, name: str) -> float | None:
         value = self._raw(name, False)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise RecordError(self.field(name), f"expected a number, got {_type_name(value)}")
+        if isinstance(value, int) and abs(value) > INT64_MAX:  # stored as REAL: never an int past 64 bits
+            if value.bit_length() > 1023:
+                raise RecordError(self.field(name), f"too large ({len(str(value))} digits)")
+            value = float(value)
+        if not math.isfinite(value):
             raise RecordError(self.field(name), f"expected a number, got {_type_name(value)}")
         if value < 0:
             raise RecordError(self.field(name), f"must not be negative (got {value})")
