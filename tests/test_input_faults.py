@@ -5,6 +5,8 @@ prompts, bytes that are not UTF-8, import files that overflow or nest too deeply
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -142,3 +144,69 @@ def test_import_nested_100000_deep_names_the_place(offline_cli, appam_home, tmp_
     path = tmp_path / f"deep.{fmt}"
     path.write_text(text)
     _import_fails(offline_cli, appam_home, path, place)
+
+
+# -- export -o: only regular files are replaced ---------------------------------------------
+
+
+def test_export_to_a_fifo_is_refused_and_the_fifo_kept(offline_cli, appam_home, tmp_path):
+    save(appam_home, make_session())
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    offline_cli("sessions", "export", "--all", "-o", str(fifo)).error_line(
+        f"cannot write {fifo}: it is a named pipe (FIFO)", "`-o -`"
+    )
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["appam-home", "pipe"]  # no temporary file left
+
+
+def test_export_to_a_device_is_refused_and_nothing_replaced(offline_cli, appam_home, tmp_path):
+    save(appam_home, make_session())
+    link = tmp_path / "null"  # a link, so that a failure here cannot replace /dev/null itself
+    link.symlink_to("/dev/null")
+    offline_cli("sessions", "export", "--all", "-o", str(link)).error_line("it is a character device")
+    assert os.readlink(link) == "/dev/null"
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_export_through_a_symlink_writes_the_file_it_points_to(offline_cli, appam_home, tmp_path):
+    save(appam_home, make_session())
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    result = offline_cli("sessions", "export", "--all", "-o", str(link))
+    assert result.exit_code == 0, result.stderr
+    assert link.is_symlink()
+    assert json.loads(real.read_text())[0]["model"] == "openai/test-model"
+
+
+def test_export_to_dev_stdout_streams_to_standard_output(offline_cli, appam_home, monkeypatch):
+    save(appam_home, make_session())
+    real_replace = os.replace
+
+    def replace(src, dst):  # the old code renamed a temporary file over /dev/stdout: stop it here
+        assert not str(dst).startswith("/dev/"), f"replacing {dst}"
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    result = offline_cli("sessions", "export", "--all", "-o", "/dev/stdout")
+    assert result.exit_code == 0, (result.stderr, result.exception)
+    assert json.loads(result.stdout)[0]["model"] == "openai/test-model"
+    assert "exported" not in result.stderr
+
+
+def test_export_to_dev_stderr_is_refused_not_renamed_over(offline_cli, appam_home, monkeypatch, tmp_path):
+    save(appam_home, make_session())
+    real_replace = os.replace
+
+    def replace(src, dst):
+        assert not str(dst).startswith(("/dev/", "/proc/")), f"replacing {dst}"
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    target = tmp_path / "redirected"  # where a shell would have sent fd 2: a regular file
+    target.write_text("")
+    monkeypatch.setattr(os.path, "realpath", lambda p, **kw: str(target))
+    offline_cli("sessions", "export", "--all", "-o", "/dev/stderr").error_line("open file descriptor", "`-o -`")
+    assert target.read_text() == ""
