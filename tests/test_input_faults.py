@@ -210,3 +210,9 @@ def test_export_to_dev_stderr_is_refused_not_renamed_over(offline_cli, appam_hom
     monkeypatch.setattr(os.path, "realpath", lambda p, **kw: str(target))
     offline_cli("sessions", "export", "--all", "-o", "/dev/stderr").error_line("open file descriptor", "`-o -`")
     assert target.read_text() == ""
+
+
+def test_import_a_lone_surrogate_escape_names_the_field(offline_cli, appam_home, tmp_path):
+    path = tmp_path / "surrogate.jsonl"
+    path.write_text('{"session_id": "s", "model": "m", "messages": [{"role": "user", "content": "a\\udcffb"}]}\n')
+    _import_fails(offline_cli, appam_home, path, "line 1, messages[0].content: holds a lone surrogate escape", "a\\udcffb")

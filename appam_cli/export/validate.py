@@ -17,6 +17,7 @@ from appam_cli.datamodel import AggregatedUsage, ChatMessage, RequestRecord, Req
 from appam_cli.datamodel.message import ROLES
 from appam_cli.datamodel.status import MessageStatus, RequestStatus, SessionStatus
 from appam_cli.datamodel.times import from_iso
+from appam_cli.textbytes import is_utf8
 
 MESSAGE_STATUSES = tuple(MessageStatus)
 REQUEST_STATUSES = tuple(RequestStatus)
@@ -82,6 +83,9 @@ class _Object:
             return default
         if not isinstance(value, str):
             raise RecordError(self.field(name), f"expected a string, got {_type_name(value)}")
+        if not is_utf8(value):  # a "\udcff" escape: valid JSON, but no text SQLite can store
+            shown = value[:40].encode("ascii", "backslashreplace").decode()
+            raise RecordError(self.field(name), f"holds a lone surrogate escape, not text: {shown}")
         if choices and value not in choices:
             raise RecordError(self.field(name), f"unknown {name} {value!r} (expected one of {', '.join(choices)})")
         return value
