@@ -60,6 +60,13 @@ def handle_errors(fn: F) -> F:
                 raise
             env.error(exc.message)
             raise typer.Exit(exc.exit_code) from None
+        except UnicodeEncodeError as exc:
+            # Undecodable bytes in an argument (Python keeps them as lone surrogates) that reached
+            # a place no check caught: still one line, not a traceback.
+            if debug or "surrogates" not in str(exc):
+                raise
+            env.error("an argument holds bytes that are not UTF-8 text")
+            raise typer.Exit(EXIT_BAD_INPUT) from None
         except sqlite3.Error as exc:  # the store failed under us (locked past the busy timeout, disk full…)
             if debug:
                 raise

@@ -7,6 +7,15 @@ import stat
 import sys
 
 from appam_cli.errors import UserError
+from appam_cli.textbytes import is_utf8, repaired
+
+NOT_UTF8 = "{} is not valid UTF-8; sent with each undecodable byte replaced by U+FFFD"
+
+
+def _warn(text: str) -> None:
+    from appam_cli.render.environment import environment
+
+    environment().warn(text)
 
 
 def piped_stdin() -> str | None:
@@ -28,13 +37,31 @@ def piped_stdin() -> str | None:
         # No real file descriptor (a test runner's in-memory stream): read it.
         pass
     try:
-        return stream.read()
+        raw = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
     except (OSError, ValueError):
         return None
+    if isinstance(raw, str):
+        return raw
+    # Decoded here, not by the stream: a stray byte (a Latin-1 file piped in) must not
+    # end the command with a traceback. A prompt is text for a model, so the run goes on
+    # with the bad bytes replaced, and says so; what is saved is exactly what was sent.
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        _warn(NOT_UTF8.format("standard input"))
+        return raw.decode("utf-8", "replace")
 
 
 def build_prompt(argument: str | None) -> str:
-    """``PROMPT``, ``-`` (all of stdin), or PROMPT + a blank line + piped stdin."""
+    """``PROMPT``, ``-`` (all of stdin), or PROMPT + a blank line + piped stdin.
+
+    A prompt of only whitespace counts as no prompt: it is refused, never sent.
+    """
+    if argument is not None and not argument.strip():
+        argument = None
+    if argument is not None and not is_utf8(argument):
+        _warn(NOT_UTF8.format("the prompt argument"))
+        argument = repaired(argument)
     if argument == "-":
         text = piped_stdin()
         if not text or not text.strip():

@@ -97,7 +97,7 @@ def export_sessions(
     openai: one id gives the messages array; otherwise one {"messages": [...]} per line.
     """
     from appam_cli.cli.context import open_history, settings_with
-    from appam_cli.export.exporter import export, open_output, select
+    from appam_cli.export.exporter import export, open_output, select, to_stdout
     from appam_cli.render.environment import environment
 
     point = None
@@ -107,7 +107,7 @@ def export_sessions(
         point = parse_point(since)
     history = open_history(settings_with())
     selection = select(history, session_ids or [], all_=all_, since=point)
-    to_file = output is not None and str(output) != "-"
+    to_file = not to_stdout(output)
     bar = _Bar(enabled=to_file)
     try:
         with open_output(output) as out:

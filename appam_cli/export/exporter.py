@@ -4,12 +4,16 @@ Ids on the command line are resolved (prefix, ``last``) before anything is writt
 id fails with no partial output. ``--all``/``--since`` walk the store oldest first inside one
 read transaction (a consistent snapshot) and load one session at a time. A file is written
 under a temporary name and renamed when complete: an interrupted export never leaves a
-truncated file in place of a good one.
+truncated file in place of a good one. Only a regular file (or a new one) is written that way:
+a FIFO, a device or a socket is refused before anything is written, since renaming over it would
+replace it with a file; ``-`` and ``/dev/stdout`` stream to standard output.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -49,13 +53,51 @@ def select(history, refs: list[str], *, all_: bool, since: datetime | None) -> S
     return Selection(ids=resolved)
 
 
+STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
+# Names of a process's open files: the file behind one may be a regular file (a shell redirect),
+# but renaming over it would not write through the descriptor.
+_DESCRIPTOR = re.compile(r"/dev/(stdin|stdout|stderr|fd/\d+)|/proc/(self|\d+)/fd/\d+")
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
+def to_stdout(path: Path | None) -> bool:
+    """True when the export goes to standard output (no ``-o``, ``-o -`` or ``-o /dev/stdout``)."""
+    return path is None or str(path) in STDOUT_NAMES
+
+
+def _regular_target(path: Path) -> Path:
+    """The file to replace: ``path`` itself, or the file a symlink points to (the link is kept).
+
+    Anything that is not a regular file is refused: the rename would put a file in its place.
+    """
+    if _DESCRIPTOR.fullmatch(str(path)):
+        raise UserError(f"cannot write {path}: it names an open file descriptor; use `-o -` or a shell redirect")
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return path  # a new file (or a dangling link, replaced like a missing file)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror}") from None
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        raise UserError(f"cannot write {path}: it is {kind}; -o writes regular files (`-o -` is standard output)")
+    return Path(os.path.realpath(path))
+
+
 @contextmanager
 def open_output(path: Path | None) -> Iterator[TextIO]:
     """stdout, or ``path`` written atomically (temporary file in the same folder, then renamed)."""
-    if path is None or str(path) == "-":
+    if path is None or to_stdout(path):
         yield sys.stdout
         sys.stdout.flush()
         return
+    path = _regular_target(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)

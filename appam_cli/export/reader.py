@@ -10,6 +10,7 @@ temporary file.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -39,6 +40,54 @@ def _json_problem(exc: json.JSONDecodeError, line: int | None = None) -> InputPr
     if line is None:
         return InputProblem(f"line {exc.lineno} column {exc.colno}", f"not valid JSON ({exc.msg})")
     return InputProblem(f"line {line}", f"not valid JSON ({exc.msg} at column {exc.colno})")
+
+
+NESTING_LIMIT = 500  # levels of [ and {; an export needs fewer than ten
+_STRING = r'"(?:[^"\\]|\\.)*"'
+_BRACKETS = re.compile(_STRING + r"|[\[\]{}]")
+_LONG_NUMBER = re.compile(_STRING + r"|\d{4301,}")
+
+
+def _place(text: str, pos: int, line: int | None) -> str:
+    """``line L column C`` of ``pos`` in ``text`` (the text of line ``line`` when given)."""
+    column = pos - text.rfind("\n", 0, pos)
+    if line is None:
+        line = text.count("\n", 0, pos) + 1
+    return f"line {line} column {column}"
+
+
+def _too_deep(text: str, line: int | None) -> InputProblem:
+    """Where the nesting first goes past ``NESTING_LIMIT`` (found only once the parser gave up)."""
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > NESTING_LIMIT:
+                return InputProblem(_place(text, match.start(), line), f"nested deeper than {NESTING_LIMIT} levels")
+        elif token in "]}":
+            depth -= 1
+    return InputProblem(f"line {line}" if line else "", "nested too deeply to read")
+
+
+def _too_long(text: str, line: int | None, problem: str) -> InputProblem:
+    """A number past Python's limit on digits (``ValueError`` from ``json.loads``), located."""
+    for match in _LONG_NUMBER.finditer(text):
+        if not match.group().startswith('"'):
+            return InputProblem(_place(text, match.start(), line), "a number with more than 4300 digits")
+    return InputProblem(f"line {line}" if line else "", problem)
+
+
+def _loads(text: str, line: int | None = None) -> Any:
+    """``json.loads``, every failure an ``InputProblem`` naming the place (``line`` for jsonl)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _json_problem(exc, line) from None
+    except RecursionError:
+        raise _too_deep(text, line) from None
+    except ValueError as exc:  # "Exceeds the limit (4300 digits) for integer string conversion"
+        raise _too_long(text, line, str(exc)) from None
 
 
 class SessionFile:
@@ -84,7 +133,7 @@ class SessionFile:
                 if line.strip():
                     try:
                         return "jsonl" if isinstance(json.loads(line), dict) else "json"
-                    except json.JSONDecodeError:
+                    except (ValueError, RecursionError):  # reported with its place when read
                         return "json"
         except InputProblem:
             return "json"  # reported with its location when read
@@ -100,19 +149,12 @@ class SessionFile:
         for number, line in self._lines():
             if not line.strip():
                 continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise _json_problem(exc, number) from None
-            yield Record(f"line {number}", data)
+            yield Record(f"line {number}", _loads(line, number))
 
     def _json(self) -> Iterator[Record]:
         if self._document is None:
             text = "".join(line for _, line in self._lines())
-            try:
-                self._document = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise _json_problem(exc) from None
+            self._document = _loads(text)
         document = self._document
         if isinstance(document, dict):
             yield Record("", document)

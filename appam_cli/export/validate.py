@@ -17,6 +17,7 @@ from appam_cli.datamodel import AggregatedUsage, ChatMessage, RequestRecord, Req
 from appam_cli.datamodel.message import ROLES
 from appam_cli.datamodel.status import MessageStatus, RequestStatus, SessionStatus
 from appam_cli.datamodel.times import from_iso
+from appam_cli.textbytes import is_utf8
 
 MESSAGE_STATUSES = tuple(MessageStatus)
 REQUEST_STATUSES = tuple(RequestStatus)
@@ -32,6 +33,7 @@ USAGE_INTS = (
     "estimated_requests",
 )
 REQUEST_INTS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens", "reasoning_tokens")
+INT64_MAX = 2**63 - 1  # what SQLite stores; a larger number would fail only when written
 _MISSING = object()
 _TYPE_NAMES: dict[type, str] = {str: "a string", list: "a list", dict: "an object"}
 
@@ -81,6 +83,9 @@ class _Object:
             return default
         if not isinstance(value, str):
             raise RecordError(self.field(name), f"expected a string, got {_type_name(value)}")
+        if not is_utf8(value):  # a "\udcff" escape: valid JSON, but no text SQLite can store
+            shown = value[:40].encode("ascii", "backslashreplace").decode()
+            raise RecordError(self.field(name), f"holds a lone surrogate escape, not text: {shown}")
         if choices and value not in choices:
             raise RecordError(self.field(name), f"unknown {name} {value!r} (expected one of {', '.join(choices)})")
         return value
@@ -99,13 +104,21 @@ class _Object:
             raise RecordError(self.field(name), f"expected a whole number, got {_type_name(value)}")
         if value < 0:
             raise RecordError(self.field(name), f"must not be negative (got {value})")
+        if value > INT64_MAX:
+            raise RecordError(self.field(name), f"too large for 64 bits ({len(str(value))} digits)")
         return value
 
     def number(self, name: str) -> float | None:
         value = self._raw(name, False)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise RecordError(self.field(name), f"expected a number, got {_type_name(value)}")
+        if isinstance(value, int) and abs(value) > INT64_MAX:  # stored as REAL: never an int past 64 bits
+            if value.bit_length() > 1023:
+                raise RecordError(self.field(name), f"too large ({len(str(value))} digits)")
+            value = float(value)
+        if not math.isfinite(value):
             raise RecordError(self.field(name), f"expected a number, got {_type_name(value)}")
         if value < 0:
             raise RecordError(self.field(name), f"must not be negative (got {value})")

@@ -34,6 +34,7 @@ from appam_cli.store.rows import (
     summary_from_row,
 )
 from appam_cli.store.schema import MESSAGES, SESSION_TOTALS, SESSIONS
+from appam_cli.textbytes import is_utf8, printable
 
 MIN_PREFIX = 4
 
@@ -329,6 +330,8 @@ class SessionHistory:
         """Full-text search over message content (see ``store.search``)."""
         from appam_cli.store.search import search_messages
 
+        if not is_utf8(query):
+            raise UserError(f"cannot search for '{printable(query)}': the query is not UTF-8 text")
         return search_messages(self.conn, query, role=role, since=since, limit=limit)
 
     def resolve_id(self, ref: str) -> str:
@@ -346,6 +349,8 @@ class SessionHistory:
             return row["id"]
         if not ref:
             raise UnknownSession("no session id given")
+        if not is_utf8(ref):  # bytes from the command line that SQLite cannot even look up
+            raise UnknownSession(f"no session has id '{printable(ref)}': it is not UTF-8 text")
         if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (ref,)).fetchone():
             return ref
         if len(ref) < MIN_PREFIX:
