@@ -130,6 +130,9 @@ class Reply:
     drop_after: int | None = None
     send_done: bool = True
     model: str | None = None
+    # Anthropic route only: after message_start and ping, an ``event: error`` of this error type
+    # (e.g. "overloaded_error") ends the 200 stream, as Anthropic documents for errors mid-stream.
+    error_event: str | None = None
 
     _kind: ClassVar[str] = "reply"
 
@@ -607,6 +610,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.owner._record(record)
         return record
 
+    def _await_client_close(self, limit: float = 10.0) -> None:
+        """Leave the stream open and note when the client closes its end (None: not within
+        ``limit`` seconds): a client that abandons a response must close it, not leave it to
+        its garbage collector. The connection is not reused."""
+        self.close_connection = True
+        self.connection.settimeout(0.05)
+        deadline = time.monotonic() + limit
+        closed_at = None
+        while time.monotonic() < deadline and not self.server.owner._stopping.is_set():
+            try:
+                if self.connection.recv(1024) == b"":
+                    closed_at = time.time()
+                    break
+            except TimeoutError:
+                continue
+            except OSError:
+                closed_at = time.time()
+                break
+        self.server.owner.error_streams_closed_at.append(closed_at)
+
     def _wait(self, seconds: float) -> None:
         if seconds > 0:
             self.server.owner._stopping.wait(seconds)
@@ -801,6 +824,11 @@ class _Handler(BaseHTTPRequestHandler):
                                          reply.finish_reason, full_usage)
         sent = 0
         for name, payload, counts in events:
+            if reply.error_event is not None and name == "content_block_start":
+                message = dict(anthropic._ERRORS.values()).get(reply.error_event, "error")
+                event("error", {"type": "error", "error": {"type": reply.error_event, "message": message}})
+                self._await_client_close()
+                return
             if reply.drop_after is not None and (counts and sent >= reply.drop_after or name == "message_delta"):
                 self._abort(DROP_GRACE)
             if counts and sent:
@@ -922,6 +950,8 @@ class ProviderServer:
         self._cond = threading.Condition(self._lock)
         self._queue: deque[Response] = deque()
         self._requests: list[RecordedRequest] = []
+        # When the client let go of each stream cut by an error event (time.time(), or None: never).
+        self.error_streams_closed_at: list[float | None] = []
         self._counter = 0
         self._connections: set[socket.socket] = set()
         self._stopping = threading.Event()

@@ -9,6 +9,7 @@ with it), so the api_base is the server's root URL (``server.anthropic_url``). A
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from provider_server import HTTPError, Reply, rate_limit_error
@@ -134,3 +135,29 @@ def test_anthropic_stream_cut_is_incomplete_and_estimated(cli):
     (row,) = only_session(cli.home).requests
     assert (row.status, row.usage.estimated) == ("incomplete", True)
     assert "(estimated)" in result.stderr
+
+
+@pytest.mark.e2e
+def test_an_error_event_inside_a_200_stream_is_retried_and_its_response_closed(provider, appam_home):
+    """Anthropic can answer 200, start the message, then send ``event: error`` (overloaded).
+    The failed attempt's response must be closed before the retry: left to the garbage
+    collector, it was finalised while the next attempt held httpcore's pool lock, and the
+    process hung. The server keeps that stream open and notes when appam lets go of it;
+    the collector runs at almost every allocation here, to shake out a finaliser race."""
+    import subprocess
+    import sys
+
+    code = "import gc, sys; gc.set_threshold(1); from appam_cli.__main__ import main; sys.argv[0] = 'appam'; main()"
+    env = {**os.environ, "ANTHROPIC_API_KEY": "sk-ant-test-dummy"}
+    for attempt in range(3):
+        provider.enqueue(Reply("", error_event="overloaded_error"), Reply(f"answer {attempt}"))
+        done = subprocess.run(
+            [sys.executable, "-c", code, "run", "q", "-m", MODEL, "--api-base", provider.anthropic_url,
+             "--retries", "2", "--raw"],
+            env=env, capture_output=True, text=True, timeout=90, stdin=subprocess.DEVNULL,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == f"answer {attempt}\n"
+        cut, retried = provider.requests[-2:]
+        closed_at = provider.error_streams_closed_at[-1]
+        assert closed_at is not None and closed_at <= retried.time, "the cut stream stayed open into the retry"

@@ -11,6 +11,7 @@ from appam_cli.datamodel.usage import RequestUsage
 from appam_cli.errors import ProviderError
 from appam_cli.providers import errors as perr
 from appam_cli.providers import keys
+from appam_cli.providers.closing import close_response
 from appam_cli.providers.events import (
     Event,
     ProviderRequest,
@@ -47,6 +48,7 @@ def stream_chat(request: ProviderRequest) -> Generator[Event, None, None]:
     while True:
         attempt += 1
         started = time.monotonic()
+        response = None
         try:
             response = litellm.completion(**kwargs)
             if not options.stream:
@@ -55,6 +57,7 @@ def stream_chat(request: ProviderRequest) -> Generator[Event, None, None]:
             stream = iter(response)
             first = next(stream, None)
         except Exception as exc:  # litellm wraps every provider failure in its own classes
+            close_response(response)  # an error inside a 200 stream: let go of it before retrying
             if not isinstance(exc, ProviderError) and attempt <= options.retries and perr.is_retryable(exc):
                 wait = _backoff(attempt, perr.retry_after(exc), options.retry_max_wait)
                 yield Retrying(attempt=attempt, wait=wait, reason=_short_reason(exc))
@@ -64,7 +67,10 @@ def stream_chat(request: ProviderRequest) -> Generator[Event, None, None]:
                 exc, model=request.model, api_base=options.api_base, attempts=attempt, timeout=options.timeout
             ) from exc
         break
-    yield from _normalise(response, stream, first, request, started)
+    try:
+        yield from _normalise(response, stream, first, request, started)
+    finally:
+        close_response(response)  # a cut stream, or a consumer that stopped early (Ctrl-C, a cost limit)
 
 
 def _completion_kwargs(request: ProviderRequest) -> dict[str, Any]:
