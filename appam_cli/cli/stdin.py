@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 
 from appam_cli.errors import UserError
+from appam_cli.render.environment import environment
 from appam_cli.textbytes import is_utf8, repaired
 
 NOT_UTF8 = "{} is not valid UTF-8; sent with each undecodable byte replaced by U+FFFD"
@@ -24,12 +24,11 @@ def piped_stdin() -> str | None:
     Only pipes and regular files are read: an inherited socket or terminal that
     never closes would otherwise hang the command.
     """
-    stream = sys.stdin
-    if stream is None:
+    env = environment()
+    stream = env.stdin
+    if stream is None or env.stdin_isatty:
         return None
     try:
-        if stream.isatty():
-            return None
         mode = os.fstat(stream.fileno()).st_mode
         if not (stat.S_ISFIFO(mode) or stat.S_ISREG(mode)):
             return None
