@@ -53,6 +53,7 @@ __all__ = [
     "HTTPError",
     "Hang",
     "ProviderServer",
+    "Raw",
     "RecordedRequest",
     "Reply",
     "Response",
@@ -182,7 +183,22 @@ class Drop:
     _kind: ClassVar[str] = "drop"
 
 
-Response = Reply | HTTPError | Hang | Drop
+@dataclass
+class Raw:
+    """Any answer, sent as given: a status, a content type and a body that need not be the protocol
+    (a proxy's HTML page, garbage, an SSE stream holding bad JSON). ``chunked`` sends the body with
+    ``Transfer-Encoding: chunked`` (as a stream arrives) instead of with a ``Content-Length``."""
+
+    body: str | bytes
+    status: int = 200
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict | None = None
+    chunked: bool = False
+
+    _kind: ClassVar[str] = "raw"
+
+
+Response = Reply | HTTPError | Hang | Drop | Raw
 
 
 _ERROR_DEFAULTS: dict[int, tuple[str, str, str | None]] = {
@@ -691,6 +707,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._abort()
         elif kind == "http_error":
             self._send_error(response, body)
+        elif kind == "raw":
+            self._send_raw(response)
         elif kind == "reply":
             self._wait(response.first_byte_delay)
             if getattr(self, "anthropic", False):
@@ -719,6 +737,22 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, str(v))
         self.end_headers()
         self.wfile.write(data)
+
+    def _send_raw(self, raw: Raw) -> None:
+        data = raw.body.encode() if isinstance(raw.body, str) else raw.body
+        self.send_response(raw.status)
+        self.send_header("Content-Type", raw.content_type)
+        self.send_header("Transfer-Encoding" if raw.chunked else "Content-Length",
+                         "chunked" if raw.chunked else str(len(data)))
+        self._common_headers()
+        for k, v in (raw.headers or {}).items():
+            self.send_header(k, str(v))
+        self.end_headers()
+        if raw.chunked:
+            self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(data), data) if data else b"0\r\n\r\n")
+        else:
+            self.wfile.write(data)
+        self.wfile.flush()
 
     # -- replies
     def _start_event_stream(self) -> None:

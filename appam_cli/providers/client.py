@@ -56,11 +56,22 @@ def stream_chat(request: ProviderRequest) -> Generator[Event, None, None]:
                 return
             stream = iter(response)
             first = next(stream, None)
+            # A 200 that is not an answer stream (a proxy's HTML page): say what came, not "incomplete".
+            wrong = perr.not_the_protocol(response, model=request.model, api_base=options.api_base)
+            if wrong is not None:
+                close_response(response)
+                raise wrong
         except Exception as exc:  # litellm wraps every provider failure in its own classes
             close_response(response)  # an error inside a 200 stream: let go of it before retrying
-            if not isinstance(exc, ProviderError) and attempt <= options.retries and perr.is_retryable(exc):
+            if isinstance(exc, ProviderError):
+                raise
+            if response is not None:
+                wrong = perr.not_the_protocol(response, model=request.model, api_base=options.api_base)
+                if wrong is not None:
+                    raise wrong from exc
+            if attempt <= options.retries and perr.is_retryable(exc):
                 wait = _backoff(attempt, perr.retry_after(exc), options.retry_max_wait)
-                yield Retrying(attempt=attempt, wait=wait, reason=_short_reason(exc))
+                yield Retrying(attempt=attempt, wait=wait, reason=perr.retry_reason(exc))
                 time.sleep(wait)
                 continue
             raise perr.to_provider_error(
@@ -114,15 +125,6 @@ def _backoff(attempt: int, retry_after: float | None, cap: float) -> float:
     if retry_after is not None:
         return min(max(retry_after, 0.0), cap)
     return min(BASE_BACKOFF * 2 ** (attempt - 1) * (1 + random.random() * 0.5), cap)
-
-
-def _short_reason(exc: BaseException) -> str:
-    status = perr.status_of(exc)
-    if status == 429:
-        return "rate limited (HTTP 429)"
-    if status:
-        return f"HTTP {status}"
-    return type(exc).__name__
 
 
 def _ms(since: float) -> int:
