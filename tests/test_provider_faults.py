@@ -12,7 +12,7 @@ import re
 import socket
 
 import pytest
-from provider_server import HTTPError, Raw, Reply
+from provider_server import Hang, HTTPError, Raw, Reply
 
 from appam_cli.providers.errors import provider_message
 
@@ -197,11 +197,11 @@ def test_debug_scrubs_a_key_the_error_body_echoes(cli, monkeypatch):
 def test_debug_scrubs_a_key_of_any_shape(cli, monkeypatch):
     key = "local-server-password-42"
     monkeypatch.setenv("OPENAI_API_KEY", key)
-    cli.server.enqueue(HTTPError(403, {"error": f"key {key} is not allowed here"}))
+    cli.server.enqueue(HTTPError(401, {"error": f"key {key} is not allowed here"}))
     result = cli("run", "q", "-m", "openai/test-model", "--api-base", cli.server.url, "--debug")
     assert result.exit_code == 3, result.stderr
     assert key not in result.stderr
-    assert lines(result)[-1] == "appam: authentication failed for openai/test-model (HTTP 403): key loc… is not allowed here"
+    assert lines(result)[-1] == "appam: authentication failed for openai/test-model (HTTP 401): key loc… is not allowed here"
 
 
 # ---------------------------------------------------------------- the providers' error shapes
@@ -225,3 +225,12 @@ def test_debug_scrubs_a_key_of_any_shape(cli, monkeypatch):
 )
 def test_provider_message_reads_each_documented_shape(body, expected):
     assert provider_message(body) == expected
+
+
+def test_a_timeout_is_named_in_the_retry_notice_and_the_final_line(cli):
+    cli.server.enqueue(Hang(3), Hang(3))
+    result = run_openai(cli, "--timeout", "0.5")
+    assert result.exit_code == 3, result.stderr
+    out = lines(result)
+    assert re.fullmatch(r"timed out; retrying in \d\.\d s \(attempt 2 of 2\)", out[0]), out
+    assert out[1:] == [f"appam: request to {cli.server.url} timed out (2 attempts of 0.5 s)"]

@@ -327,7 +327,8 @@ def to_provider_error(
     if not_json is not None:
         return _format_error(model, api_base, not_json)
     if status is None and _is_timeout(exc):
-        return ProviderError(f"request to {where} timed out after {timeout:g} s{tries}", kind="timeout")
+        each = f" ({attempts} attempts of {timeout:g} s)" if attempts > 1 else f" after {timeout:g} s"
+        return ProviderError(f"request to {where} timed out{each}", kind="timeout")
     if status is None and is_connection_failure(exc):
         return ProviderError(f"cannot reach {where}{tries}: {connection_reason(exc)}", kind="network")
     detail = _detail(exc)
@@ -336,7 +337,7 @@ def to_provider_error(
             f"unknown model {model!r}: litellm cannot tell its provider (prefix it, e.g. openai/{model})",
             kind="model",
         )
-    if status in (401, 403) or isinstance(exc, litellm.AuthenticationError):
+    if status == 401 or isinstance(exc, litellm.AuthenticationError):
         return ProviderError(
             f"authentication failed for {model} (HTTP {status or 401}): {detail}", kind="auth", status=status
         )
