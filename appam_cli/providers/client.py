@@ -24,6 +24,7 @@ from appam_cli.providers.events import (
 from appam_cli.providers.finish import FinishWatch
 from appam_cli.providers.loader import load_litellm
 from appam_cli.providers.pricing import request_cost
+from appam_cli.providers.routes import litellm_model
 from appam_cli.providers.usage import (
     estimate_usage,
     provider_sent_usage,
@@ -84,7 +85,7 @@ def _close(response: Any, watch: FinishWatch) -> None:
 def _completion_kwargs(request: ProviderRequest) -> dict[str, Any]:
     options = request.options
     kwargs: dict[str, Any] = {
-        "model": request.model,
+        "model": litellm_model(request.model),  # ollama/NAME goes to /api/chat, like ollama_chat/NAME
         "messages": request.messages,
         "stream": options.stream,
         "timeout": options.timeout,
