@@ -21,7 +21,7 @@ As Ollama's API documentation has it:
   line ``{"error": "message"}``.
 
 ``Reply.usage`` on this route: a dict with Ollama's keys (``prompt_eval_count``,
-``eval_count``) is sent as-is; a dict with OpenAI's keys is converted; ``DEFAULT`` computes word
+``eval_count``) is sent as given (durations added when missing); a dict with OpenAI's keys is converted; ``DEFAULT`` computes word
 counts; ``None`` leaves the counts out of the last line.
 """
 
@@ -63,16 +63,15 @@ def usage(raw: Any, prompt_words: int, output_words: int) -> dict | None:
         counts = {"prompt_eval_count": int(raw.get("prompt_tokens") or 0),
                   "eval_count": int(raw.get("completion_tokens") or 0)}
     elif isinstance(raw, dict):
-        return dict(raw)
+        counts = dict(raw)  # Ollama's own keys, sent as given (durations filled in if left out)
     else:
         counts = {"prompt_eval_count": prompt_words, "eval_count": max(1, output_words)}
     return {
         "total_duration": 5_043_500_667,
         "load_duration": 5_025_959,
-        "prompt_eval_count": counts["prompt_eval_count"],
         "prompt_eval_duration": 325_953_000,
-        "eval_count": counts["eval_count"],
         "eval_duration": 4_709_213_000,
+        **counts,
     }
 
 

@@ -148,3 +148,14 @@ def test_continue_sends_the_whole_conversation_in_geminis_shape(cli):
     ]
     data = json.loads(more.stdout)
     assert data["status"] == "completed" and data["usage"]["total_input_tokens"] == 10000
+
+
+def test_a_function_call_part_becomes_a_tool_call(cli):
+    cli.server.enqueue(Reply(tool_calls=[{"name": "get_weather", "arguments": {"city": "Paris"}}], usage=USAGE))
+    result = run_gemini(cli, "weather?", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    call = data["messages"][-1]["tool_calls"][0]
+    assert call["function"]["name"] == "get_weather"
+    assert json.loads(call["function"]["arguments"]) == {"city": "Paris"}
+    assert data["status"] == "completed"

@@ -112,3 +112,14 @@ def test_continue_sends_the_whole_conversation_with_roles(cli):
     data = json.loads(more.stdout)
     assert data["status"] == "completed"
     assert (data["usage"]["total_input_tokens"], data["usage"]["request_count"]) == (52, 2)
+
+
+def test_a_tool_call_arrives_whole(cli):
+    cli.server.enqueue(Reply(tool_calls=[{"name": "get_weather", "arguments": {"city": "Paris"}}], usage=STATS))
+    result = run_ollama(cli, "weather?", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    call = data["messages"][-1]["tool_calls"][0]
+    assert call["function"]["name"] == "get_weather"
+    assert json.loads(call["function"]["arguments"]) == {"city": "Paris"}
+    assert data["status"] == "completed"

@@ -58,8 +58,8 @@ class FinishWatch:
         if callable(parser):
             stream.chunk_parser = self._parser(parser)
             return stream
-        if isinstance(stream, (str, bytes)) or not hasattr(stream, "__next__"):
-            return stream
+        if not (type(stream).__module__ or "").startswith("openai") or not hasattr(stream, "__next__"):
+            return stream  # chunks litellm already parsed: their finish_reason may be its own
         self.inner = stream
         return _Watched(stream, self)
 
