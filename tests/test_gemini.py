@@ -159,3 +159,22 @@ def test_a_function_call_part_becomes_a_tool_call(cli):
     assert call["function"]["name"] == "get_weather"
     assert json.loads(call["function"]["arguments"]) == {"city": "Paris"}
     assert data["status"] == "completed"
+
+
+@pytest.mark.e2e
+def test_a_separate_appam_process_saves_a_complete_gemini_answer(provider, appam_home):
+    import os
+    import subprocess
+    import sys
+
+    provider.enqueue(Reply("Blue.", reasoning="Scattering.", usage=USAGE))
+    done = subprocess.run(
+        [sys.executable, "-m", "appam_cli", "run", "why?", "-m", MODEL, "--api-base", provider.gemini_url, "--json"],
+        env={**os.environ, "GEMINI_API_KEY": "gemini-test-dummy"}, capture_output=True, text=True, timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert (data["status"], data["messages"][-1]["content"], data["messages"][-1]["reasoning"]) == (
+        "completed", "Blue.", "Scattering.")
+    assert (data["usage"]["total_input_tokens"], data["usage"]["total_output_tokens"]) == (5000, 500)

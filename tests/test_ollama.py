@@ -123,3 +123,22 @@ def test_a_tool_call_arrives_whole(cli):
     assert call["function"]["name"] == "get_weather"
     assert json.loads(call["function"]["arguments"]) == {"city": "Paris"}
     assert data["status"] == "completed"
+
+
+@pytest.mark.e2e
+def test_a_separate_appam_process_talks_to_ollama_chat(provider, appam_home):
+    import os
+    import subprocess
+    import sys
+
+    provider.enqueue(Reply("Blue.", reasoning="Scattering.", usage=STATS))
+    done = subprocess.run(
+        [sys.executable, "-m", "appam_cli", "run", "why?", "-m", "ollama/llama3.2", "--api-base", provider.root_url,
+         "--json"],
+        env=dict(os.environ), capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    assert provider.ollama_requests[-1].path == "/api/chat"
+    data = json.loads(done.stdout)
+    assert (data["status"], data["messages"][-1]["reasoning"], data["usage"]["total_output_tokens"]) == (
+        "completed", "Scattering.", 42)
