@@ -143,8 +143,10 @@ class Reply:
     drop_after: int | None = None
     send_done: bool = True
     model: str | None = None
-    # Anthropic route only: after message_start and ping, an ``event: error`` of this error type
-    # (e.g. "overloaded_error") ends the 200 stream, as Anthropic documents for errors mid-stream.
+    # An error inside a 200 stream, before any content, then the stream stays open until the client
+    # lets go. Anthropic: after message_start and ping, an ``event: error`` of this type (e.g.
+    # "overloaded_error"). Gemini: a ``data:`` error object of this status (e.g. "UNAVAILABLE").
+    # Ollama: an ``{"error": <this text>}`` line.
     error_event: str | None = None
 
     _kind: ClassVar[str] = "reply"
@@ -939,7 +941,7 @@ class _Handler(BaseHTTPRequestHandler):
                                       plan.tool_calls, finish, full_usage)
         sent = 0
         for payload, counts in chunks:
-            if reply.error_event is not None and sent:
+            if reply.error_event is not None:  # a 200 stream whose first event is an error
                 code = {v[0]: k for k, v in gemini._ERRORS.items()}.get(reply.error_event, 500)
                 self._http_chunk(f"data: {json.dumps(gemini.error_body(code))}\r\n\r\n".encode())
                 self._await_client_close()
@@ -977,7 +979,7 @@ class _Handler(BaseHTTPRequestHandler):
                                     reply.finish_reason, stats)
         sent = 0
         for line, counts in lines:
-            if reply.error_event is not None and sent:
+            if reply.error_event is not None:  # a 200 stream whose first line is an error
                 self._http_chunk((json.dumps({"error": reply.error_event}) + "\n").encode())
                 self._await_client_close()
                 return

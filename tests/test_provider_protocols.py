@@ -92,14 +92,19 @@ def test_gemini_error_inside_an_open_stream(provider):
     provider.enqueue(Reply(["a ", "b"], error_event="UNAVAILABLE"))
     with httpx.stream("POST", f"{provider.gemini_url}/models/m:streamGenerateContent?alt=sse",
                       json=GEMINI_BODY, timeout=10) as response:
-        objects = []
-        for line in response.iter_lines():
-            if line.startswith("data: "):
-                objects.append(json.loads(line[6:]))
-            if objects and "error" in objects[-1]:
-                break
-    assert objects[0]["candidates"][0]["content"]["parts"] == [{"text": "a "}]
-    assert objects[-1]["error"]["code"] == 503
+        assert response.status_code == 200
+        line = next(line for line in response.iter_lines() if line.startswith("data: "))
+    assert json.loads(line[6:])["error"] == {"code": 503, "message": "The model is overloaded. Please try again later.",
+                                             "status": "UNAVAILABLE"}
+    assert provider.wait_for_requests(1)
+
+
+def test_ollama_error_inside_an_open_stream(provider):
+    provider.enqueue(Reply(["a ", "b"], error_event="model runner has unexpectedly stopped"))
+    with httpx.stream("POST", f"{provider.root_url}/api/chat", json=OLLAMA_BODY, timeout=10) as response:
+        assert response.status_code == 200
+        first = json.loads(next(response.iter_lines()))
+    assert first == {"error": "model runner has unexpectedly stopped"}
 
 
 OLLAMA_BODY = {"model": "llama3.2", "messages": [{"role": "system", "content": "Be brief."},

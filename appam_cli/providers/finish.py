@@ -23,6 +23,7 @@ Where neither could be read (a provider shape this does not know), the wrapper's
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -54,19 +55,21 @@ class FinishWatch:
             response.make_call = watched_call
 
     def _attach(self, stream: Any) -> Any:
-        parser = getattr(stream, "chunk_parser", None)
-        if callable(parser):
-            stream.chunk_parser = self._parser(parser)
+        parse = getattr(type(stream), "chunk_parser", None)
+        if callable(parse):
+            stream.chunk_parser = self._parser(parse, weakref.ref(stream))
             return stream
         if not (type(stream).__module__ or "").startswith("openai") or not hasattr(stream, "__next__"):
             return stream  # chunks litellm already parsed: their finish_reason may be its own
         self.inner = stream
         return _Watched(stream, self)
 
-    def _parser(self, parse: Callable[..., Any]) -> Callable[..., Any]:
+    def _parser(self, parse: Callable[..., Any], stream: weakref.ref[Any]) -> Callable[..., Any]:
+        # The stream is held weakly: a cycle (stream -> its parser -> stream) would leave the
+        # HTTP response under it to the cyclic garbage collector.
         def parse_watched(chunk: Any) -> Any:
             self._note(native_finish(chunk))
-            return parse(chunk=chunk)
+            return parse(stream(), chunk=chunk)
 
         return parse_watched
 
