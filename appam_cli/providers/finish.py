@@ -18,7 +18,8 @@ So ``FinishWatch`` reads the provider's own chunks, before litellm parses them:
   chunks as objects: their ``choices[].finish_reason`` is what the provider sent.
 
 Where neither could be read (a provider shape this does not know), the wrapper's
-``received_finish_reason`` is used, as before.
+``received_finish_reason`` is used, as before. The reason is kept as the provider spelled it
+(``stop``, ``end_turn``, ``MAX_TOKENS``, ...): only its presence decides completeness.
 """
 
 from __future__ import annotations
