@@ -1,4 +1,5 @@
-"""A loopback HTTP server that speaks the OpenAI chat-completions protocol (and Anthropic's messages).
+"""A loopback HTTP server that speaks the OpenAI chat-completions protocol (and Anthropic's messages,
+Gemini's generateContent and Ollama's /api/chat).
 
 Used by the test suite (through the ``provider_server`` / ``provider`` fixtures in
 ``conftest.py``) and by the benchmarks in ``bench/``. Standard library only, so it
@@ -19,6 +20,13 @@ JSON ``chat.completion`` object, for every response type.
 ``POST /v1/messages`` speaks the Anthropic messages protocol with the same scripted responses
 (``tests/anthropic_protocol.py``): pass ``server.anthropic_url`` (the root URL: litellm appends
 ``/v1/messages``) as api_base with ``anthropic/<name>`` models. Errors there take Anthropic's shape.
+
+``POST {base}/models/{model}:streamGenerateContent?alt=sse`` and ``:generateContent`` speak the
+Gemini API (``tests/gemini_protocol.py``; api_base ``server.gemini_url`` with ``gemini/<name>``
+models), and ``POST /api/chat`` speaks Ollama's NDJSON chat (``tests/ollama_protocol.py``; api_base
+``server.root_url`` with ``ollama_chat/<name>``). The same scripted responses serve every protocol,
+and errors take each provider's own shape. Every request is logged (``server.requests``); its
+``public_headers`` hide the key headers, ``api_key`` tells which key was sent.
 
 Standalone, for manual trials and benchmarks::
 
@@ -44,8 +52,12 @@ from typing import Any, ClassVar
 
 try:  # tests/ on sys.path, or run as a script
     import anthropic_protocol as anthropic
+    import gemini_protocol as gemini
+    import ollama_protocol as ollama
 except ImportError:  # tests/ imported as a package
     from tests import anthropic_protocol as anthropic
+    from tests import gemini_protocol as gemini
+    from tests import ollama_protocol as ollama
 
 __all__ = [
     "DEFAULT",
@@ -71,6 +83,7 @@ __all__ = [
 ]
 
 CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
+KEY_HEADERS = ("authorization", "x-api-key", "x-goog-api-key", "api-key")
 WORDS_PER_CHUNK = 3
 # Before a mid-stream reset: pause so the client reads the chunks already sent (an RST
 # makes the peer discard received-but-unread data).
@@ -131,8 +144,10 @@ class Reply:
     drop_after: int | None = None
     send_done: bool = True
     model: str | None = None
-    # Anthropic route only: after message_start and ping, an ``event: error`` of this error type
-    # (e.g. "overloaded_error") ends the 200 stream, as Anthropic documents for errors mid-stream.
+    # An error inside a 200 stream, before any content, then the stream stays open until the client
+    # lets go. Anthropic: after message_start and ping, an ``event: error`` of this type (e.g.
+    # "overloaded_error"). Gemini: a ``data:`` error object of this status (e.g. "UNAVAILABLE").
+    # Ollama: an ``{"error": <this text>}`` line.
     error_event: str | None = None
 
     _kind: ClassVar[str] = "reply"
@@ -488,7 +503,38 @@ class RecordedRequest:
 
     @property
     def stream(self) -> bool:
+        if self.protocol == "gemini":
+            return ":streamGenerateContent" in self.path
+        if self.protocol == "ollama":
+            return bool(isinstance(self.body, dict) and self.body.get("stream", True))
         return bool(isinstance(self.body, dict) and self.body.get("stream"))
+
+    @property
+    def protocol(self) -> str:
+        """openai, anthropic, gemini or ollama: which API the path belongs to."""
+        path = self.path.split("?", 1)[0].rstrip("/")
+        if path in anthropic.MESSAGES_PATHS:
+            return "anthropic"
+        if gemini.match(path):
+            return "gemini"
+        if path == ollama.CHAT_PATH:
+            return "ollama"
+        return "openai"
+
+    @property
+    def api_key(self) -> str | None:
+        """The key the client sent, in whichever header (or query parameter) its API uses."""
+        for name in KEY_HEADERS:
+            value = self.headers.get(name)
+            if value:
+                return value.removeprefix("Bearer ").strip()
+        match = re.search(r"[?&]key=([^&]*)", self.path)
+        return match.group(1) if match else None
+
+    @property
+    def public_headers(self) -> dict[str, str]:
+        """The headers with every key hidden: what a test may print or keep."""
+        return {k: ("<hidden>" if k in KEY_HEADERS else v) for k, v in self.headers.items()}
 
 
 # --------------------------------------------------------------------------- HTTP machinery
@@ -587,7 +633,14 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         record = self._read_and_record()
         path = self.path.split("?", 1)[0].rstrip("/")
-        self.anthropic = path in anthropic.MESSAGES_PATHS
+        self.protocol = record.protocol
+        self.anthropic = self.protocol == "anthropic"
+        if path == ollama.SHOW_PATH:  # litellm asks for a model's details (context length, template)
+            self._send_json(200, ollama.show_json(str((record.body or {}).get("name") or "")))
+            return
+        if self.protocol in ("gemini", "ollama"):
+            self._post_gemini_or_ollama(record)
+            return
         if path not in CHAT_PATHS and not self.anthropic:
             self._send_json(404, {"error": {"message": f"Unknown route: POST {self.path}",
                                             "type": "invalid_request_error", "param": None,
@@ -607,6 +660,22 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(response, body)
 
     do_PUT = do_DELETE = do_PATCH = do_GET
+
+    def _post_gemini_or_ollama(self, record: RecordedRequest) -> None:
+        body = record.body if isinstance(record.body, dict) else None
+        if body is None:
+            payload = (gemini.error_body(400) if self.protocol == "gemini"
+                       else {"error": "invalid character looking for beginning of value"})
+            self._send_json(400, payload)
+            return
+        if self.protocol == "gemini":
+            found = gemini.match(self.path)
+            assert found is not None
+            view = gemini.chat_view(body, found["model"], record.stream)
+            view["_gemini"] = body
+        else:
+            view = dict(body, stream=record.stream)
+        self._answer(self.server.owner._next_response(view), view)
 
     # -- plumbing
     def _read_and_record(self) -> RecordedRequest:
@@ -711,8 +780,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_raw(response)
         elif kind == "reply":
             self._wait(response.first_byte_delay)
-            if getattr(self, "anthropic", False):
+            protocol = getattr(self, "protocol", "openai")
+            if protocol == "anthropic":
                 self._anthropic_reply(response, body)
+            elif protocol == "gemini":
+                self._gemini_reply(response, body)
+            elif protocol == "ollama":
+                self._ollama_reply(response, body)
             elif body.get("stream"):
                 self._stream_reply(response, body)
             else:
@@ -723,7 +797,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_error(self, err: HTTPError, body: dict) -> None:
         headers = dict(err.headers or {})
         if err.body is None or isinstance(err.body, dict):
-            shape = anthropic.error_body if getattr(self, "anthropic", False) else error_body
+            shape = {"anthropic": anthropic.error_body, "gemini": gemini.error_body,
+                     "ollama": ollama.error_body}.get(getattr(self, "protocol", "openai"), error_body)
             payload = err.body if err.body is not None else shape(err.status, str(body.get("model") or "test-model"))
             self._send_json(err.status, payload, headers)
             return
@@ -871,6 +946,93 @@ class _Handler(BaseHTTPRequestHandler):
             sent += counts
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
+
+
+    def _http_chunk(self, data: bytes) -> None:
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def _end_chunks(self) -> None:
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _gemini_reply(self, reply: Reply, view: dict) -> None:
+        """The Gemini API: SSE of GenerateContentResponse objects when streaming, else one of them."""
+        plan = _Plan(reply, view, self.server.owner._next_id())
+        response_id = f"gemresp{plan.n:08x}"
+        model = reply.model or view["model"]
+        output_words = sum(_words(c["function"]["arguments"].replace('"', " ")) + 1 for c in plan.tool_calls)
+        full_usage = gemini.usage(reply.usage, _prompt_words(view),
+                                  _words(reply.full_text) + output_words, _words(reply.full_reasoning or ""))
+        finish = gemini.finish_reason(reply.finish_reason)
+        if not view["stream"]:
+            obj = gemini.response_json(response_id, model, reply.full_reasoning, reply.full_text, plan.tool_calls,
+                                       finish, full_usage)
+            self._send_whole_answer(obj, cut=reply.drop_after is not None)
+            return
+        self._start_event_stream()
+        chunks = gemini.stream_chunks(response_id, model, _parts(reply.reasoning), _parts(reply.text),
+                                      plan.tool_calls, finish, full_usage)
+        sent = 0
+        for payload, counts in chunks:
+            if reply.error_event is not None:  # a 200 stream whose first event is an error
+                code = {v[0]: k for k, v in gemini._ERRORS.items()}.get(reply.error_event, 500)
+                self._http_chunk(f"data: {json.dumps(gemini.error_body(code))}\r\n\r\n".encode())
+                self._await_client_close()
+                return
+            finishing = "finishReason" in payload["candidates"][0]
+            if reply.drop_after is not None and (sent >= reply.drop_after or finishing):
+                self._abort(DROP_GRACE)
+            if sent:
+                self._wait(reply.chunk_delay)
+            self._http_chunk(f"data: {json.dumps(payload)}\r\n\r\n".encode())
+            sent += counts
+        if reply.drop_after is not None:
+            self._abort(DROP_GRACE)
+        self._end_chunks()
+
+    def _ollama_reply(self, reply: Reply, body: dict) -> None:
+        """Ollama's /api/chat: NDJSON lines when streaming (the default), else one object."""
+        plan = _Plan(reply, body, self.server.owner._next_id())
+        model = plan.model
+        output_words = _words(reply.full_text) + _words(reply.full_reasoning or "")
+        output_words += sum(_words(c["function"]["arguments"].replace('"', " ")) + 1 for c in plan.tool_calls)
+        stats = ollama.usage(reply.usage, _prompt_words(body),
+                             output_words)
+        if not body.get("stream", True):
+            obj = ollama.response_json(model, reply.full_reasoning, reply.full_text, plan.tool_calls,
+                                       reply.finish_reason, stats)
+            self._send_whole_answer(obj, cut=reply.drop_after is not None)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-ndjson")
+        self.send_header("Transfer-Encoding", "chunked")
+        self._common_headers()
+        self.end_headers()
+        lines = ollama.stream_lines(model, _parts(reply.reasoning), _parts(reply.text), plan.tool_calls,
+                                    reply.finish_reason, stats)
+        sent = 0
+        for line, counts in lines:
+            if reply.error_event is not None:  # a 200 stream whose first line is an error
+                self._http_chunk((json.dumps({"error": reply.error_event}) + "\n").encode())
+                self._await_client_close()
+                return
+            if reply.drop_after is not None and (sent >= reply.drop_after or line["done"]):
+                self._abort(DROP_GRACE)
+            if sent:
+                self._wait(reply.chunk_delay)
+            self._http_chunk((json.dumps(line) + "\n").encode())
+            sent += counts
+        if reply.drop_after is not None:
+            self._abort(DROP_GRACE)
+        self._end_chunks()
+
+
+def _parts(value: str | list[str] | None) -> list[str] | None:
+    """A scripted text or reasoning as the chunks to send (None stays None)."""
+    if value is None:
+        return None
+    return split_words(value) if isinstance(value, str) else list(value)
 
 
 class _Plan:
@@ -1047,6 +1209,11 @@ class ProviderServer:
         return f"{self.root_url}/v1"
 
     @property
+    def gemini_url(self) -> str:
+        """api_base for ``gemini/<name>`` models: litellm appends ``/models/<name>:<method>``."""
+        return f"{self.root_url}/v1beta"
+
+    @property
     def anthropic_url(self) -> str:
         """api_base for ``anthropic/<name>`` models: litellm appends ``/v1/messages`` itself."""
         return self.root_url
@@ -1088,6 +1255,16 @@ class ProviderServer:
     def messages_requests(self) -> list[RecordedRequest]:
         """The Anthropic-protocol requests (``POST /v1/messages``)."""
         return [r for r in self.requests if r.path.split("?", 1)[0].rstrip("/") in anthropic.MESSAGES_PATHS]
+
+    @property
+    def gemini_requests(self) -> list[RecordedRequest]:
+        """The Gemini-protocol requests (``models/<name>:generateContent`` and its stream)."""
+        return [r for r in self.requests if r.protocol == "gemini"]
+
+    @property
+    def ollama_requests(self) -> list[RecordedRequest]:
+        """The Ollama-protocol requests (``POST /api/chat``)."""
+        return [r for r in self.requests if r.protocol == "ollama"]
 
     @property
     def last_request(self) -> RecordedRequest | None:

@@ -21,8 +21,10 @@ from appam_cli.providers.events import (
     TextDelta,
     ToolCallDelta,
 )
+from appam_cli.providers.finish import FinishWatch
 from appam_cli.providers.loader import load_litellm
 from appam_cli.providers.pricing import request_cost
+from appam_cli.providers.routes import litellm_model
 from appam_cli.providers.usage import (
     estimate_usage,
     provider_sent_usage,
@@ -49,20 +51,22 @@ def stream_chat(request: ProviderRequest) -> Generator[Event, None, None]:
         attempt += 1
         started = time.monotonic()
         response = None
+        watch = FinishWatch()
         try:
             response = litellm.completion(**kwargs)
             if not options.stream:
                 yield from _whole_response(response, request, started)
                 return
+            watch.install(response)
             stream = iter(response)
             first = next(stream, None)
             # A 200 that is not an answer stream (a proxy's HTML page): say what came, not "incomplete".
             wrong = perr.not_the_protocol(response, model=request.model, api_base=options.api_base)
             if wrong is not None:
-                close_response(response)
+                _close(response, watch)
                 raise wrong
         except Exception as exc:  # litellm wraps every provider failure in its own classes
-            close_response(response)  # an error inside a 200 stream: let go of it before retrying
+            _close(response, watch)  # an error inside a 200 stream: let go of it before retrying
             if isinstance(exc, ProviderError):
                 raise
             if response is not None:
@@ -79,15 +83,20 @@ def stream_chat(request: ProviderRequest) -> Generator[Event, None, None]:
             ) from exc
         break
     try:
-        yield from _normalise(response, stream, first, request, started)
+        yield from _normalise(response, stream, first, request, started, watch)
     finally:
-        close_response(response)  # a cut stream, or a consumer that stopped early (Ctrl-C, a cost limit)
+        _close(response, watch)  # a cut stream, or a consumer that stopped early (Ctrl-C, a cost limit)
+
+
+def _close(response: Any, watch: FinishWatch) -> None:
+    close_response(response)
+    close_response(watch.inner)  # the provider stream, now under the watch
 
 
 def _completion_kwargs(request: ProviderRequest) -> dict[str, Any]:
     options = request.options
     kwargs: dict[str, Any] = {
-        "model": request.model,
+        "model": litellm_model(request.model),  # ollama/NAME goes to /api/chat, like ollama_chat/NAME
         "messages": request.messages,
         "stream": options.stream,
         "timeout": options.timeout,
@@ -151,14 +160,15 @@ class _ToolCalls:
 
 
 def _normalise(
-    response: Any, stream: Iterator[Any], first: Any, request: ProviderRequest, started: float
+    response: Any, stream: Iterator[Any], first: Any, request: ProviderRequest, started: float,
+    watch: FinishWatch,
 ) -> Iterator[Event]:
     """Turn litellm chunks into events.
 
     litellm's stream wrapper invents a final ``finish_reason="stop"`` chunk and an
     estimated usage chunk when the provider sent neither. So completeness rests
-    on what the provider really sent (``received_finish_reason``), and usage on
-    chunks that arrived before the wrapper produced its own last chunk.
+    on what the provider really sent (the provider's own chunks, seen by ``watch``),
+    and usage on chunks that arrived before the wrapper produced its own last chunk.
     """
     tools = _ToolCalls()
     summary_usage: Any = None
@@ -195,7 +205,7 @@ def _normalise(
             break
     # A connection lost after the provider's finish reason (before its usage or [DONE]) still
     # delivered the whole answer: complete, with the usage counted locally.
-    finish = _provider_finish_reason(response)
+    finish = _provider_finish_reason(response, watch)
     usage = _provider_usage(response, summary_usage) if finish and not error else None
     if finish:
         error = None
@@ -230,9 +240,10 @@ def _provider_usage(response: Any, summary: Any) -> RequestUsage | None:
     return usage
 
 
-def _provider_finish_reason(response: Any) -> str | None:
-    # Only what the provider sent: the wrapper's own final chunk always says "stop".
-    return getattr(response, "received_finish_reason", None)
+def _provider_finish_reason(response: Any, watch: FinishWatch) -> str | None:
+    # Only what the provider sent: the wrapper's own final chunk always says "stop", and its
+    # ``received_finish_reason`` stays None for Gemini however the stream ended.
+    return watch.finish_reason(response)
 
 
 def _whole_response(response: Any, request: ProviderRequest, started: float) -> Iterator[Event]:
