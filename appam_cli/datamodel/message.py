@@ -23,6 +23,9 @@ class ChatMessage:
     timestamp: datetime = field(default_factory=utcnow)
     model: str | None = None
     status: MessageStatus = MessageStatus.COMPLETED
+    # Where the store holds this message: (session id, row id), set by the store once the row is
+    # committed. Not part of the message's content: never compared, printed or exported.
+    row: tuple[str, int] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
