@@ -173,3 +173,17 @@ def test_pruning_skips_a_session_being_answered(tmp_path):
     pruning.save_session(make_session("new", "one"))
     assert busy.session_id in pruning.session_ids()
     assert pruning.session_count() == 2
+
+
+def test_the_place_of_an_answer_that_never_came_is_not_sent_to_the_model(two):
+    from appam_cli.datamodel.message import provider_messages
+
+    a, b = two
+    session = make_session("q1", "a1")
+    a.save_session(session)
+    session.messages.append(ChatMessage("user", "q2"))
+    session.status = SessionStatus.RUNNING
+    a.save_session(session, reserve_answer=True)  # and then the process is killed before the first byte
+    reloaded = b.load_session(session.session_id)
+    assert [(m.role, m.content, m.status) for m in reloaded.messages][-1] == ("assistant", None, "incomplete")
+    assert [m["content"] for m in provider_messages(reloaded.messages)] == ["q1", "a1", "q2"]

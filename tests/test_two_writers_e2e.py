@@ -216,3 +216,32 @@ def test_pruning_never_removes_a_session_being_answered(provider, appam_home, wr
     assert code == 0, err
     assert stored(appam_home, sid)[2][1] == "count slowly"
     assert stored(appam_home, sid)[3][1] == "".join(SLOW)
+
+
+def test_a_chat_turn_waits_for_another_appam_answering_the_session(provider, appam_home):
+    (sid,) = save(appam_home, make_session("q0", "a0"))
+    window = chat(provider, appam_home, sid)
+    provider.enqueue(Reply(SLOW[:60], chunk_delay=0.05))
+    writer = cont(provider, appam_home, sid, "count slowly")
+    writer.wait_for("word10 ")
+    window.send("meanwhile")  # refused: a script stops at it, with nothing sent
+    code, _, err = window.finish()
+    assert code == 1 and "still being answered by another appam" in err and "Traceback" not in err
+    assert writer.finish()[0] == 0
+    assert stored(appam_home, sid) == [("user", "q0"), ("assistant", "a0"), ("user", "count slowly"),
+                                       ("assistant", "".join(SLOW[:60]))]
+    assert len(provider.chat_requests) == 1
+
+
+def test_a_chat_whose_session_is_deleted_mid_answer_stops_without_recreating_it(provider, appam_home, offline_cli):
+    (sid,) = save(appam_home, make_session("q0", "a0"))
+    window = chat(provider, appam_home, sid)
+    provider.enqueue(Reply(SLOW, chunk_delay=0.05))
+    window.send("count slowly")
+    window.wait_for("word30 ")
+    assert offline_cli("sessions", "delete", sid, "--yes", "--force").exit_code == 0
+    code, _, err = window.finish()
+    assert code == 1, err
+    assert f"session {sid[:8]} was deleted by another appam command" in err and "the answer was not saved" in err
+    assert "word0 word1 word2" in err and "FOREIGN KEY" not in err and "Traceback" not in err
+    assert sessions(appam_home) == []
