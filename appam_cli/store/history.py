@@ -1,10 +1,14 @@
 """SessionHistory: save, load, list, search, fork, rename and delete sessions in the SQLite store.
 
-Writes are short ``BEGIN IMMEDIATE`` transactions. Messages are stored one row
-each, by position: saving appends the rows not yet saved and never rewrites the
-earlier ones; the answer still streaming is checkpointed into its own row.
-Session totals are recomputed from the ledger (``requests``) in the same
-transaction that adds a request row, so the two always agree.
+Writes are short ``BEGIN IMMEDIATE`` transactions. Messages are stored one row each, ordered
+by position, and each message object remembers its row (``ChatMessage.row``) once committed.
+Several processes may write one session: a message not stored yet is appended after the last
+row as the database has it at commit time, a stored one is rewritten by its row id, and a
+history deletes only rows it stored or loaded (see ``save_session``). The answer still
+streaming is checkpointed into the row its turn reserved. Session totals are recomputed from
+the ledger (``requests``) in the same transaction that adds a request row, so the two always
+agree. A session being answered now (``queries.busy_condition``) is not deleted or pruned
+unless forced, and a deleted session is never recreated by a writer (SessionDeleted).
 """
 
 from __future__ import annotations
