@@ -187,3 +187,18 @@ def test_the_place_of_an_answer_that_never_came_is_not_sent_to_the_model(two):
     reloaded = b.load_session(session.session_id)
     assert [(m.role, m.content, m.status) for m in reloaded.messages][-1] == ("assistant", None, "incomplete")
     assert [m["content"] for m in provider_messages(reloaded.messages)] == ["q1", "a1", "q2"]
+
+
+def test_sessions_delete_refuses_a_running_session_unless_forced(offline_cli, appam_home):
+    from sessions_store import save, sessions
+
+    busy, idle = save(appam_home, make_session("busy", "…", status="running"), make_session("idle", "done"))
+    offline_cli("sessions", "delete", busy[:8], idle, "--yes").error_line(
+        f"session {busy[:8]} is being answered by another appam now: nothing deleted", "--force"
+    )
+    assert len(sessions(appam_home)) == 2
+    bulk = offline_cli("sessions", "delete", "--older-than", "0s", "--yes")
+    assert bulk.exit_code == 0 and "Deleted 1 session " in bulk.stdout
+    assert f"kept 1 session another appam is answering now ({busy[:8]}); --force deletes it too" in bulk.stderr
+    assert offline_cli("sessions", "delete", "--all", "--yes", "--force").stdout.startswith("Deleted 1 session ")
+    assert sessions(appam_home) == []
