@@ -55,3 +55,15 @@ class BudgetExceeded(AppamError):
 
 class Terminated(BaseException):
     """SIGTERM arrived: unwind like Ctrl-C (saving what we have), then exit 143."""
+
+
+class SessionDeleted(AppamError):
+    """The session was deleted (by another appam command) while this process was writing to it.
+
+    Nothing more of it is saved: the session is not recreated."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class SessionBusy(UserError):
+    """A deletion named a session that another appam is answering now (``--force`` deletes it anyway)."""

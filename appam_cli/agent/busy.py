@@ -1,4 +1,4 @@
-"""The "still being answered" rule: another appam streaming into a session owns its next positions."""
+"""The "being answered now" rule (defined in store.queries): one turn at a time on a session."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from appam_cli.agent.store import SessionStore
 from appam_cli.datamodel import SessionStatus
 from appam_cli.datamodel.times import utcnow
 from appam_cli.errors import UserError
+from appam_cli.store.queries import BUSY_SECONDS  # the rule's one definition, which deletion and pruning use too
 
-BUSY_SECONDS = 30
+__all__ = ["BUSY_SECONDS", "refuse_if_busy"]
 
 
 def refuse_if_busy(history: SessionStore, session_id: str) -> None:

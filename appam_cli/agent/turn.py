@@ -25,7 +25,7 @@ from appam_cli.datamodel import (
 )
 from appam_cli.datamodel.message import provider_messages
 from appam_cli.datamodel.times import utcnow
-from appam_cli.errors import EXIT_INCOMPLETE, AppamError, ProviderError, UserError
+from appam_cli.errors import EXIT_INCOMPLETE, AppamError, ProviderError, SessionDeleted, UserError
 from appam_cli.providers import (
     Event,
     ProviderRequest,
@@ -65,8 +65,8 @@ def run_turn(agent: Agent, session: Session, prompt: str | None, callbacks: Call
     session.model = agent.model
     session.status = SessionStatus.RUNNING
     session.ended_at = None
-    if history:
-        history.save_session(session)
+    if history:  # the new messages go at the end of the session, and the answer's place after them
+        history.save_session(session, reserve_answer=True)
 
     turn = _Turn(agent, session, agent.provider_request(provider_messages(session.messages)), callbacks, history)
     try:
@@ -75,7 +75,7 @@ def run_turn(agent: Agent, session: Session, prompt: str | None, callbacks: Call
         result = turn.stream()
     except BaseException as exc:  # a provider error, a cost limit, Ctrl-C, SIGTERM, a bug: keep what arrived
         turn.record_stop(exc)
-        if history:
+        if history and not isinstance(exc, SessionDeleted):  # a deleted session is never recreated
             history.save_session(session)
         if isinstance(exc, AppamError):
             callbacks.on_error(exc.message)

@@ -158,8 +158,15 @@ def delete_sessions(
     ),
     all_: bool = typer.Option(False, "--all", help="Every session."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    force: bool = typer.Option(
+        False, "--force", help="Delete a session even while another appam is answering it (that answer is lost)."
+    ),
 ) -> None:
-    """Delete sessions (their usage stays in the ledger)."""
+    """Delete sessions (their usage stays in the ledger).
+
+    A session another appam is answering now is not deleted without --force: named by id,
+    nothing is deleted; picked by --older-than or --all, it is kept and the others go.
+    """
     from appam_cli.errors import EXIT_USAGE, UserError
 
     chosen = sum((bool(session_ids), older_than is not None, all_))
@@ -182,8 +189,17 @@ def delete_sessions(
         return
     if not yes:
         _confirm_delete(history, targets)
-    deleted = history.delete_sessions(targets)
+    result = history.delete_sessions(targets, force=force, skip_busy=not session_ids)
+    deleted = result.deleted
     typer.echo(f"Deleted {deleted} session{'s' if deleted != 1 else ''} (their usage stays in the ledger).")
+    if result.kept:
+        from appam_cli.render.environment import environment
+
+        kept = len(result.kept)
+        environment().notice(
+            f"kept {kept} session{'s' if kept != 1 else ''} another appam is answering now "
+            f"({', '.join(sid[:8] for sid in result.kept[:5])}); --force deletes {'them' if kept != 1 else 'it'} too"
+        )
 
 
 def _confirm_delete(history, targets: list[str]) -> None:

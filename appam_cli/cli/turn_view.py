@@ -14,8 +14,8 @@ from appam_cli.agent.session_turn import TurnSpec, prepare_agent, stream_turn
 from appam_cli.agent.spending import Allowance
 from appam_cli.agent.store import SessionStore
 from appam_cli.config import Settings
-from appam_cli.datamodel import MessageStatus
-from appam_cli.errors import EXIT_INCOMPLETE, EXIT_OK, BudgetExceeded, ProviderError
+from appam_cli.datamodel import ChatMessage, MessageStatus
+from appam_cli.errors import EXIT_INCOMPLETE, EXIT_OK, BudgetExceeded, ProviderError, SessionDeleted
 
 
 @dataclass
@@ -46,6 +46,7 @@ def run_turn_cli(
         session = agent.new_session()
 
     before = len(session.requests)
+    count = len(session.messages)
     try:
         stream_turn(
             agent,
@@ -57,6 +58,8 @@ def run_turn_cli(
         )
     except ProviderError:
         raise
+    except SessionDeleted as exc:  # deleted by another command meanwhile: not recreated, nothing more saved
+        return unsaved_answer(exc, session.messages[count:])
     except BudgetExceeded:  # stopped by a cost limit: show what arrived and what it cost, then exit 5
         print_footer(session, saved=spec.save, usage=turn_usage(session.requests[before:]))
         raise
@@ -74,3 +77,18 @@ def run_turn_cli(
     if show.show_usage:
         print_usage_details(usage, session.requests[before:])
     return EXIT_INCOMPLETE if incomplete else EXIT_OK
+
+
+def unsaved_answer(exc: SessionDeleted, messages: list[ChatMessage]) -> int:
+    """The one line for a session deleted under this turn, then the answer that could not be saved
+    (on stderr, made safe for a terminal); the exit code."""
+    from appam_cli.render.environment import environment
+    from appam_cli.render.safe_text import safe_text
+
+    env = environment()
+    text = "".join(m.content or "" for m in messages if m.role == "assistant")
+    env.error(f"{exc.message}: the answer was not saved" + (", its text follows" if text else ""))
+    if text:
+        env.stderr.write((safe_text(text) if env.stderr_isatty else text) + "\n")
+        env.stderr.flush()
+    return exc.exit_code

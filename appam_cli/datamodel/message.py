@@ -23,6 +23,9 @@ class ChatMessage:
     timestamp: datetime = field(default_factory=utcnow)
     model: str | None = None
     status: MessageStatus = MessageStatus.COMPLETED
+    # Where the store holds this message: (session id, row id), set by the store once the row is
+    # committed. Not part of the message's content: never compared, printed or exported.
+    row: tuple[str, int] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -73,11 +76,14 @@ def provider_messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
     """The conversation as the OpenAI chat API takes it.
 
     Tool calls that no tool message answers (appam does not run tools yet) are left out:
-    providers refuse a conversation in which an assistant's tool call goes unanswered.
+    providers refuse a conversation in which an assistant's tool call goes unanswered. An answer
+    cut before anything arrived (the place a killed turn reserved for it) says nothing and is left out.
     """
     answered = {m.tool_call_id for m in messages if m.role == "tool" and m.tool_call_id}
     out = []
     for m in messages:
+        if m.role == "assistant" and m.status != MessageStatus.COMPLETED and not (m.content or m.tool_calls):
+            continue
         item = m.to_provider()
         calls = item.get("tool_calls")
         if calls and not all(call.get("id") in answered for call in calls):

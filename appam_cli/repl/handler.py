@@ -99,6 +99,12 @@ def _system(state: ChatState, arg: str) -> Action:
         )
         output.notice(f"system prompt: {current}" if current else "no system prompt  (/system TEXT sets one)")
         return DONE
+    from appam_cli.repl.turns import catch_up
+
+    refusal = catch_up(state)
+    if refusal is not None:
+        output.warn(refusal)
+        return DONE
     started = bool(state.session.messages)
     state.add_system(arg)
     output.notice(
@@ -161,6 +167,16 @@ def _info(state: ChatState, arg: str) -> Action:
 
 
 def _retry(state: ChatState, arg: str) -> Action:
+    from appam_cli.repl.turns import catch_up
+
+    refusal = catch_up(state)
+    if refusal is not None:
+        output.warn(refusal)
+        return DONE
+    index = state.last_user_index()
+    if index is not None and state.by_others(index):
+        output.warn("the last exchange was added by another appam: /retry only asks again in this chat's own")
+        return DONE
     if not state.drop_answer():
         output.notice("nothing to retry yet: send a message first")
         return DONE
@@ -168,6 +184,16 @@ def _retry(state: ChatState, arg: str) -> Action:
 
 
 def _undo(state: ChatState, arg: str) -> Action:
+    from appam_cli.repl.turns import catch_up
+
+    refusal = catch_up(state)
+    if refusal is not None:
+        output.warn(refusal)
+        return DONE
+    index = state.last_user_index()
+    if index is not None and state.by_others(index):
+        output.warn("the last exchange was added by another appam: /undo only removes this chat's own exchanges")
+        return DONE
     removed = state.undo()
     if not removed:
         output.notice("nothing to undo")

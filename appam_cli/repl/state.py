@@ -40,6 +40,8 @@ class ChatState:
     windows: dict[str, int | None] = field(default_factory=dict)  # model -> context window
     worker: ProviderWorker | None = None  # the provider worker process serving this chat, if any
     allowance: Allowance = field(default_factory=Allowance)  # what the whole chat may spend
+    seen: set[int] = field(default_factory=set)  # rows of the session this chat loaded or wrote
+    others: set[int] = field(default_factory=set)  # rows of the session another appam added while this chat ran
 
     @classmethod
     def open(cls, settings: Settings, history: SessionStore, session_id: str | None, options: ChatOptions) -> ChatState:
@@ -62,6 +64,7 @@ class ChatState:
             persisted=session is not None,
             allowance=Allowance(max_cost_usd=options.max_cost_usd, force=options.force),
         )
+        state.note_rows()
         if session is not None and session.messages and options.system:
             state.add_system(options.system)
         return state
@@ -73,10 +76,39 @@ class ChatState:
         """Turns are written to the store."""
         return bool(self.options.save and self.store.enabled and self.store.auto_save)
 
+    def sync(self) -> int:
+        """Before this chat writes to its saved session: take in what another appam (another
+        window) wrote to it meanwhile, in the store's order. Returns how many messages came in.
+
+        Raises SessionDeleted when the session was deleted meanwhile.
+        """
+        if not (self.saving and self.persisted):
+            return 0
+        self.note_rows()
+        added = self.store.refresh(self.session)
+        rows = self._rows()
+        self.others.update(rows - self.seen)
+        self.seen |= rows
+        if added:
+            self.edited = True
+        return added
+
+    def _rows(self) -> set[int]:
+        return {m.row[1] for m in self.session.messages if m.row is not None and m.row[0] == self.session.session_id}
+
+    def note_rows(self) -> None:
+        """Remember the stored rows the session holds now as this chat's own (loaded or written)."""
+        self.seen |= self._rows()
+
+    def by_others(self, index: int) -> bool:
+        """A message from ``index`` on was added by another appam while this chat ran."""
+        return any(m.row is not None and m.row[1] in self.others for m in self.session.messages[index:])
+
     def save(self) -> None:
         """Write the session's changes now (after /undo, /system) if it is in the store."""
         if self.saving and self.persisted:
             self.store.save_session(self.session)
+            self.note_rows()
 
     # -- the conversation ----------------------------------------------------------------
 
@@ -84,6 +116,8 @@ class ChatState:
         self.session = Session(model=self.model)
         self.persisted = False
         self.edited = False
+        self.seen = set()
+        self.others = set()
 
     def last_user_index(self) -> int | None:
         for index in range(len(self.session.messages) - 1, -1, -1):
@@ -128,6 +162,7 @@ class ChatState:
     def after_turn(self) -> None:
         self.persisted = self.persisted or self.saving
         self.edited = False
+        self.note_rows()
 
     # -- numbers for the toolbar and /usage --------------------------------------------------
 

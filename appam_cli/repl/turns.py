@@ -10,12 +10,14 @@ from dataclasses import dataclass
 
 from appam_cli.datamodel import MessageStatus
 from appam_cli.errors import (
+    EXIT_BAD_INPUT,
     EXIT_INCOMPLETE,
     EXIT_INTERRUPTED,
     EXIT_OK,
     AppamError,
     BudgetExceeded,
     ProviderError,
+    SessionDeleted,
 )
 from appam_cli.repl import output
 from appam_cli.repl.interrupts import ctrl_c_cancels_answer
@@ -27,6 +29,7 @@ INTERRUPTED = "interrupted"  # Ctrl-C
 FAILED = "failed"  # a provider error: nothing arrived
 STOPPED = "stopped"  # a cost limit
 REFUSED = "refused"  # nothing was sent (a used-up budget, an unpriced model under --max-cost)
+DELETED = "deleted"  # another command deleted the session: nothing more of it is saved
 
 
 @dataclass
@@ -37,6 +40,32 @@ class Outcome:
     exit_code: int = EXIT_OK
     answered: bool = False  # some answer text arrived
     kept: bool = True  # the message is in the session (not so when Ctrl-C came before the turn began)
+    unsaved: str = ""  # answer text that could not be saved (the session was deleted under it)
+
+
+def catch_up(state: ChatState, *, turn: bool = False, load: bool = True) -> str | None:
+    """Before the chat writes to its saved session: None when it may, else why not (one line).
+
+    Another appam answering the session now refuses a ``turn`` (the busy rule, agent/busy.py);
+    what another appam wrote meanwhile is loaded first (``load``), and the user told so once,
+    so the model sees the whole conversation and nothing of the other window is lost.
+    """
+    from appam_cli.agent.busy import refuse_if_busy
+
+    if not (state.saving and state.persisted):
+        return None
+    try:
+        if turn:
+            refuse_if_busy(state.store, state.session.session_id)
+        added = state.sync() if load else 0
+    except SessionDeleted as exc:
+        return f"{exc.message}: nothing more of it is saved · /new starts a new session"
+    except AppamError as exc:
+        return exc.message
+    if added:
+        were = "messages added by another appam were" if added != 1 else "message added by another appam was"
+        output.notice(f"{added} {were} loaded")
+    return None
 
 
 def run_chat_turn(state: ChatState, prompt: str | None) -> Outcome:
@@ -56,6 +85,9 @@ def run_chat_turn(state: ChatState, prompt: str | None) -> Outcome:
         )
     except AppamError as exc:
         return Outcome(REFUSED, exc.message, exit_code=exc.exit_code)
+    refusal = catch_up(state, turn=True, load=prompt is not None)  # /retry loaded them before dropping the answer
+    if refusal is not None:
+        return Outcome(REFUSED, refusal, exit_code=EXIT_BAD_INPUT, kept=False)
     session = state.session
     count = len(session.messages)
     if state.worker is not None and not state.worker.ready:
@@ -75,6 +107,9 @@ def run_chat_turn(state: ChatState, prompt: str | None) -> Outcome:
                 outcome = Outcome(INTERRUPTED, exit_code=EXIT_INTERRUPTED)
             except BudgetExceeded as exc:
                 outcome = Outcome(STOPPED, exc.message, exit_code=exc.exit_code)
+            except SessionDeleted as exc:
+                text = "".join(m.content or "" for m in session.messages[count:] if m.role == "assistant")
+                outcome = Outcome(DELETED, exc.message, exit_code=exc.exit_code, unsaved=text)
             except ProviderError as exc:
                 outcome = Outcome(FAILED, exc.message, kind=exc.kind, exit_code=exc.exit_code)
             except AppamError as exc:
@@ -120,5 +155,18 @@ def report(state: ChatState, outcome: Outcome) -> None:
             )
         else:
             output.notice("your message is kept · /retry sends it again")
+    elif outcome.status == DELETED:
+        text = outcome.unsaved
+        output.error(
+            f"{outcome.message}: the answer was not saved" + (", its text follows" if text else "")
+            + " · /new starts a new session"
+        )
+        if text:
+            from appam_cli.render.environment import environment
+            from appam_cli.render.safe_text import safe_text
+
+            env = environment()
+            env.stderr.write((safe_text(text) if env.stderr_isatty else text) + "\n")
+            env.stderr.flush()
     elif outcome.status in (STOPPED, REFUSED):
         output.warn(outcome.message or "stopped")

@@ -1,25 +1,30 @@
 """SessionHistory: save, load, list, search, fork, rename and delete sessions in the SQLite store.
 
-Writes are short ``BEGIN IMMEDIATE`` transactions. Messages are stored one row
-each, by position: saving appends the rows not yet saved and never rewrites the
-earlier ones; the answer still streaming is checkpointed into its own row.
-Session totals are recomputed from the ledger (``requests``) in the same
-transaction that adds a request row, so the two always agree.
+Writes are short ``BEGIN IMMEDIATE`` transactions. Messages are stored one row each, ordered
+by position, and each message object remembers its row (``ChatMessage.row``) once committed.
+Several processes may write one session: a message not stored yet is appended after the last
+row as the database has it at commit time, a stored one is rewritten by its row id, and a
+history deletes only rows it stored or loaded (see ``save_session``). The answer still
+streaming is checkpointed into the row its turn reserved. Session totals are recomputed from
+the ledger (``requests``) in the same transaction that adds a request row, so the two always
+agree. A session being answered now (``queries.busy_condition``) is not deleted or pruned
+unless forced, and a deleted session is never recreated by a writer (SessionDeleted).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
-from appam_cli.datamodel import Session
+from appam_cli.datamodel import ChatMessage, MessageStatus, Session
 from appam_cli.datamodel.session_summary import SessionSummary
 from appam_cli.datamodel.status import SessionStatus
 from appam_cli.datamodel.times import to_db, utcnow
-from appam_cli.errors import UserError
+from appam_cli.errors import SessionBusy, SessionDeleted, UserError
 from appam_cli.store import db
 from appam_cli.store.ledger import INSERT_REQUEST, recompute_totals
-from appam_cli.store.queries import SessionFilter, prefix_range, session_where
+from appam_cli.store.queries import SessionFilter, busy_condition, prefix_range, session_where
 from appam_cli.store.rows import (
     INSERT_MESSAGE,
     INSERT_SESSION,
@@ -39,19 +44,33 @@ from appam_cli.textbytes import is_utf8, printable
 MIN_PREFIX = 4
 
 # Saving a session again changes what it says of itself (its title only when it has one),
-# never its id or start, and never its totals: ``recompute_totals`` sets those from the ledger.
-_RESAVED = SESSIONS.names(without=("id", "started_at", *SESSION_TOTALS))
-_SAVE_SESSION = f"{INSERT_SESSION} ON CONFLICT (id) DO UPDATE SET " + ", ".join(
-    f"{c} = COALESCE(excluded.{c}, sessions.{c})" if c == "title" else f"{c} = excluded.{c}" for c in _RESAVED
+# never its id or start, and never its totals (``recompute_totals`` sets those from the ledger)
+# nor its message count (counted from the rows, which other processes may add to).
+_RESAVED = SESSIONS.names(without=("id", "started_at", "message_count", *SESSION_TOTALS))
+_RESAVE_SESSION = (
+    "UPDATE sessions SET "
+    + ", ".join(f"{c} = COALESCE(:{c}, {c})" if c == "title" else f"{c} = :{c}" for c in _RESAVED)
+    + " WHERE id = :id"
 )
-# Saving a message again rewrites it at its position (its first timestamp stays), and
-# writes nothing when nothing changed, which leaves the search index alone too.
+_COUNT_MESSAGES = (
+    "UPDATE sessions SET message_count = (SELECT COUNT(*) FROM messages WHERE session_id = ?) WHERE id = ?"
+)
+_NEXT_POSITION = "SELECT COALESCE(MAX(position), -1) + 1 FROM messages WHERE session_id = ?"
+# A message this process stored is rewritten by its row id (its position never changes), and
+# nothing is written when nothing changed, which leaves the search index alone too.
 _REWRITTEN = MESSAGES.names(without=("id", "session_id", "position", "created_at"))
-_UPSERT_MESSAGE = (
-    f"{INSERT_MESSAGE} ON CONFLICT (session_id, position) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _REWRITTEN)
-    + " WHERE "
-    + " OR ".join(f"messages.{c} IS NOT excluded.{c}" for c in _REWRITTEN)
+_UPDATE_MESSAGE = (
+    "UPDATE messages SET "
+    + ", ".join(f"{c} = :{c}" for c in _REWRITTEN)
+    + " WHERE id = :row_id AND session_id = :session_id AND ("
+    + " OR ".join(f"{c} IS NOT :{c}" for c in _REWRITTEN)
+    + ")"
+)
+# The answer of a turn takes the row reserved for it when the turn began (store its start too).
+_CLAIM_RESERVED = (
+    "UPDATE messages SET "
+    + ", ".join(f"{c} = :{c}" for c in (*_REWRITTEN, "created_at"))
+    + " WHERE id = :row_id AND session_id = :session_id"
 )
 
 
@@ -81,6 +100,10 @@ class SessionHistory:
         # session id -> the message objects saved in their final form, in order. Saving
         # rewrites from the first position where the session's list differs from this one.
         self._saved: dict[str, list] = {}
+        # session id -> the message rows this history wrote or loaded: the only ones it ever deletes.
+        self._known: dict[str, set[int]] = {}
+        # session id -> the row reserved for the answer of the turn under way (see save_session).
+        self._reserved: dict[str, int] = {}
 
     @classmethod
     def from_settings(cls, settings, *, enabled: bool = True) -> SessionHistory:
@@ -105,91 +128,213 @@ class SessionHistory:
             self._conn = None
 
     # -- writing ----------------------------------------------------------
-    def save_session(self, session: Session) -> None:
-        """Save what is new in ``session``: its row, new messages, new ledger rows, totals."""
+    def save_session(self, session: Session, *, reserve_answer: bool = False) -> None:
+        """Save what is new in ``session``: its row, new messages, new ledger rows, totals.
+
+        Two processes may write one session. Messages this history has not stored yet are
+        appended after the last row as the database has it at commit time, never over a row
+        another process wrote; messages it stored are rewritten by row id; rows it stored (or
+        loaded) that the session no longer holds (an exchange undone, an answer withdrawn) are
+        deleted, and no others. ``reserve_answer`` also takes the next position for the answer
+        of the turn that starts, so another writer appends after it and the exchange stays
+        together; the answer fills that row (``checkpoint_message`` or the next save), and a
+        turn that ends without one gives the row back.
+
+        A session this history stored or loaded that has since been deleted raises
+        SessionDeleted: it is never recreated.
+        """
         if not self.enabled:
             return
         conn = self.conn
-        now = utcnow()
-        start = _unchanged_prefix(self._saved.get(session.session_id, []), session.messages)
+        sid = session.session_id
+        start = _unchanged_prefix(self._saved.get(sid, []), session.messages)
+        known = self._known.get(sid, set())
+        reserved = self._reserved.get(sid)
+        present = {m.row[1] for m in session.messages if m.row is not None and m.row[0] == sid}
+        written: list[tuple[ChatMessage, int]] = []
+        claimed = False
         with db.write(conn):
-            conn.execute(
-                _SAVE_SESSION, session_params(session, started_at=session.started_at or utcnow(), updated_at=now)
-            )
-            conn.executemany(
-                _UPSERT_MESSAGE,
-                [message_params(session.session_id, i, m) for i, m in enumerate(session.messages) if i >= start],
-            )
-            conn.execute(  # a session can shrink (an answer withdrawn, an exchange undone)
-                "DELETE FROM messages WHERE session_id = ? AND position >= ?",
-                (session.session_id, len(session.messages)),
-            )
+            params = session_params(session, started_at=session.started_at or utcnow(), updated_at=utcnow())
+            if not conn.execute(_RESAVE_SESSION, params).rowcount:
+                if present or known or reserved is not None:
+                    raise _deleted(sid)
+                conn.execute(INSERT_SESSION, params)
+            position = conn.execute(_NEXT_POSITION, (sid,)).fetchone()[0]
+            for message in session.messages[start:]:
+                values = message_params(sid, position, message)
+                if _stored_in(message, sid):
+                    assert message.row is not None
+                    conn.execute(_UPDATE_MESSAGE, {**values, "row_id": message.row[1]})
+                elif reserved is not None and not claimed:
+                    conn.execute(_CLAIM_RESERVED, {**values, "row_id": reserved})
+                    written.append((message, reserved))
+                    claimed = True
+                else:
+                    written.append((message, _row_id(conn.execute(INSERT_MESSAGE, values))))
+                    position += 1
+            gone = sorted(known - present - {reserved})
+            conn.executemany("DELETE FROM messages WHERE id = ? AND session_id = ?", [(r, sid) for r in gone])
+            release = reserved is not None and not claimed and session.status != SessionStatus.RUNNING
+            if release:  # the turn ended without an answer: its reserved row goes
+                conn.execute("DELETE FROM messages WHERE id = ?", (reserved,))
+            placeholder = None
+            if reserve_answer:
+                placeholder = _row_id(
+                    conn.execute(INSERT_MESSAGE, message_params(sid, position, _reserved_answer(session)))
+                )
+            conn.execute(_COUNT_MESSAGES, (sid, sid))
             new_requests = [r for r in session.requests if r.id is None]
-            new_ids = [
-                conn.execute(INSERT_REQUEST, request_params(session.session_id, record)).lastrowid
-                for record in new_requests
-            ]
+            new_ids = [conn.execute(INSERT_REQUEST, request_params(sid, record)).lastrowid for record in new_requests]
             if new_requests or start == 0:
-                recompute_totals(conn, session.session_id)
-        for record, row_id in zip(new_requests, new_ids, strict=True):  # only once committed: a rolled-back
-            record.id = row_id  # save must insert them again next time
-        self._saved[session.session_id] = list(session.messages)
+                recompute_totals(conn, sid)
+        # Only once committed: a rolled-back save must write all of it again next time.
+        for record, row_id in zip(new_requests, new_ids, strict=True):
+            record.id = row_id
+        for message, row_id in written:
+            message.row = (sid, row_id)
+        rows = self._known.setdefault(sid, set())
+        rows.difference_update(gone)
+        rows.update(row_id for _, row_id in written)
+        if claimed or release:
+            self._reserved.pop(sid, None)
+        if placeholder is not None:
+            self._reserved[sid] = placeholder
+            rows.add(placeholder)
+        self._saved[sid] = list(session.messages)
         if self.max_sessions:
-            self.enforce_max_sessions(keep=session.session_id)
+            self.enforce_max_sessions(keep=sid)
 
     def checkpoint_message(self, session: Session, position: int) -> None:
-        """Write the message at ``position`` as it is now (an answer still streaming)."""
+        """Write the message at ``position`` as it is now (an answer still streaming).
+
+        It goes into the row it already has, else the row reserved for the turn's answer, else
+        a new row at the end. The session row says it is running and when it was last written:
+        that is what tells other commands it is being answered (store.queries.busy_condition).
+        """
         if not self.enabled:
             return
+        sid = session.session_id
         message = session.messages[position]
+        reserved = self._reserved.get(sid)
+        row_id = message.row[1] if message.row is not None and _stored_in(message, sid) else reserved
         try:
             with db.write(self.conn) as conn:
-                conn.execute(_UPSERT_MESSAGE, message_params(session.session_id, position, message))
-                conn.execute(
-                    "UPDATE sessions SET updated_at = ?, message_count = MAX(message_count, ?) WHERE id = ?",
-                    (to_db(utcnow()), position + 1, session.session_id),
-                )
+                if not conn.execute(
+                    "UPDATE sessions SET updated_at = ?, status = ? WHERE id = ?",
+                    (to_db(utcnow()), str(SessionStatus.RUNNING), sid),
+                ).rowcount:
+                    raise _deleted(sid)
+                values = message_params(sid, conn.execute(_NEXT_POSITION, (sid,)).fetchone()[0], message)
+                if row_id is None:
+                    row_id = _row_id(conn.execute(INSERT_MESSAGE, values))
+                else:
+                    statement = _CLAIM_RESERVED if row_id == reserved else _UPDATE_MESSAGE
+                    conn.execute(statement, {**values, "row_id": row_id})
+                conn.execute(_COUNT_MESSAGES, (sid, sid))
         except sqlite3.OperationalError:
             # Best effort: another process holds the store (a big import, say). Skipping one
             # checkpoint beats killing the answer; the next one, or the final save, writes it.
             return
-        self._saved[session.session_id] = self._saved.get(session.session_id, [])[:position]
+        assert row_id is not None
+        message.row = (sid, row_id)
+        self._known.setdefault(sid, set()).add(row_id)
+        if row_id == reserved:
+            self._reserved.pop(sid, None)
+        self._saved[sid] = self._saved.get(sid, [])[:position]
+
+    def refresh(self, session: Session) -> int:
+        """Bring ``session.messages`` in line with the store, between turns: every stored message
+        as the store has it now, in store order (messages another process added put in their
+        places, ones removed there gone), then those not stored yet. Returns how many stored
+        messages were not in the list before.
+
+        Raises SessionDeleted when the session this history stored or loaded is gone.
+        """
+        if not self.enabled:
+            return 0
+        sid = session.session_id
+        conn = self.conn
+        if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (sid,)).fetchone() is None:
+            if self._known.get(sid) or any(_stored_in(m, sid) for m in session.messages):
+                raise _deleted(sid)
+            return 0
+        had = {m.row[1] for m in session.messages if m.row is not None and m.row[0] == sid}
+        unsaved = [m for m in session.messages if not _stored_in(m, sid)]
+        messages: list[ChatMessage] = []
+        for r in conn.execute(
+            f"SELECT id AS row_id, {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY position", (sid,)
+        ):
+            message = message_from_row(r)
+            message.row = (sid, r["row_id"])
+            messages.append(message)
+        session.messages[:] = messages + unsaved
+        rows = {m.row[1] for m in messages if m.row is not None}
+        self._known[sid] = rows
+        self._saved[sid] = list(messages)
+        return len(rows - had)
 
     def enforce_max_sessions(self, keep: str | None = None) -> int:
-        """Delete the oldest sessions (by last update) beyond ``max_sessions``; return how many."""
+        """Delete the oldest sessions (by last update) beyond ``max_sessions``; return how many.
+
+        A session being answered now (``queries.busy_condition``) is never pruned.
+        """
         if not self.enabled or not self.max_sessions:
             return 0
+        busy, params = busy_condition()
         with db.write(self.conn) as conn:
             rows = conn.execute(
-                "SELECT id FROM sessions WHERE id IS NOT ? ORDER BY updated_at DESC LIMIT -1 OFFSET ?",
-                (keep, self.max_sessions - (1 if keep else 0)),
+                f"SELECT id, {busy} AS busy FROM sessions WHERE id IS NOT ? "
+                "ORDER BY updated_at DESC LIMIT -1 OFFSET ?",
+                (*params, keep, self.max_sessions - (1 if keep else 0)),
             ).fetchall()
-            conn.executemany("DELETE FROM sessions WHERE id = ?", [(r["id"],) for r in rows])
-        for r in rows:
-            self._saved.pop(r["id"], None)
-        return len(rows)
+            doomed = [r["id"] for r in rows if not r["busy"]]
+            conn.executemany("DELETE FROM sessions WHERE id = ?", [(sid,) for sid in doomed])
+        self._forget(doomed)
+        return len(doomed)
 
-    def delete_session(self, session_id: str) -> bool:
+    def delete_session(self, session_id: str, *, force: bool = False) -> bool:
         """Remove a session and its messages; its ledger rows stay (they hold no text)."""
-        return self.delete_sessions([session_id]) == 1
+        return self.delete_sessions([session_id], force=force).deleted == 1
 
-    def delete_sessions(self, session_ids: list[str]) -> int:
+    def delete_sessions(self, session_ids: list[str], *, force: bool = False, skip_busy: bool = False) -> Deletion:
         """Remove sessions, their messages and search-index entries in one transaction.
 
-        Their ledger rows in ``requests`` stay, so spending reports remain true.
+        Their ledger rows in ``requests`` stay, so spending reports remain true. A session
+        being answered now (``queries.busy_condition``) is kept unless ``force``: with
+        ``skip_busy`` the others go and it is counted in ``kept``; without, SessionBusy is
+        raised and nothing is deleted.
         """
         if not self.enabled or not session_ids:
-            return 0
+            return Deletion(0, [])
         with db.write(self.conn) as conn:
-            bulk = self._bulk_delete(conn, session_ids)
+            busy = [] if force else self._busy(conn, session_ids)
+            if busy and not skip_busy:
+                raise _busy_error(busy)
+            targets = [sid for sid in session_ids if sid not in set(busy)]
+            bulk = self._bulk_delete(conn, targets)
             if bulk is None:
-                deleted = self._delete_rows(conn, session_ids)
+                deleted = self._delete_rows(conn, targets)
             else:
                 with bulk:
-                    deleted = self._delete_rows(conn, session_ids)
+                    deleted = self._delete_rows(conn, targets)
+        self._forget(targets)
+        return Deletion(deleted, busy)
+
+    def busy_sessions(self, session_ids: list[str]) -> list[str]:
+        """Those of ``session_ids`` that another process is answering now."""
+        return self._busy(self.conn, session_ids) if self.enabled else []
+
+    @staticmethod
+    def _busy(conn: sqlite3.Connection, session_ids: list[str]) -> list[str]:
+        condition, params = busy_condition()
+        busy = {r["id"] for r in conn.execute(f"SELECT id FROM sessions WHERE {condition}", params)}
+        return [sid for sid in session_ids if sid in busy]
+
+    def _forget(self, session_ids: list[str]) -> None:
         for session_id in session_ids:
             self._saved.pop(session_id, None)
-        return deleted
+            self._known.pop(session_id, None)
+            self._reserved.pop(session_id, None)
 
     @staticmethod
     def _delete_rows(conn: sqlite3.Connection, session_ids: list[str]) -> int:
@@ -261,15 +406,20 @@ class SessionHistory:
             return None
         if last is None:
             cursor = conn.execute(
-                f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY position", (session_id,)
+                f"SELECT id AS row_id, {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY position",
+                (session_id,),
             )
         else:
             cursor = conn.execute(
-                f"SELECT * FROM (SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? "
+                f"SELECT * FROM (SELECT id AS row_id, {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? "
                 "ORDER BY position DESC LIMIT ?) ORDER BY position",
                 (session_id, max(last, 0)),
             )
-        messages = [message_from_row(m) for m in cursor]
+        messages = []
+        for r in cursor:
+            message = message_from_row(r)
+            message.row = (session_id, r["row_id"])
+            messages.append(message)
         session = session_from_row(row, messages)
         if with_requests:
             session.requests = [
@@ -278,6 +428,7 @@ class SessionHistory:
             ]
         if last is None:
             self._saved[session_id] = list(messages)
+            self._known[session_id] = {m.row[1] for m in messages if m.row is not None}
         return session
 
     def message_count(self, session_id: str) -> int:
@@ -381,6 +532,20 @@ class UnknownSession(UserError):
     """No session matches the id given."""
 
 
+@dataclass(frozen=True)
+class Deletion:
+    deleted: int  # sessions removed
+    kept: list[str]  # ids left alone because another process is answering them now
+
+
+def _busy_error(session_ids: list[str]) -> SessionBusy:
+    named = ", ".join(sid[:8] for sid in session_ids[:5]) + (", …" if len(session_ids) > 5 else "")
+    which = f"session {named} is" if len(session_ids) == 1 else f"sessions {named} are"
+    return SessionBusy(
+        f"{which} being answered by another appam now: nothing deleted (add --force to delete anyway)"
+    )
+
+
 def _candidate(row: sqlite3.Row) -> str:
     title = " ".join((row["title"] or "").split())
     if len(title) > 30:
@@ -400,3 +565,25 @@ def _unchanged_prefix(saved: list, messages: list) -> int:
             break
         n += 1
     return n
+
+
+def _stored_in(message: ChatMessage, session_id: str) -> bool:
+    """The message has a row in this session (a copy from another session, a fork's, has not)."""
+    return message.row is not None and message.row[0] == session_id
+
+
+def _row_id(cursor: sqlite3.Cursor) -> int:
+    assert cursor.lastrowid is not None  # an INSERT into a rowid table
+    return cursor.lastrowid
+
+
+def _reserved_answer(session: Session) -> ChatMessage:
+    """What the row reserved for a turn's answer holds until the answer arrives: an empty,
+    incomplete answer (which is what a reader should see if the writer dies now)."""
+    return ChatMessage(role="assistant", content=None, model=session.model or None, status=MessageStatus.INCOMPLETE)
+
+
+def _deleted(session_id: str) -> SessionDeleted:
+    return SessionDeleted(
+        f"session {session_id[:8]} was deleted by another appam command while this one was writing it"
+    )
