@@ -4,25 +4,22 @@ from __future__ import annotations
 
 from appam_cli.agent.store import SessionStore
 from appam_cli.datamodel import SessionStatus
-from appam_cli.datamodel.times import utcnow
 from appam_cli.errors import UserError
+from appam_cli.store.liveness import STALE_SECONDS
 
-BUSY_SECONDS = 30
+BUSY_SECONDS = STALE_SECONDS  # kept for callers; the rule itself is store.liveness's
 
 
 def refuse_if_busy(history: SessionStore, session_id: str) -> None:
     """UserError when another process is answering ``session_id`` now.
 
-    A running session checkpoints about once a second, so one marked running and
-    updated in the last ``BUSY_SECONDS`` is busy; an older one was cut (a crash, kill -9)
-    and may be continued.
+    The store reports a session whose writer is gone as interrupted (store.liveness: a dead
+    process on this host at once, a silent writer elsewhere after ``STALE_SECONDS``); one
+    still running has a live writer.
     """
     summary = history.summary(session_id)
-    if summary is None or summary.status != SessionStatus.RUNNING or summary.updated_at is None:
+    if summary is None or summary.status != SessionStatus.RUNNING:
         return
-    age = (utcnow() - summary.updated_at).total_seconds()
-    if age < BUSY_SECONDS:
-        raise UserError(
-            f"session {session_id[:8]} is still being answered by another appam (updated {age:.0f} s ago): "
-            "continue it once that answer is done"
-        )
+    raise UserError(
+        f"session {session_id[:8]} is still being answered by another appam: continue it once that answer is done"
+    )
