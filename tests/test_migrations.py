@@ -82,10 +82,10 @@ def test_a_new_store_has_the_declared_indexes_and_triggers(tmp_path):
     indexes = {}
     for name, table, sql in conn.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index'"):
         if sql is not None:  # SQLite's own indexes (primary key, unique) have none
-            keys = re.fullmatch(rf"CREATE INDEX {name} ON {table} \((.*)\)", " ".join(sql.split()))
+            keys = re.fullmatch(rf"CREATE INDEX {name} ON {table} \((.*?)\)(?: WHERE (.*))?", " ".join(sql.split()))
             assert keys is not None, sql
-            indexes[name] = (table, keys.group(1))
-    assert indexes == {i.name: (i.table, ", ".join(i.keys)) for i in schema.INDEXES}
+            indexes[name] = (table, keys.group(1), keys.group(2))
+    assert indexes == {i.name: (i.table, ", ".join(i.keys), i.where) for i in schema.INDEXES}
     triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert triggers == (set(schema.FTS_TRIGGERS) if has_fts5() else set())
 
@@ -177,21 +177,24 @@ def test_an_upgraded_store_takes_new_messages(version, tmp_path):
     assert [(h.session_id, h.position) for h in again.search("butterscotch").hits] == [(A, 6)]
 
 
-def add_pinned_v4(conn: sqlite3.Connection) -> None:
+NEXT = db.SCHEMA_VERSION + 1  # a step this appam does not have yet
+
+
+def add_pinned_column(conn: sqlite3.Connection) -> None:
     """A step as a later version might add one: a column on an existing table."""
     conn.execute("ALTER TABLE sessions ADD COLUMN pinned BOOLEAN NOT NULL DEFAULT 0")
 
 
 def test_a_step_that_adds_a_column_runs_on_new_and_old_stores(tmp_path, monkeypatch):
-    monkeypatch.setitem(MIGRATIONS, 4, add_pinned_v4)  # registered for this test only
-    monkeypatch.setattr(db, "SCHEMA_VERSION", 4)
+    monkeypatch.setitem(MIGRATIONS, NEXT, add_pinned_column)  # registered for this test only
+    monkeypatch.setattr(db, "SCHEMA_VERSION", NEXT)
     fresh = db.connect(tmp_path / "new.db")
     columns = [r["name"] for r in fresh.execute("PRAGMA table_info(sessions)")]
     assert columns == [*schema.SESSIONS.names(), "pinned"]
     for version in OLD_VERSIONS:
         path = old_store(version, tmp_path)
         upgraded = db.connect(path)
-        assert user_version(upgraded) == 4
+        assert user_version(upgraded) == NEXT
         assert master(upgraded) == master(fresh)
         assert [tuple(r) for r in upgraded.execute("SELECT DISTINCT pinned FROM sessions")] == [(0,)]
         history = SessionHistory(db_path=path)  # today's reads and writes ignore the column they do not know
@@ -202,19 +205,19 @@ def test_a_step_that_adds_a_column_runs_on_new_and_old_stores(tmp_path, monkeypa
 
 
 def test_a_failing_step_leaves_the_store_as_it_was(tmp_path, monkeypatch):
-    def half_done_v4(conn: sqlite3.Connection) -> None:
-        add_pinned_v4(conn)
+    def half_done_step(conn: sqlite3.Connection) -> None:
+        add_pinned_column(conn)
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setitem(MIGRATIONS, 4, half_done_v4)
-    monkeypatch.setattr(db, "SCHEMA_VERSION", 4)
+    monkeypatch.setitem(MIGRATIONS, NEXT, half_done_step)
+    monkeypatch.setattr(db, "SCHEMA_VERSION", NEXT)
     path = old_store(1, tmp_path)
     before = master(sqlite3.connect(path))
     with pytest.raises(StoreError, match="cannot open session store"):
         db.connect(path)
     conn = sqlite3.connect(path)
     assert user_version(conn) == 1
-    assert master(conn) == before  # steps 2 and 3 rolled back with the failing one
+    assert master(conn) == before  # the steps before it rolled back with the failing one
 
 
 def test_a_store_from_a_newer_appam_is_refused_untouched(tmp_path):
@@ -228,3 +231,22 @@ def test_a_store_from_a_newer_appam_is_refused_untouched(tmp_path):
     message = str(refused.value)
     assert f"schema version {newer}, made by a newer appam" in message and "upgrade appam" in message
     assert user_version(sqlite3.connect(path)) == newer
+
+
+@pytest.mark.parametrize("version", OLD_VERSIONS)
+def test_a_session_an_old_appam_left_running_reads_interrupted_and_is_settled(version, tmp_path):
+    """Step 4 adds who writes a ledger row; an old store's rows have no writer, and a session the
+    old code left running (killed mid-answer) has no running row: its last update is all there is."""
+    path = old_store(version, tmp_path)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE sessions SET status = 'running', ended_at = NULL WHERE id = ?", (A,))
+    conn.close()
+    history = SessionHistory(db_path=path)
+    owners = history.conn.execute("SELECT DISTINCT owner_pid, owner_host, heartbeat_at FROM requests").fetchall()
+    assert [tuple(r) for r in owners] == [(None, None, None)]
+    assert history.summary(A).status == "interrupted"  # read as it is, nothing written
+    assert sqlite3.connect(path).execute("SELECT status FROM sessions WHERE id = ?", (A,)).fetchone() == ("running",)
+    assert history.settle_dead_writers() == 0  # no ledger row was running
+    stored = sqlite3.connect(path).execute("SELECT status, ended_at FROM sessions WHERE id = ?", (A,)).fetchone()
+    assert stored[0] == "interrupted" and stored[1] is not None

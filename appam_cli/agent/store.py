@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from appam_cli.datamodel import Session
+    from appam_cli.datamodel import RequestRecord, Session
     from appam_cli.store.rows import SessionSummary
 
 
@@ -18,6 +18,12 @@ class SessionStore(Protocol):
     def refresh(self, session: Session) -> int: ...
 
     def checkpoint_message(self, session: Session, position: int) -> None: ...
+
+    def open_request(self, session: Session, record: RequestRecord) -> None: ...
+
+    def checkpoint_request(self, session: Session, record: RequestRecord) -> None: ...
+
+    def settle_requests(self, session: Session) -> None: ...
 
     def load_session(
         self, session_id: str, *, with_requests: bool = False, last: int | None = None

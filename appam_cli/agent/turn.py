@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from appam_cli.agent.callbacks import Callbacks
@@ -35,6 +35,7 @@ from appam_cli.providers import (
     TextDelta,
     request_cost,
 )
+from appam_cli.providers.usage import rough_tokens, rough_tokens_of_messages
 
 if TYPE_CHECKING:
     from appam_cli.agent.agent import Agent
@@ -105,12 +106,14 @@ class _Turn:
     started_at: datetime = field(default_factory=utcnow)
     last_checkpoint: float = field(default_factory=time.monotonic)
     first_byte: bool = False
+    record: RequestRecord | None = None  # the request in flight: in the ledger as running from its send
 
     def __post_init__(self) -> None:
         self.answer = ChatMessage(role="assistant", content="", model=self.agent.model, status=MessageStatus.INCOMPLETE)
         self.position = len(self.session.messages)
 
     def stream(self) -> StreamResult:
+        self._sent()
         events = self.agent.backend.stream_chat(self.request)
         try:
             return self._consume(events)
@@ -125,6 +128,7 @@ class _Turn:
             if isinstance(event, StreamResult):
                 return event
             if isinstance(event, Retrying):
+                self._retrying(event.wait)
                 self.callbacks.on_retry(event.attempt, event.wait, event.reason)
                 continue
             self._started()
@@ -148,7 +152,54 @@ class _Turn:
         now = time.monotonic()
         if self.history and now - self.last_checkpoint >= CHECKPOINT_SECONDS:
             self.history.checkpoint_message(self.session, self.position)
+            self._estimate_so_far()
             self.last_checkpoint = now
+
+    # -- the ledger row of the request in flight ----------------------------------------
+
+    def _sent(self, delay: float = 0.0) -> None:
+        """A request goes out (after ``delay`` seconds): its ledger row is written now, running,
+        with what its prompt will cost, so a kill leaves a row behind (store.running)."""
+        self.started_at = utcnow() + timedelta(seconds=delay)
+        usage = RequestUsage(input_tokens=rough_tokens_of_messages(self.request.messages), estimated=True)
+        self.record = RequestRecord(
+            model=self.agent.model,
+            usage=usage,
+            cost_usd=self._estimated_cost(usage),
+            started_at=self.started_at,
+            status=RequestStatus.RUNNING,
+            agent_name=self.session.agent_name,
+        )
+        if self.history:
+            self.history.open_request(self.session, self.record)
+
+    def _retrying(self, wait: float) -> None:
+        """The attempt failed before any answer: its row is a failed request; the next one gets its own."""
+        self._add_request(RequestUsage(), 0.0, RequestStatus.FAILED)
+        if self.history:
+            self.history.settle_requests(self.session)
+        self._sent(delay=wait)
+
+    def _estimate_so_far(self) -> None:
+        """The running row's estimate from the text just checkpointed, and a heartbeat."""
+        record = self.record
+        if record is None or self.history is None:
+            return
+        reasoning = rough_tokens(self.answer.reasoning or "")
+        usage = RequestUsage(
+            input_tokens=record.usage.input_tokens,
+            output_tokens=rough_tokens(self.answer.content or "") + reasoning,
+            reasoning_tokens=reasoning,
+            estimated=True,
+        )
+        record.usage, record.cost_usd = usage, self._estimated_cost(usage)
+        self.history.checkpoint_request(self.session, record)
+
+    def _estimated_cost(self, usage: RequestUsage) -> float | None:
+        try:
+            return request_cost(self.agent.model, usage, self.request.price)
+        except Exception:
+            return None
 
     # -- how the turn ended ------------------------------------------------------------
 
@@ -185,6 +236,8 @@ class _Turn:
             exc.exit_code = EXIT_INCOMPLETE
         self._end(SessionStatus.INTERRUPTED)
         if not self.first_byte:
+            if self.record is not None:  # sent, stopped while waiting for the answer: the prompt as estimated
+                self._add_request(self.record.usage, self.record.cost_usd, RequestStatus.INTERRUPTED)
             return
         self.answer.status = MessageStatus.INCOMPLETE
         model, messages = self.agent.model, self.request.messages
@@ -205,18 +258,13 @@ class _Turn:
         ttft_ms: int | None = None,
     ) -> None:
         session = self.session
-        session.requests.append(
-            RequestRecord(
-                model=self.agent.model,
-                usage=usage,
-                cost_usd=cost_usd,
-                started_at=self.started_at,
-                duration_ms=duration_ms,
-                ttft_ms=ttft_ms,
-                status=status,
-                agent_name=session.agent_name,
-            )
+        record = self.record or RequestRecord(
+            model=self.agent.model, started_at=self.started_at, agent_name=session.agent_name
         )
+        self.record = None
+        record.usage, record.cost_usd, record.status = usage, cost_usd, status
+        record.duration_ms, record.ttft_ms = duration_ms, ttft_ms
+        session.requests.append(record)
         if self.agent.cost_guard is not None:
             self.agent.cost_guard.add_spent(cost_usd)
         if session.usage is None:

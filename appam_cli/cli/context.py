@@ -34,7 +34,12 @@ def request_settings(
     )
 
 
-def open_history(settings: Settings, *, enabled: bool = True) -> SessionHistory:
+def open_history(settings: Settings, *, enabled: bool = True, writing: bool = False) -> SessionHistory:
+    """The configured store. A writing command (``writing``) first settles what dead writers left
+    running (store.running), once; reading commands never write."""
     from appam_cli.store import SessionHistory
 
-    return SessionHistory.from_settings(settings, enabled=enabled)
+    history = SessionHistory.from_settings(settings, enabled=enabled)
+    if writing:
+        history.settle_dead_writers()
+    return history

@@ -16,10 +16,10 @@ sessions_app = typer.Typer(help="List, show and manage saved sessions.", no_args
 ID_HELP = "Session id, a unique prefix of it (4+ characters), or `last`."
 
 
-def _history():
+def _history(*, writing: bool = False):
     from appam_cli.cli.context import open_history, settings_with
 
-    return open_history(settings_with())
+    return open_history(settings_with(), writing=writing)
 
 
 def _point(value: str | None):
@@ -174,7 +174,7 @@ def delete_sessions(
         raise UserError(
             "name the sessions to delete: IDs, --older-than DURATION or --all (one of them)", exit_code=EXIT_USAGE
         )
-    history = _history()
+    history = _history(writing=True)
     if session_ids:
         targets = history.resolve_ids(session_ids)
     else:
@@ -229,7 +229,7 @@ def rename_session(
     title = " ".join(title.split())
     if not title:
         raise UserError("the new title is empty")
-    history = _history()
+    history = _history(writing=True)
     sid = history.resolve_id(session_id)
     history.rename_session(sid, title)
     typer.echo(f"Renamed {sid[:8]}: {title}")
@@ -247,7 +247,7 @@ def fork_session(
     ),
 ) -> None:
     """Copy a session into a new one that remembers its parent."""
-    history = _history()
+    history = _history(writing=True)
     sid = history.resolve_id(session_id)
     fork = history.fork_session(sid, at=at, title=" ".join(title.split()) if title else None)
     count = len(fork.messages)

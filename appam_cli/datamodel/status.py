@@ -18,6 +18,7 @@ class MessageStatus(StrEnum):
 
 
 class RequestStatus(StrEnum):
+    RUNNING = "running"  # sent, not ended yet (or its writer died: store.running settles it)
     COMPLETED = "completed"
     INCOMPLETE = "incomplete"  # the stream was cut by the provider or the network
     INTERRUPTED = "interrupted"  # stopped here: Ctrl-C, SIGTERM, a cost limit

@@ -7,24 +7,24 @@ row as the database has it at commit time, a stored one is rewritten by its row 
 history deletes only rows it stored or loaded (see ``save_session``). The answer still
 streaming is checkpointed into the row its turn reserved. Session totals are recomputed from
 the ledger (``requests``) in the same transaction that adds a request row, so the two always
-agree. A session being answered now (``queries.busy_condition``) is not deleted or pruned
+agree. A session being answered now (``running.busy_sessions``) is not deleted or pruned
 unless forced, and a deleted session is never recreated by a writer (SessionDeleted).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from appam_cli.datamodel import ChatMessage, MessageStatus, Session
+from appam_cli.datamodel import ChatMessage, MessageStatus, RequestRecord, RequestStatus, Session
 from appam_cli.datamodel.session_summary import SessionSummary
 from appam_cli.datamodel.status import SessionStatus
 from appam_cli.datamodel.times import to_db, utcnow
 from appam_cli.errors import SessionBusy, SessionDeleted, UserError
-from appam_cli.store import db
-from appam_cli.store.ledger import INSERT_REQUEST, recompute_totals
-from appam_cli.store.queries import SessionFilter, busy_condition, prefix_range, session_where
+from appam_cli.store import db, running
+from appam_cli.store.ledger import INSERT_REQUEST, SETTLE_REQUEST, recompute_totals
+from appam_cli.store.queries import SessionFilter, prefix_range, session_where
 from appam_cli.store.rows import (
     INSERT_MESSAGE,
     INSERT_SESSION,
@@ -42,6 +42,7 @@ from appam_cli.store.schema import MESSAGES, SESSION_TOTALS, SESSIONS
 from appam_cli.textbytes import is_utf8, printable
 
 MIN_PREFIX = 4
+_LIVE_STATUSES = (SessionStatus.RUNNING.value, SessionStatus.INTERRUPTED.value)
 
 # Saving a session again changes what it says of itself (its title only when it has one),
 # never its id or start, and never its totals (``recompute_totals`` sets those from the ledger)
@@ -104,6 +105,8 @@ class SessionHistory:
         self._known: dict[str, set[int]] = {}
         # session id -> the row reserved for the answer of the turn under way (see save_session).
         self._reserved: dict[str, int] = {}
+        # ledger row id -> the request this process opened as running and has not settled yet
+        self._open: dict[int, RequestRecord] = {}
 
     @classmethod
     def from_settings(cls, settings, *, enabled: bool = True) -> SessionHistory:
@@ -183,13 +186,11 @@ class SessionHistory:
                     conn.execute(INSERT_MESSAGE, message_params(sid, position, _reserved_answer(session)))
                 )
             conn.execute(_COUNT_MESSAGES, (sid, sid))
-            new_requests = [r for r in session.requests if r.id is None]
-            new_ids = [conn.execute(INSERT_REQUEST, request_params(sid, record)).lastrowid for record in new_requests]
-            if new_requests or start == 0:
+            new_requests, new_ids, settled = self._write_requests(conn, session)
+            if new_requests or settled or start == 0:
                 recompute_totals(conn, sid)
         # Only once committed: a rolled-back save must write all of it again next time.
-        for record, row_id in zip(new_requests, new_ids, strict=True):
-            record.id = row_id
+        self._requests_written(new_requests, new_ids, settled)
         for message, row_id in written:
             message.row = (sid, row_id)
         rows = self._known.setdefault(sid, set())
@@ -209,7 +210,7 @@ class SessionHistory:
 
         It goes into the row it already has, else the row reserved for the turn's answer, else
         a new row at the end. The session row says it is running and when it was last written:
-        that is what tells other commands it is being answered (store.queries.busy_condition).
+        that is what tells other commands it is being answered (store.running.busy_sessions).
         """
         if not self.enabled:
             return
@@ -273,21 +274,84 @@ class SessionHistory:
         self._saved[sid] = list(messages)
         return len(rows - had)
 
+    # -- the ledger rows of requests this process sends (store.running) ----------------
+    def open_request(self, session: Session, record: RequestRecord) -> None:
+        """Write ``record`` as running the moment its request is sent (the row id goes on it)."""
+        if not self.enabled:
+            return
+        try:
+            record.id = running.open_request(self.conn, session.session_id, record)
+        except sqlite3.OperationalError:
+            return  # best effort, as a checkpoint: the final save inserts it
+        self._open[record.id] = record
+
+    def checkpoint_request(self, session: Session, record: RequestRecord) -> None:
+        """The running request's estimate so far (``record.usage``, ``cost_usd``) and a heartbeat."""
+        if not self.enabled or record.id not in self._open:
+            return
+        try:
+            running.checkpoint_request(self.conn, session.session_id, record)
+        except sqlite3.OperationalError:
+            return  # best effort: the next checkpoint or the final save writes it
+
+    def settle_requests(self, session: Session) -> None:
+        """Write how the session's requests ended (a failed attempt before a retry, say), nothing else."""
+        if not self.enabled:
+            return
+        try:
+            with db.write(self.conn) as conn:
+                new_requests, new_ids, settled = self._write_requests(conn, session)
+                if new_requests or settled:
+                    recompute_totals(conn, session.session_id)
+        except sqlite3.OperationalError:
+            return  # best effort: the final save writes them
+        self._requests_written(new_requests, new_ids, settled)
+
+    def settle_dead_writers(self) -> int:
+        """Settle the requests and sessions that dead writers left running (see store.running);
+        how many ledger rows were settled. For writing commands only: it writes."""
+        if not self.enabled or (self._conn is None and not self.path.exists()):
+            return 0  # no store yet: nothing to settle, and nothing created
+        try:
+            return running.settle_dead(self.conn)
+        except sqlite3.OperationalError:
+            return 0  # a busy or read-only store: the next writer settles them
+
+    def _write_requests(self, conn: sqlite3.Connection, session: Session):
+        """Insert the session's new ledger rows and settle the running ones that ended."""
+        new_requests = [r for r in session.requests if r.id is None]
+        new_ids = [
+            conn.execute(INSERT_REQUEST, request_params(session.session_id, record)).lastrowid
+            for record in new_requests
+        ]
+        settled = [
+            r.id for r in session.requests
+            if r.id is not None and r.id in self._open and r.status != RequestStatus.RUNNING
+        ]
+        for row_id in settled:
+            conn.execute(SETTLE_REQUEST, request_params(session.session_id, self._open[row_id]) | {"id": row_id})
+        return new_requests, new_ids, settled
+
+    def _requests_written(self, new_requests: list, new_ids: list, settled: list) -> None:
+        for record, row_id in zip(new_requests, new_ids, strict=True):  # only once committed: a rolled-back
+            record.id = row_id  # save must insert them again next time
+        for row_id in settled:
+            self._open.pop(row_id, None)
+
     def enforce_max_sessions(self, keep: str | None = None) -> int:
         """Delete the oldest sessions (by last update) beyond ``max_sessions``; return how many.
 
-        A session being answered now (``queries.busy_condition``) is never pruned.
+        A session being answered now (``running.busy_sessions``) is never pruned.
         """
         if not self.enabled or not self.max_sessions:
             return 0
-        busy, params = busy_condition()
         with db.write(self.conn) as conn:
             rows = conn.execute(
-                f"SELECT id, {busy} AS busy FROM sessions WHERE id IS NOT ? "
-                "ORDER BY updated_at DESC LIMIT -1 OFFSET ?",
-                (*params, keep, self.max_sessions - (1 if keep else 0)),
+                "SELECT id FROM sessions WHERE id IS NOT ? ORDER BY updated_at DESC LIMIT -1 OFFSET ?",
+                (keep, self.max_sessions - (1 if keep else 0)),
             ).fetchall()
-            doomed = [r["id"] for r in rows if not r["busy"]]
+            busy = running.busy_sessions(conn)
+            doomed = [r["id"] for r in rows if r["id"] not in busy]
             conn.executemany("DELETE FROM sessions WHERE id = ?", [(sid,) for sid in doomed])
         self._forget(doomed)
         return len(doomed)
@@ -300,7 +364,7 @@ class SessionHistory:
         """Remove sessions, their messages and search-index entries in one transaction.
 
         Their ledger rows in ``requests`` stay, so spending reports remain true. A session
-        being answered now (``queries.busy_condition``) is kept unless ``force``: with
+        being answered now (``running.busy_sessions``) is kept unless ``force``: with
         ``skip_busy`` the others go and it is counted in ``kept``; without, SessionBusy is
         raised and nothing is deleted.
         """
@@ -326,8 +390,7 @@ class SessionHistory:
 
     @staticmethod
     def _busy(conn: sqlite3.Connection, session_ids: list[str]) -> list[str]:
-        condition, params = busy_condition()
-        busy = {r["id"] for r in conn.execute(f"SELECT id FROM sessions WHERE {condition}", params)}
+        busy = running.busy_sessions(conn)
         return [sid for sid in session_ids if sid in busy]
 
     def _forget(self, session_ids: list[str]) -> None:
@@ -421,6 +484,8 @@ class SessionHistory:
             message.row = (session_id, r["row_id"])
             messages.append(message)
         session = session_from_row(row, messages)
+        if session.status == SessionStatus.RUNNING and not running.session_alive(conn, session_id, row["updated_at"]):
+            session.status = SessionStatus.INTERRUPTED  # its writer is gone (store.liveness)
         if with_requests:
             session.requests = [
                 request_from_row(r)
@@ -446,7 +511,13 @@ class SessionHistory:
     def summary(self, session_id: str) -> SessionSummary | None:
         """The session without its messages (what the list shows)."""
         row = self.conn.execute(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,)).fetchone()
-        return None if row is None else summary_from_row(row)
+        return None if row is None else self._summary(row)
+
+    def _summary(self, row: sqlite3.Row) -> SessionSummary:
+        """The summary with its status as it is now (a dead writer's running session is interrupted)."""
+        summary = summary_from_row(row)
+        summary.status = running.effective_status(self.conn, summary.session_id, summary.status, summary.updated_at)
+        return summary
 
     def title_of(self, session_id: str) -> str | None:
         row = self.conn.execute("SELECT title FROM sessions WHERE id = ?", (session_id,)).fetchone()
@@ -458,16 +529,32 @@ class SessionHistory:
         """Sessions newest first (by last update), without their messages."""
         if not self.enabled:
             return []
+        if where is not None and where.status in _LIVE_STATUSES:
+            # running or interrupted depends on the writer being alive: filtered here, not in SQL
+            found = self._live_status_matches(where)
+            return found[offset:] if limit is None else found[offset : offset + limit]
         clause, params = session_where(where)
         rows = self.conn.execute(
             f"SELECT {SESSION_COLUMNS} FROM sessions{clause} ORDER BY updated_at DESC, rowid DESC LIMIT ? OFFSET ?",
             (*params, limit if limit is not None else -1, offset),
         )
-        return [summary_from_row(r) for r in rows]
+        return [self._summary(r) for r in rows]
+
+    def _live_status_matches(self, where: SessionFilter) -> list[SessionSummary]:
+        wanted = where.status
+        clause, params = session_where(replace(where, status=None))
+        clause += (" AND " if clause else " WHERE ") + "status IN (?, ?)"
+        rows = self.conn.execute(
+            f"SELECT {SESSION_COLUMNS} FROM sessions{clause} ORDER BY updated_at DESC, rowid DESC",
+            (*params, *_LIVE_STATUSES),
+        )
+        return [s for s in map(self._summary, rows) if s.status == wanted]
 
     def session_count(self, where: SessionFilter | None = None) -> int:
         if not self.enabled:
             return 0
+        if where is not None and where.status in _LIVE_STATUSES:
+            return len(self._live_status_matches(where))
         clause, params = session_where(where)
         return self.conn.execute(f"SELECT COUNT(*) FROM sessions{clause}", params).fetchone()[0]
 

@@ -26,3 +26,11 @@ WHERE sessions.id = ?
 def recompute_totals(conn: sqlite3.Connection, session_id: str) -> None:
     """Set the session row's totals to the sums of its ledger rows (call inside the write transaction)."""
     conn.execute(_RECOMPUTE_TOTALS, (session_id, session_id))
+
+
+# A row this process opened as running, settled with how its request ended (store.running).
+_SETTLED = REQUESTS.names(without=("id", "session_id", "agent_name", "imported", "owner_pid", "owner_host"))
+SETTLE_REQUEST = (
+    f"UPDATE requests SET {', '.join(f'{c} = :{c}' for c in _SETTLED if c != 'heartbeat_at')}, "
+    "heartbeat_at = NULL WHERE id = :id"
+)

@@ -11,6 +11,9 @@ already here are never edited. They run in order, inside the caller's write tran
    already saved), where SQLite has FTS5; without it search falls back to ``LIKE``.
 3. Two covering indexes over the ledger that usage reports scan in group order, so a
    million requests aggregate without sorting them.
+4. Who writes a ledger row while its request runs (``owner_pid``, ``owner_host``) and its
+   ``heartbeat_at``, so that a later command recognises a dead writer; a small index over
+   the rows still running.
 """
 
 from __future__ import annotations
@@ -110,6 +113,14 @@ _V3 = (
 )
 
 
+_V4 = (
+    "ALTER TABLE requests ADD COLUMN owner_pid INTEGER",
+    "ALTER TABLE requests ADD COLUMN owner_host VARCHAR",
+    "ALTER TABLE requests ADD COLUMN heartbeat_at DATETIME",
+    "CREATE INDEX IF NOT EXISTS ix_requests_running ON requests (session_id) WHERE status = 'running'",
+)
+
+
 def _run(statements: tuple[str, ...]) -> Callable[[sqlite3.Connection], None]:
     def step(conn: sqlite3.Connection) -> None:
         for statement in statements:
@@ -125,7 +136,9 @@ def _search_index_v2(conn: sqlite3.Connection) -> None:
         _run(_V2)(conn)
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _run(_V1), 2: _search_index_v2, 3: _run(_V3)}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _run(_V1), 2: _search_index_v2, 3: _run(_V3), 4: _run(_V4),
+}
 
 
 def migrate(conn: sqlite3.Connection, current: int, target: int) -> None:

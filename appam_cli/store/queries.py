@@ -6,23 +6,10 @@ Plain SQL over the tables that ``store.schema`` declares (no ORM at run time).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from appam_cli.datamodel.status import SessionStatus
-from appam_cli.datamodel.times import to_db, utcnow
-
-# The "being answered now" rule, in one place: a writer checkpoints a running session about
-# once a second, so a session marked running and updated within BUSY_SECONDS has a live writer;
-# an older running one was cut (a crash, kill -9). agent/busy.py refuses a second turn on a busy
-# session; deleting and pruning (store/history.py) leave it alone unless forced.
-BUSY_SECONDS = 30
-
-
-def busy_condition(now: datetime | None = None) -> tuple[str, list[Any]]:
-    """SQL over ``sessions`` true for a session being answered now, and its parameters."""
-    since = (now or utcnow()) - timedelta(seconds=BUSY_SECONDS)
-    return "(status = ? AND updated_at >= ?)", [str(SessionStatus.RUNNING), to_db(since)]
+from appam_cli.datamodel.times import to_db
 
 
 @dataclass

@@ -156,4 +156,8 @@ def request_params(session_id: str | None, r: RequestRecord) -> dict[str, Any]:
         "cost_usd": r.cost_usd,
         "usage_estimated": int(u.estimated),
         "imported": int(r.imported),
+        # who writes a running row (store.running); a finished row written at once has none
+        "owner_pid": None,
+        "owner_host": None,
+        "heartbeat_at": None,
     }

@@ -41,6 +41,7 @@ class Index:
     name: str
     table: str
     keys: tuple[str, ...]  # columns or expressions, in index order
+    where: str | None = None  # a partial index: only the rows where this holds
 
 
 SESSIONS = Table(
@@ -111,6 +112,10 @@ REQUESTS = Table(
         Column("cost_usd", "FLOAT", not_null=False),  # NULL: the model has no known price
         Column("usage_estimated", "BOOLEAN"),
         Column("imported", "BOOLEAN"),
+        # Who writes the row while its request runs, and when it last said so (store.liveness).
+        Column("owner_pid", "INTEGER", not_null=False),
+        Column("owner_host", "VARCHAR", not_null=False),
+        Column("heartbeat_at", "DATETIME", not_null=False),
     ),
 )
 
@@ -134,6 +139,8 @@ INDEXES = (
         ("substr(started_at, 1, 10)", "started_at", "model", "agent_name", *_USAGE),
     ),
     Index("ix_requests_usage_by_model", "requests", ("model", "agent_name", "session_id", "started_at", *_USAGE)),
+    # The requests still running (store.running): few rows, found without scanning the ledger.
+    Index("ix_requests_running", "requests", ("session_id",), where="status = 'running'"),
 )
 
 # Full-text search (store.search): an external-content FTS5 table over messages.content,
