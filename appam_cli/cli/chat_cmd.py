@@ -45,7 +45,7 @@ def chat(
     if continue_last and session_id:
         raise UserError("use either -c/--continue or --session ID, not both", exit_code=EXIT_USAGE)
     settings = request_settings(api_base, temperature, max_tokens, timeout, retries)
-    history = open_history(settings, enabled=not no_save)
+    history = open_history(settings, enabled=not no_save, write=True)
     options = ChatOptions(
         model=model,
         system=system,

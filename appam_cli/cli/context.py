@@ -34,7 +34,13 @@ def request_settings(
     )
 
 
-def open_history(settings: Settings, *, enabled: bool = True) -> SessionHistory:
+def open_history(settings: Settings, *, enabled: bool = True, write: bool = False) -> SessionHistory:
+    """The configured store. ``write``: the command writes to it, so it is opened for writing now and
+    a store that cannot be written is one line and exit 1 before anything is sent or changed.
+    Without it a read-only store still reads (opened read-only, never migrated)."""
     from appam_cli.store import SessionHistory
 
-    return SessionHistory.from_settings(settings, enabled=enabled)
+    history = SessionHistory.from_settings(settings, enabled=enabled)
+    if write:
+        history.ensure_writable()
+    return history

@@ -46,7 +46,7 @@ def continue_session(
     from appam_cli.cli.stdin import build_prompt, piped_stdin
 
     settings = request_settings(api_base, temperature, max_tokens, timeout, retries, no_stream)
-    history = open_history(settings)
+    history = open_history(settings, write=True)
     sid = resolve_session(history, session_id, lone=prompt is None)
     refuse_if_busy(history, sid)
     if prompt is None:

@@ -45,7 +45,7 @@ def run(
 
     text = build_prompt(prompt)
     settings = request_settings(api_base, temperature, max_tokens, timeout, retries, no_stream)
-    history = open_history(settings, enabled=not no_save)
+    history = open_history(settings, enabled=not no_save, write=True)
     session_id = open_history(settings).resolve_id("last") if continue_last else None
     code = run_turn_cli(
         settings,

@@ -16,10 +16,11 @@ sessions_app = typer.Typer(help="List, show and manage saved sessions.", no_args
 ID_HELP = "Session id, a unique prefix of it (4+ characters), or `last`."
 
 
-def _history():
+def _history(*, write: bool = False):
+    """The store; ``write`` for the commands that change it (a read-only store says so at once)."""
     from appam_cli.cli.context import open_history, settings_with
 
-    return open_history(settings_with())
+    return open_history(settings_with(), write=write)
 
 
 def _point(value: str | None):
@@ -167,7 +168,7 @@ def delete_sessions(
         raise UserError(
             "name the sessions to delete: IDs, --older-than DURATION or --all (one of them)", exit_code=EXIT_USAGE
         )
-    history = _history()
+    history = _history(write=True)
     if session_ids:
         targets = history.resolve_ids(session_ids)
     else:
@@ -213,7 +214,7 @@ def rename_session(
     title = " ".join(title.split())
     if not title:
         raise UserError("the new title is empty")
-    history = _history()
+    history = _history(write=True)
     sid = history.resolve_id(session_id)
     history.rename_session(sid, title)
     typer.echo(f"Renamed {sid[:8]}: {title}")
@@ -231,7 +232,7 @@ def fork_session(
     ),
 ) -> None:
     """Copy a session into a new one that remembers its parent."""
-    history = _history()
+    history = _history(write=True)
     sid = history.resolve_id(session_id)
     fork = history.fork_session(sid, at=at, title=" ".join(title.split()) if title else None)
     count = len(fork.messages)

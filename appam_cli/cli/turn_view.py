@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from appam_cli.agent.session_turn import TurnSpec, prepare_agent, stream_turn
 from appam_cli.agent.spending import Allowance
 from appam_cli.agent.store import SessionStore
+from appam_cli.cli.unsaved import report_unsaved, store_failure_reason
 from appam_cli.config import Settings
 from appam_cli.datamodel import MessageStatus
 from appam_cli.errors import EXIT_INCOMPLETE, EXIT_OK, BudgetExceeded, ProviderError
@@ -46,6 +48,7 @@ def run_turn_cli(
         session = agent.new_session()
 
     before = len(session.requests)
+    count = len(session.messages)
     try:
         stream_turn(
             agent,
@@ -55,12 +58,16 @@ def run_turn_cli(
             None if show.json_output else make_view(raw=show.raw),
             notice=env.notice,
         )
-    except ProviderError:
-        raise
-    except BudgetExceeded:  # stopped by a cost limit: show what arrived and what it cost, then exit 5
-        print_footer(session, saved=spec.save, usage=turn_usage(session.requests[before:]))
-        raise
-    except BaseException:
+    except BaseException as exc:
+        reason = store_failure_reason(exc) if spec.save else None
+        if reason is not None:  # the store did not take the turn: never say it did
+            answered = len(session.messages) > count and session.messages[-1].role == "assistant"
+            return report_unsaved(env, session, history_path(history), reason, exc, answered)
+        if isinstance(exc, ProviderError):
+            raise
+        if isinstance(exc, BudgetExceeded):  # stopped by a cost limit: show what arrived and its cost, exit 5
+            print_footer(session, saved=spec.save, usage=turn_usage(session.requests[before:]))
+            raise
         if spec.save and session.messages:
             env.notice(f"saved what arrived in session {session.session_id}")
         raise
@@ -74,3 +81,8 @@ def run_turn_cli(
     if show.show_usage:
         print_usage_details(usage, session.requests[before:])
     return EXIT_INCOMPLETE if incomplete else EXIT_OK
+
+
+def history_path(history: SessionStore) -> Path:
+    """Where the store is, to name it in a message."""
+    return Path(getattr(history, "path", "the session store"))

@@ -78,6 +78,10 @@ class SessionHistory:
 
             self.path = data_dir() / "sessions.db"
         self._conn: sqlite3.Connection | None = None
+        self._writable = False  # the connection was opened for writing (``ensure_writable``)
+        # Why the last checkpoint could not be written (``disk full``…), None once one is: what a
+        # final save that fails too will not have saved.
+        self.write_failure: str | None = None
         # session id -> the message objects saved in their final form, in order. Saving
         # rewrites from the first position where the session's list differs from this one.
         self._saved: dict[str, list] = {}
@@ -95,14 +99,25 @@ class SessionHistory:
     # -- connection -------------------------------------------------------
     @property
     def conn(self) -> sqlite3.Connection:
+        """The open store; one that can only be read is opened read-only (and is never migrated)."""
         if self._conn is None:
             self._conn = db.connect(self.path)
         return self._conn
+
+    def ensure_writable(self) -> None:
+        """Open the store for writing now. A store that cannot be written (read-only, not SQLite,
+        damaged, from a newer appam) raises StoreError naming why: before anything is sent or changed."""
+        if not self.enabled or self._writable:
+            return
+        self.close()
+        self._conn = db.connect(self.path, write=True)
+        self._writable = True
 
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+            self._writable = False
 
     # -- writing ----------------------------------------------------------
     def save_session(self, session: Session) -> None:
@@ -149,10 +164,14 @@ class SessionHistory:
                     "UPDATE sessions SET updated_at = ?, message_count = MAX(message_count, ?) WHERE id = ?",
                     (to_db(utcnow()), position + 1, session.session_id),
                 )
-        except sqlite3.OperationalError:
-            # Best effort: another process holds the store (a big import, say). Skipping one
-            # checkpoint beats killing the answer; the next one, or the final save, writes it.
+        except sqlite3.OperationalError as exc:
+            # Best effort, and the answer keeps streaming either way. Busy (another process holds
+            # the store: a big import, say): the next checkpoint, or the final save, writes it. A
+            # store that refused the write (disk full, read-only…) is remembered: if the final
+            # save fails too, what is lost gets said (it is never claimed as saved).
+            self.write_failure = db.write_fault(exc) or self.write_failure
             return
+        self.write_failure = None
         self._saved[session.session_id] = self._saved.get(session.session_id, [])[:position]
 
     def enforce_max_sessions(self, keep: str | None = None) -> int:

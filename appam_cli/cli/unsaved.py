@@ -1,0 +1,86 @@
+"""When the session store could not take a turn: say what was not saved, and keep it elsewhere.
+
+A save that did not happen is never reported as one. The answer shown on the screen is
+also written to stderr (so a terminal's scrollback or a redirected log holds it), and the
+whole session goes to a recovery file that ``appam sessions import`` reads back, named
+only if writing it worked (the disk that refused the store may refuse that file too).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from appam_cli.datamodel import Session
+from appam_cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, AppamError, Terminated
+from appam_cli.render.environment import Environment
+
+BUSY = "the store stayed locked by another appam process"
+
+
+def store_failure_reason(exc: BaseException) -> str | None:
+    """Why the store did not take the turn's save, when ``exc`` is that failure; else None."""
+    from appam_cli.store.db import StoreWriteError, write_fault
+
+    if isinstance(exc, StoreWriteError):
+        return exc.reason
+    if isinstance(exc, sqlite3.Error):
+        return write_fault(exc) or (BUSY if "locked" in str(exc) or "busy" in str(exc) else str(exc))
+    return None
+
+
+def report_unsaved(env: Environment, session: Session, store: Path, reason: str, exc: BaseException,
+                   answered: bool) -> int:
+    """The lines for a turn the store did not take, and the exit code: 1, or 130/143 when a
+    Ctrl-C or SIGTERM ended the turn (the save that failed was the one after it)."""
+    cause = exc.__context__
+    if isinstance(cause, AppamError):  # what ended the turn first (a provider error, a cut stream)
+        env.error(cause.message)
+    what = "the answer was NOT saved" if answered else "this exchange was NOT saved"
+    env.error(f"{what}: {reason} ({store})")
+    answer = session.messages[-1].content if answered and session.messages else None
+    if answer:
+        env.notice("the unsaved answer (the store holds at most its start, marked incomplete):")
+        text = answer if answer.endswith("\n") else answer + "\n"
+        if env.stderr_isatty:
+            from appam_cli.render.safe_text import safe_text
+
+            text = safe_text(text)
+        env.stderr.write(text)
+        env.stderr.flush()
+    copy = write_recovery_file(session)
+    if copy is not None:
+        env.notice(f"a copy of the whole session is in {copy} (appam sessions import {copy} brings it back)")
+    if isinstance(cause, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    if isinstance(cause, Terminated):
+        return EXIT_TERMINATED
+    return EXIT_BAD_INPUT
+
+
+def write_recovery_file(session: Session) -> Path | None:
+    """The session as ``sessions export`` writes it, in the temp folder (else the home folder),
+    private (0600); the path only if all of it was written, else None and no half file left."""
+    data = json.dumps(session.to_dict(include_requests=True), ensure_ascii=False, indent=2) + "\n"
+    name = f"appam-unsaved-{session.session_id}.json"
+    for folder in dict.fromkeys((tempfile.gettempdir(), str(Path.home()))):
+        path = Path(folder) / name
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        except OSError:
+            continue
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            return path
+        except OSError:
+            try:
+                path.unlink()
+            except OSError:
+                pass
+    return None
