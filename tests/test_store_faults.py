@@ -258,3 +258,19 @@ def test_a_disk_that_fills_mid_answer_is_never_reported_as_saved(provider, appam
     assert [m.role for m in session.messages][:1] == ["user"]
     for message in session.messages[1:]:
         assert message.status == "incomplete" and answer.startswith(message.content)
+
+
+@pytest.mark.e2e
+def test_a_chat_whose_answer_the_full_disk_refused_says_so_and_claims_nothing(provider, appam_home):
+    save(appam_home, make_session())
+    provider.enqueue(Reply(LONG, chunk_delay=0.005))
+    done = subprocess.run(
+        [APPAM, "chat", "-m", "openai/test-model", "--api-base", provider.url], input="write a lot\n",
+        env=env_for(appam_home, APPAM_PROVIDER_WORKER="0"), capture_output=True, text=True, timeout=120,
+        preexec_fn=file_size_limit(120_000),
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert re.search(r"^appam: the answer was NOT saved: (disk full|disk I/O error) \(", done.stderr, re.M), done.stderr
+    assert "continue it with" not in done.stderr
+    assert "".join(LONG).strip() in done.stdout  # shown in full all the same

@@ -10,26 +10,15 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import tempfile
 from pathlib import Path
 
 from appam_cli.datamodel import Session
 from appam_cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, AppamError, Terminated
 from appam_cli.render.environment import Environment
+from appam_cli.store.db import save_failure as store_failure_reason
 
-BUSY = "the store stayed locked by another appam process"
-
-
-def store_failure_reason(exc: BaseException) -> str | None:
-    """Why the store did not take the turn's save, when ``exc`` is that failure; else None."""
-    from appam_cli.store.db import StoreWriteError, write_fault
-
-    if isinstance(exc, StoreWriteError):
-        return exc.reason
-    if isinstance(exc, sqlite3.Error):
-        return write_fault(exc) or (BUSY if "locked" in str(exc) or "busy" in str(exc) else str(exc))
-    return None
+__all__ = ["report_unsaved", "store_failure_reason", "write_recovery_file"]
 
 
 def report_unsaved(env: Environment, session: Session, store: Path, reason: str, exc: BaseException,

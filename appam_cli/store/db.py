@@ -99,6 +99,16 @@ def write_fault(exc: BaseException) -> str | None:
     return None
 
 
+def save_failure(exc: BaseException) -> str | None:
+    """Why a save did not happen, when ``exc`` is the store's failure (a busy store included:
+    at the end of a turn waiting is over); None for any other exception."""
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    if _busy(exc) or "locked" in str(exc):
+        return "the store stayed locked by another appam process"
+    return write_fault(exc) or str(exc)
+
+
 def connect(path: Path, *, create: bool = True, write: bool = False) -> sqlite3.Connection:
     """An autocommit connection in WAL mode; the schema is brought up to date (or refused).
 

@@ -106,8 +106,9 @@ class SessionHistory:
 
     def ensure_writable(self) -> None:
         """Open the store for writing now. A store that cannot be written (read-only, not SQLite,
-        damaged, from a newer appam) raises StoreError naming why: before anything is sent or changed."""
-        if not self.enabled or self._writable:
+        damaged, from a newer appam) raises StoreError naming why: before anything is sent or changed.
+        A store not made yet is made by the first save (a chat that says nothing leaves none)."""
+        if not self.enabled or self._writable or not self.path.exists():
             return
         self.close()
         self._conn = db.connect(self.path, write=True)
