@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import tempfile
 from pathlib import Path
 
-from appam_cli.datamodel import Session
+from appam_cli.datamodel import MessageStatus, Session
 from appam_cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, AppamError, Terminated
 from appam_cli.render.environment import Environment
 from appam_cli.store.db import save_failure as store_failure_reason
@@ -25,9 +26,13 @@ def report_unsaved(env: Environment, session: Session, store: Path, reason: str,
                    answered: bool) -> int:
     """The lines for a turn the store did not take, and the exit code: 1, or 130/143 when a
     Ctrl-C or SIGTERM ended the turn (the save that failed was the one after it)."""
-    cause = exc.__context__
+    cause = _what_ended_the_turn(exc)
     if isinstance(cause, AppamError):  # what ended the turn first (a provider error, a cut stream)
         env.error(cause.message)
+    elif answered and session.messages[-1].status != MessageStatus.COMPLETED and not isinstance(
+        cause, (KeyboardInterrupt, Terminated)
+    ):
+        env.error("the answer was cut off before the model finished")
     what = "the answer was NOT saved" if answered else "this exchange was NOT saved"
     env.error(f"{what}: {reason} ({store})")
     answer = session.messages[-1].content if answered and session.messages else None
@@ -48,6 +53,17 @@ def report_unsaved(env: Environment, session: Session, store: Path, reason: str,
     if isinstance(cause, Terminated):
         return EXIT_TERMINATED
     return EXIT_BAD_INPUT
+
+
+def _what_ended_the_turn(exc: BaseException) -> BaseException | None:
+    """The exception the failed save was handling (a provider error, Ctrl-C…), if any: the
+    store's own errors (SQLite's, and ours wrapping them) are passed over."""
+    seen = exc.__context__
+    while seen is not None:
+        if not isinstance(seen, sqlite3.Error):
+            return seen
+        seen = seen.__context__
+    return None
 
 
 def write_recovery_file(session: Session) -> Path | None:
