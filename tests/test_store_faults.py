@@ -99,6 +99,18 @@ def test_run_on_a_store_it_cannot_write_fails_before_sending(cli, appam_home, ma
     assert store_files(appam_home)["sessions.db"] == before["sessions.db"]
 
 
+def test_run_where_no_store_can_be_made_sends_nothing_and_claims_nothing(cli, appam_home, monkeypatch):
+    parent = appam_home.parent / "read-only-parent"
+    parent.mkdir()
+    monkeypatch.setenv("APPAM_HOME", str(parent / "appam-home"))
+    with read_only(parent):
+        result = cli.run("hello there")
+    line = result.error_line("nothing was sent", "cannot create", str(parent / "appam-home"))
+    assert "saved" not in result.stderr.replace("NOT saved", "")
+    assert line.count(str(parent / "appam-home")) == 1
+    assert cli.server.requests == []
+
+
 class _nothing:
     def __enter__(self):
         return None

@@ -62,7 +62,8 @@ def run_turn_cli(
         reason = store_failure_reason(exc) if spec.save else None
         if reason is not None:  # the store did not take the turn: never say it did
             answered = len(session.messages) > count and session.messages[-1].role == "assistant"
-            return report_unsaved(env, session, history_path(history), reason, exc, answered)
+            sent = answered or len(session.requests) > before
+            return report_unsaved(env, session, history_path(history), reason, exc, answered=answered, sent=sent)
         if isinstance(exc, ProviderError):
             raise
         if isinstance(exc, BudgetExceeded):  # stopped by a cost limit: show what arrived and its cost, exit 5

@@ -15,17 +15,25 @@ import tempfile
 from pathlib import Path
 
 from appam_cli.datamodel import MessageStatus, Session
-from appam_cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, AppamError, Terminated
+from appam_cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, AppamError, StoreError, Terminated
 from appam_cli.render.environment import Environment
-from appam_cli.store.db import save_failure as store_failure_reason
-
-__all__ = ["report_unsaved", "store_failure_reason", "write_recovery_file"]
+from appam_cli.store.db import save_failure
 
 
-def report_unsaved(env: Environment, session: Session, store: Path, reason: str, exc: BaseException,
-                   answered: bool) -> int:
+def store_failure_reason(exc: BaseException) -> str | None:
+    """Why the store did not take the turn, when ``exc`` is that failure (SQLite's, or the store
+    not opening at all: a data folder that cannot be made, say); None for anything else."""
+    if isinstance(exc, StoreError) and not isinstance(exc, sqlite3.Error):
+        return exc.message  # names its own path
+    return save_failure(exc)
+
+
+def report_unsaved(
+    env: Environment, session: Session, store: Path, reason: str, exc: BaseException, *, answered: bool, sent: bool
+) -> int:
     """The lines for a turn the store did not take, and the exit code: 1, or 130/143 when a
-    Ctrl-C or SIGTERM ended the turn (the save that failed was the one after it)."""
+    Ctrl-C or SIGTERM ended the turn (the save that failed was the one after it). ``sent``:
+    the request went out (the first save, of the prompt, comes before it)."""
     cause = _what_ended_the_turn(exc)
     if isinstance(cause, AppamError):  # what ended the turn first (a provider error, a cut stream)
         env.error(cause.message)
@@ -33,8 +41,9 @@ def report_unsaved(env: Environment, session: Session, store: Path, reason: str,
         cause, (KeyboardInterrupt, Terminated)
     ):
         env.error("the answer was cut off before the model finished")
-    what = "the answer was NOT saved" if answered else "this exchange was NOT saved"
-    env.error(f"{what}: {reason} ({store})")
+    what = "the answer was NOT saved" if answered else "this exchange was NOT saved" if sent else "nothing was sent"
+    named = str(store) in reason or str(store.parent) in reason
+    env.error(f"{what}: {reason}" + ("" if named else f" ({store})"))
     answer = session.messages[-1].content if answered and session.messages else None
     if answer:
         env.notice("the unsaved answer (the store holds at most its start, marked incomplete):")
@@ -45,7 +54,7 @@ def report_unsaved(env: Environment, session: Session, store: Path, reason: str,
             text = safe_text(text)
         env.stderr.write(text)
         env.stderr.flush()
-    copy = write_recovery_file(session)
+    copy = write_recovery_file(session) if sent else None  # nothing sent: the prompt is the user's own
     if copy is not None:
         env.notice(f"a copy of the whole session is in {copy} (appam sessions import {copy} brings it back)")
     if isinstance(cause, KeyboardInterrupt):

@@ -79,7 +79,7 @@ _READ_ONLY = ("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")
 
 
 def _code(exc: BaseException) -> str:
-    name = getattr(exc, "sqlite_errorname", None) or "" or ""
+    name = getattr(exc, "sqlite_errorname", None) or ""
     return next((code for code in _FAULTS if name == code or name.startswith(code + "_")), "")
 
 
@@ -126,32 +126,29 @@ def connect(path: Path, *, create: bool = True, write: bool = False) -> sqlite3.
         try:
             conn, read_only = _open(path), False
         except sqlite3.DatabaseError as exc:
-            if _busy(exc):
-                raise
             if write or _code(exc) not in _READ_ONLY:
-                raise _refused(path, exc, write) from None
+                raise
             conn, read_only = _open_read_only(path), True
         try:
             _check_schema(conn, path, read_only=read_only)
             if write:
                 _try_a_write(conn)
-        except BaseException as exc:
+        except BaseException:
             conn.close()
-            if not isinstance(exc, sqlite3.DatabaseError) or type(exc) is StoreError or _busy(exc):
-                raise  # a newer schema, a busy store (said as such), Ctrl-C…
-            if not write and _code(exc) in _READ_ONLY:  # a migration was due on a read-only store
-                raise _needs_upgrade(path) from None
-            raise exc if isinstance(exc, StoreWriteError) else _refused(path, exc, write) from None
-    except sqlite3.DatabaseError as exc:
-        if isinstance(exc, StoreError) or _busy(exc):
             raise
+    except sqlite3.DatabaseError as exc:
+        if not write and _code(exc) in _READ_ONLY:  # reading writes only to migrate
+            raise _needs_upgrade(path) from None
         raise _refused(path, exc, write) from None
     finally:
         os.umask(old_umask)
     return conn
 
 
-def _refused(path: Path, exc: sqlite3.Error, write: bool) -> StoreError:
+def _refused(path: Path, exc: sqlite3.DatabaseError, write: bool) -> Exception:
+    """The one-line error for a store that could not be opened (or, ``write``, written)."""
+    if isinstance(exc, StoreError) or _busy(exc):
+        return exc  # a newer schema, a write already said as such, a busy store (said by the caller)
     reason = write_fault(exc)
     if write and reason is not None:
         return StoreWriteError(path, reason, getattr(exc, "sqlite_errorname", None) or "")

@@ -79,8 +79,8 @@ class SessionHistory:
             self.path = data_dir() / "sessions.db"
         self._conn: sqlite3.Connection | None = None
         self._writable = False  # the connection was opened for writing (``ensure_writable``)
-        # Why the last checkpoint could not be written (``disk full``…), None once one is: what a
-        # final save that fails too will not have saved.
+        # Why the last checkpoint could not be written (``disk full``…), None once one is. The
+        # final save decides what is saved: if it fails too it raises StoreWriteError.
         self.write_failure: str | None = None
         # session id -> the message objects saved in their final form, in order. Saving
         # rewrites from the first position where the session's list differs from this one.
@@ -168,8 +168,8 @@ class SessionHistory:
         except sqlite3.OperationalError as exc:
             # Best effort, and the answer keeps streaming either way. Busy (another process holds
             # the store: a big import, say): the next checkpoint, or the final save, writes it. A
-            # store that refused the write (disk full, read-only…) is remembered: if the final
-            # save fails too, what is lost gets said (it is never claimed as saved).
+            # store that refused the write (disk full, read-only…) is noted in write_failure; the
+            # final save tries again, and says so (StoreWriteError) if it fails too.
             self.write_failure = db.write_fault(exc) or self.write_failure
             return
         self.write_failure = None
