@@ -159,7 +159,7 @@ def import_sessions(
 
     if (file is None) == (from_llm is None):
         raise UserError("give a FILE to import (or `-` for stdin), or --from-llm PATH", exit_code=EXIT_USAGE)
-    history = open_history(settings_with())  # opened once the input is valid; a refused write is one line
+    history = open_history(settings_with())
     if from_llm is not None:
         from appam_cli.export.llm_import import import_llm
 
