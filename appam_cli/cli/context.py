@@ -35,11 +35,14 @@ def request_settings(
 
 
 def open_history(settings: Settings, *, enabled: bool = True, writing: bool = False) -> SessionHistory:
-    """The configured store. A writing command (``writing``) first settles what dead writers left
-    running (store.running), once; reading commands never write."""
+    """The configured store. ``writing``: the command writes to it, so it is opened for writing now
+    (a store that cannot be written is one line and exit 1 before anything is sent or changed) and
+    what dead writers left running is settled, once (store.running). Without it a read-only store
+    still reads (opened read-only, never migrated) and nothing is written."""
     from appam_cli.store import SessionHistory
 
     history = SessionHistory.from_settings(settings, enabled=enabled)
     if writing:
+        history.ensure_writable()
         history.settle_dead_writers()
     return history

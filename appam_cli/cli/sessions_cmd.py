@@ -17,6 +17,7 @@ ID_HELP = "Session id, a unique prefix of it (4+ characters), or `last`."
 
 
 def _history(*, writing: bool = False):
+    """The store; ``writing`` for the commands that change it (a read-only store says so at once)."""
     from appam_cli.cli.context import open_history, settings_with
 
     return open_history(settings_with(), writing=writing)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from appam_cli.agent.session_turn import TurnSpec, prepare_agent, stream_turn
 from appam_cli.agent.spending import Allowance
 from appam_cli.agent.store import SessionStore
+from appam_cli.cli.unsaved import report_deleted, report_unsaved, store_failure_reason
 from appam_cli.config import Settings
-from appam_cli.datamodel import ChatMessage, MessageStatus
+from appam_cli.datamodel import MessageStatus
 from appam_cli.errors import EXIT_INCOMPLETE, EXIT_OK, BudgetExceeded, ProviderError, SessionDeleted
 
 
@@ -56,14 +58,18 @@ def run_turn_cli(
             None if show.json_output else make_view(raw=show.raw),
             notice=env.notice,
         )
-    except ProviderError:
-        raise
-    except SessionDeleted as exc:  # deleted by another command meanwhile: not recreated, nothing more saved
-        return unsaved_answer(exc, session.messages[count:])
-    except BudgetExceeded:  # stopped by a cost limit: show what arrived and what it cost, then exit 5
-        print_footer(session, saved=spec.save, usage=turn_usage(session.requests[before:]))
-        raise
-    except BaseException:
+    except BaseException as exc:
+        reason = store_failure_reason(exc) if spec.save else None
+        if reason is not None:  # the store did not take the turn: never say it did
+            answered = len(session.messages) > count and session.messages[-1].role == "assistant"
+            sent = answered or len(session.requests) > before
+            return report_unsaved(env, session, history_path(history), reason, exc, answered=answered, sent=sent)
+        if isinstance(exc, ProviderError):
+            raise
+        if isinstance(exc, SessionDeleted):  # deleted by another command meanwhile: not recreated, nothing more saved
+            return report_deleted(env, exc, session.messages[count:])
+        if isinstance(exc, BudgetExceeded):  # stopped by a cost limit: show what arrived and its cost, exit 5
+            print_footer(session, saved=spec.save, usage=turn_usage(session.requests[before:]))
         if spec.save and session.messages:
             env.notice(f"saved what arrived in session {session.session_id}")
         raise
@@ -79,16 +85,6 @@ def run_turn_cli(
     return EXIT_INCOMPLETE if incomplete else EXIT_OK
 
 
-def unsaved_answer(exc: SessionDeleted, messages: list[ChatMessage]) -> int:
-    """The one line for a session deleted under this turn, then the answer that could not be saved
-    (on stderr, made safe for a terminal); the exit code."""
-    from appam_cli.render.environment import environment
-    from appam_cli.render.safe_text import safe_text
-
-    env = environment()
-    text = "".join(m.content or "" for m in messages if m.role == "assistant")
-    env.error(f"{exc.message}: the answer was not saved" + (", its text follows" if text else ""))
-    if text:
-        env.stderr.write((safe_text(text) if env.stderr_isatty else text) + "\n")
-        env.stderr.flush()
-    return exc.exit_code
+def history_path(history: SessionStore) -> Path:
+    """Where the store is, to name it in a message."""
+    return Path(getattr(history, "path", "the session store"))

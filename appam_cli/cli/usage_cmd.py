@@ -73,6 +73,7 @@ def _reprice(settings, history) -> None:
     if not history.path.exists():
         typer.echo("No usage recorded yet: nothing to reprice.")
         return
+    history.ensure_writable()  # a read-only store: one line before any work
     history.settle_dead_writers()  # a writing command
     changed, left = reprice(history.conn, partial(price_for, configured=settings.prices))
     message = f"Repriced {changed} request{'' if changed == 1 else 's'}"

@@ -33,7 +33,9 @@ def farewell(state: ChatState) -> None:
     if not session.messages:
         output.notice("nothing said, nothing saved")
         return
-    saved = state.persisted and state.saving
+    saved = state.persisted and state.saving and state.unsaved is None
+    if state.unsaved:
+        output.error(f"{state.unsaved}: the end of this chat is not in the store")
     print_footer(session, saved=saved)
     if saved:
         output.notice(f"continue it with: appam continue {session.session_id[:8]}")

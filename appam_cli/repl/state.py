@@ -36,6 +36,7 @@ class ChatState:
     options: ChatOptions
     system: str | None = None  # the system prompt a new session starts with
     persisted: bool = False  # the session has a row in the store
+    unsaved: str | None = None  # why the last turn's save failed (its answer is only in this chat)
     edited: bool = False  # messages were removed or added since the last request (toolbar estimate)
     windows: dict[str, int | None] = field(default_factory=dict)  # model -> context window
     worker: ProviderWorker | None = None  # the provider worker process serving this chat, if any

@@ -6,6 +6,7 @@ chat goes on (a script stops at the first turn that did not complete).
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 from appam_cli.datamodel import MessageStatus
@@ -30,6 +31,7 @@ FAILED = "failed"  # a provider error: nothing arrived
 STOPPED = "stopped"  # a cost limit
 REFUSED = "refused"  # nothing was sent (a used-up budget, an unpriced model under --max-cost)
 DELETED = "deleted"  # another command deleted the session: nothing more of it is saved
+UNSAVED = "unsaved"  # the store did not take the turn (disk full, read-only…): it is only in this chat
 
 
 @dataclass
@@ -105,6 +107,8 @@ def run_chat_turn(state: ChatState, prompt: str | None) -> Outcome:
                 )
             except KeyboardInterrupt:
                 outcome = Outcome(INTERRUPTED, exit_code=EXIT_INTERRUPTED)
+            except sqlite3.OperationalError as exc:  # the store's StoreWriteError, or busy past its timeout
+                outcome = Outcome(UNSAVED, _not_saved(state, exc), exit_code=EXIT_BAD_INPUT)
             except BudgetExceeded as exc:
                 outcome = Outcome(STOPPED, exc.message, exit_code=exc.exit_code)
             except SessionDeleted as exc:
@@ -121,6 +125,10 @@ def run_chat_turn(state: ChatState, prompt: str | None) -> Outcome:
         if began:
             state.after_turn()
     outcome.kept = began
+    if outcome.status == UNSAVED:
+        state.unsaved = outcome.message
+    elif began:  # this turn's save took everything the chat holds
+        state.unsaved = None
     last = session.messages[-1] if session.messages else None
     outcome.answered = last is not None and last.role == "assistant" and bool(last.content or last.tool_calls)
     if (
@@ -131,6 +139,13 @@ def run_chat_turn(state: ChatState, prompt: str | None) -> Outcome:
     ):
         outcome = Outcome(INCOMPLETE, exit_code=EXIT_INCOMPLETE, answered=outcome.answered)
     return outcome
+
+
+def _not_saved(state: ChatState, exc: sqlite3.OperationalError) -> str:
+    from appam_cli.store.db import save_failure
+
+    where = getattr(state.store, "path", None)
+    return f"the answer was NOT saved: {save_failure(exc)}" + (f" ({where})" if where else "")
 
 
 def report(state: ChatState, outcome: Outcome) -> None:
@@ -168,5 +183,8 @@ def report(state: ChatState, outcome: Outcome) -> None:
             env = environment()
             env.stderr.write((safe_text(text) if env.stderr_isatty else text) + "\n")
             env.stderr.flush()
+    elif outcome.status == UNSAVED:
+        output.error(outcome.message or "the answer was NOT saved")
+        output.notice("it stays in this chat: the next turn saves it, if the store can take it again")
     elif outcome.status in (STOPPED, REFUSED):
         output.warn(outcome.message or "stopped")

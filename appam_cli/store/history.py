@@ -98,6 +98,10 @@ class SessionHistory:
 
             self.path = data_dir() / "sessions.db"
         self._conn: sqlite3.Connection | None = None
+        self._writable = False  # the connection was opened for writing (``ensure_writable``)
+        # Why the last checkpoint could not be written (``disk full``…), None once one is. The
+        # final save decides what is saved: if it fails too it raises StoreWriteError.
+        self.write_failure: str | None = None
         # session id -> the message objects saved in their final form, in order. Saving
         # rewrites from the first position where the session's list differs from this one.
         self._saved: dict[str, list] = {}
@@ -121,14 +125,26 @@ class SessionHistory:
     # -- connection -------------------------------------------------------
     @property
     def conn(self) -> sqlite3.Connection:
+        """The open store; one that can only be read is opened read-only (and is never migrated)."""
         if self._conn is None:
             self._conn = db.connect(self.path)
         return self._conn
+
+    def ensure_writable(self) -> None:
+        """Open the store for writing now. A store that cannot be written (read-only, not SQLite,
+        damaged, from a newer appam) raises StoreError naming why: before anything is sent or changed.
+        A store not made yet is made by the first save (a chat that says nothing leaves none)."""
+        if not self.enabled or self._writable or not self.path.exists():
+            return
+        self.close()
+        self._conn = db.connect(self.path, write=True)
+        self._writable = True
 
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+            self._writable = False
 
     # -- writing ----------------------------------------------------------
     def save_session(self, session: Session, *, reserve_answer: bool = False) -> None:
@@ -232,10 +248,14 @@ class SessionHistory:
                     statement = _CLAIM_RESERVED if row_id == reserved else _UPDATE_MESSAGE
                     conn.execute(statement, {**values, "row_id": row_id})
                 conn.execute(_COUNT_MESSAGES, (sid, sid))
-        except sqlite3.OperationalError:
-            # Best effort: another process holds the store (a big import, say). Skipping one
-            # checkpoint beats killing the answer; the next one, or the final save, writes it.
+        except sqlite3.OperationalError as exc:
+            # Best effort, and the answer keeps streaming either way. Busy (another process holds
+            # the store: a big import, say): the next checkpoint, or the final save, writes it. A
+            # store that refused the write (disk full, read-only…) is noted in write_failure; the
+            # final save tries again, and says so (StoreWriteError) if it fails too.
+            self.write_failure = db.write_fault(exc) or self.write_failure
             return
+        self.write_failure = None
         assert row_id is not None
         message.row = (sid, row_id)
         self._known.setdefault(sid, set()).add(row_id)
