@@ -55,8 +55,12 @@ def default_model(settings: Settings) -> str:
 
 
 def turn_model(settings: Settings, spec: TurnSpec, session: Session | None) -> str:
-    """-m, else the session's own model, else the configured default."""
-    return spec.model or (session.model if session is not None and session.model else None) or default_model(settings)
+    """-m, else the session's own model, else the configured default; UserError for a mistyped name."""
+    from appam_cli.providers.model_names import check_model
+
+    model = spec.model or (session.model if session is not None and session.model else None) or default_model(settings)
+    check_model(model)
+    return model
 
 
 def prepare_agent(
