@@ -97,12 +97,15 @@ def stream_turn(
     allowance: Allowance,
     sink: AnswerSink | None = None,
     notice: Callable[[str], None] | None = None,
+    warn: Callable[[str], None] | None = None,
+    told: set[str] | None = None,
 ) -> None:
     """Run one turn of ``session`` into ``sink`` (None: nothing shows it).
 
     ``prompt`` None answers the conversation as it stands (the chat's /retry). ``notice``
-    is told of each retry before the answer starts. Whatever the turn spent counts against
-    the allowance, however it ended.
+    is told of each retry before the answer starts, ``warn`` of an option the model ignores: once,
+    however many requests the turn makes (once per chat: the chat passes the same ``told``).
+    Whatever the turn spent counts against the allowance, however it ended.
     """
     builder = agent.stream(prompt, session)
     if sink is not None:
@@ -116,6 +119,15 @@ def stream_turn(
                 f"{reason}; retrying in {wait:.1f} s (attempt {attempt + 1} of {total})"
             )
         )
+    if warn is not None:
+        said = told if told is not None else set()
+
+        def once(text: str) -> None:
+            if text not in said:
+                said.add(text)
+                warn(text)
+
+        builder.on_notice(once)
     try:
         with sink if sink is not None else nullcontext():
             builder.run()

@@ -28,6 +28,7 @@ from appam_cli.datamodel.times import utcnow
 from appam_cli.errors import EXIT_INCOMPLETE, AppamError, ProviderError, UserError
 from appam_cli.providers import (
     Event,
+    Notice,
     ProviderRequest,
     ReasoningDelta,
     Retrying,
@@ -126,6 +127,9 @@ class _Turn:
                 return event
             if isinstance(event, Retrying):
                 self.callbacks.on_retry(event.attempt, event.wait, event.reason)
+                continue
+            if isinstance(event, Notice):
+                self.callbacks.on_notice(event.text)
                 continue
             self._started()
             if isinstance(event, TextDelta):

@@ -54,6 +54,7 @@ def run_turn_cli(
             allowance,
             None if show.json_output else make_view(raw=show.raw),
             notice=env.notice,
+            warn=env.warn,
         )
     except ProviderError:
         raise

@@ -40,6 +40,7 @@ class ChatState:
     windows: dict[str, int | None] = field(default_factory=dict)  # model -> context window
     worker: ProviderWorker | None = None  # the provider worker process serving this chat, if any
     allowance: Allowance = field(default_factory=Allowance)  # what the whole chat may spend
+    told: set[str] = field(default_factory=set)  # warnings already shown (a model ignoring an option)
 
     @classmethod
     def open(cls, settings: Settings, history: SessionStore, session_id: str | None, options: ChatOptions) -> ChatState:
