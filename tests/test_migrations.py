@@ -177,21 +177,24 @@ def test_an_upgraded_store_takes_new_messages(version, tmp_path):
     assert [(h.session_id, h.position) for h in again.search("butterscotch").hits] == [(A, 6)]
 
 
+NEXT = db.SCHEMA_VERSION + 1  # a step after today's last
+
+
 def add_pinned_v4(conn: sqlite3.Connection) -> None:
     """A step as a later version might add one: a column on an existing table."""
     conn.execute("ALTER TABLE sessions ADD COLUMN pinned BOOLEAN NOT NULL DEFAULT 0")
 
 
 def test_a_step_that_adds_a_column_runs_on_new_and_old_stores(tmp_path, monkeypatch):
-    monkeypatch.setitem(MIGRATIONS, 4, add_pinned_v4)  # registered for this test only
-    monkeypatch.setattr(db, "SCHEMA_VERSION", 4)
+    monkeypatch.setitem(MIGRATIONS, NEXT, add_pinned_v4)  # registered for this test only
+    monkeypatch.setattr(db, "SCHEMA_VERSION", NEXT)
     fresh = db.connect(tmp_path / "new.db")
     columns = [r["name"] for r in fresh.execute("PRAGMA table_info(sessions)")]
     assert columns == [*schema.SESSIONS.names(), "pinned"]
     for version in OLD_VERSIONS:
         path = old_store(version, tmp_path)
         upgraded = db.connect(path)
-        assert user_version(upgraded) == 4
+        assert user_version(upgraded) == NEXT
         assert master(upgraded) == master(fresh)
         assert [tuple(r) for r in upgraded.execute("SELECT DISTINCT pinned FROM sessions")] == [(0,)]
         history = SessionHistory(db_path=path)  # today's reads and writes ignore the column they do not know
@@ -206,15 +209,15 @@ def test_a_failing_step_leaves_the_store_as_it_was(tmp_path, monkeypatch):
         add_pinned_v4(conn)
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setitem(MIGRATIONS, 4, half_done_v4)
-    monkeypatch.setattr(db, "SCHEMA_VERSION", 4)
+    monkeypatch.setitem(MIGRATIONS, NEXT, half_done_v4)
+    monkeypatch.setattr(db, "SCHEMA_VERSION", NEXT)
     path = old_store(1, tmp_path)
     before = master(sqlite3.connect(path))
     with pytest.raises(StoreError, match="cannot open session store"):
         db.connect(path)
     conn = sqlite3.connect(path)
     assert user_version(conn) == 1
-    assert master(conn) == before  # steps 2 and 3 rolled back with the failing one
+    assert master(conn) == before  # the steps after 1 rolled back with the failing one
 
 
 def test_a_store_from_a_newer_appam_is_refused_untouched(tmp_path):
@@ -228,3 +231,14 @@ def test_a_store_from_a_newer_appam_is_refused_untouched(tmp_path):
     message = str(refused.value)
     assert f"schema version {newer}, made by a newer appam" in message and "upgrade appam" in message
     assert user_version(sqlite3.connect(path)) == newer
+
+
+@pytest.mark.parametrize("version", OLD_VERSIONS)
+def test_an_upgraded_store_records_where_a_session_is_answered(version, tmp_path):
+    path = old_store(version, tmp_path)
+    history = SessionHistory(db_path=path)
+    session = load(history, A)
+    assert (session.api_base, session.imported_api_base) == (None, None)  # not recorded before
+    session.api_base = "http://127.0.0.1:11434/v1"
+    history.save_session(session)
+    assert load(SessionHistory(db_path=path), A).api_base == "http://127.0.0.1:11434/v1"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from appam_cli.agent.agent import Agent
 from appam_cli.agent.spending import Allowance
-from appam_cli.errors import ProviderError
+from appam_cli.errors import ProviderError, UserError
 
 if TYPE_CHECKING:
     from appam_cli.agent.store import SessionStore
@@ -30,6 +30,7 @@ class TurnSpec:
     model: str | None = None  # -m; None: the session's model, then the configured default
     system: str | None = None  # the system prompt a new session starts with
     save: bool = True  # False: --no-save
+    api_base: str | None = None  # --api-base: over the session's own API base
 
 
 class AnswerSink(AbstractContextManager[Any], Protocol):
@@ -63,6 +64,25 @@ def turn_model(settings: Settings, spec: TurnSpec, session: Session | None) -> s
     return model
 
 
+def turn_api_base(settings: Settings, spec: TurnSpec, session: Session | None) -> str | None:
+    """--api-base, else where the session was answered, else the configured one (env, config.toml).
+
+    An API base that only an imported file names is never used (a key would go to a host the
+    user never chose): UserError telling how to confirm it or to pass --api-base.
+    """
+    if spec.api_base:
+        return spec.api_base
+    if session is not None and session.api_base:
+        return session.api_base
+    if session is not None and session.imported_api_base:
+        sid = session.session_id[:8]
+        raise UserError(
+            f"session {sid} came from an imported file that names the API base {session.imported_api_base}; "
+            f"pass --api-base URL, or confirm that one with: appam sessions confirm-api-base {sid}"
+        )
+    return settings.api_base
+
+
 def prepare_agent(
     settings: Settings,
     history: SessionStore | None,
@@ -79,10 +99,11 @@ def prepare_agent(
     model with no known price: before anything is saved or sent.
     """
     model = turn_model(settings, spec, session)
+    options = settings.request.merged(api_base=turn_api_base(settings, spec, session))
     return Agent(
         model,
         spec.system,
-        options=settings.request,
+        options=options,
         history=history if spec.save else None,
         cost_guard=allowance.cost_guard(settings, model, warn),
         prices=settings.prices,

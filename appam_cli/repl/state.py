@@ -24,6 +24,7 @@ class ChatOptions:
     max_cost_usd: float | None = None  # --max-cost: a cap on the whole chat
     force: bool = False  # run past a used-up [budget]
     debug: bool = False
+    api_base: str | None = None  # --api-base: over the session's own API base
 
 
 @dataclass
@@ -44,7 +45,7 @@ class ChatState:
 
     @classmethod
     def open(cls, settings: Settings, history: SessionStore, session_id: str | None, options: ChatOptions) -> ChatState:
-        from appam_cli.agent.session_turn import TurnSpec, turn_model
+        from appam_cli.agent.session_turn import TurnSpec, turn_api_base, turn_model
         from appam_cli.store import SessionHistory
 
         reader = history if history.enabled else SessionHistory.from_settings(settings)
@@ -52,6 +53,8 @@ class ChatState:
         if session_id:
             session = reader.load_session(reader.resolve_id(session_id), with_requests=True)
         model = turn_model(settings, TurnSpec(model=options.model), session)
+        # The chat asks where its session was answered (--api-base over it), for every turn and /info.
+        settings = settings.with_flags(api_base=turn_api_base(settings, TurnSpec(api_base=options.api_base), session))
         state = cls(
             settings=settings,
             store=history,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from appam_cli.errors import StoreError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 5000
 
 

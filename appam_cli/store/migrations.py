@@ -11,6 +11,8 @@ already here are never edited. They run in order, inside the caller's write tran
    already saved), where SQLite has FTS5; without it search falls back to ``LIKE``.
 3. Two covering indexes over the ledger that usage reports scan in group order, so a
    million requests aggregate without sorting them.
+4. Where a session was answered: ``sessions.api_base``, and ``sessions.imported_api_base``
+   for one named only by an imported file (used once the user confirms it).
 """
 
 from __future__ import annotations
@@ -109,6 +111,11 @@ _V3 = (
     "usage_estimated)",
 )
 
+_V4 = (
+    "ALTER TABLE sessions ADD COLUMN api_base VARCHAR",
+    "ALTER TABLE sessions ADD COLUMN imported_api_base VARCHAR",
+)
+
 
 def _run(statements: tuple[str, ...]) -> Callable[[sqlite3.Connection], None]:
     def step(conn: sqlite3.Connection) -> None:
@@ -125,7 +132,12 @@ def _search_index_v2(conn: sqlite3.Connection) -> None:
         _run(_V2)(conn)
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _run(_V1), 2: _search_index_v2, 3: _run(_V3)}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _run(_V1),
+    2: _search_index_v2,
+    3: _run(_V3),
+    4: _run(_V4),
+}
 
 
 def migrate(conn: sqlite3.Connection, current: int, target: int) -> None:
