@@ -195,6 +195,25 @@ def _text(value: Any, key: str, source: str) -> str | None:
     return value
 
 
+def api_base_url(value: str | None, key: str, source: str | None = None) -> str | None:
+    """An ``http://`` or ``https://`` URL with a host, else a config error naming ``key`` (and its file)."""
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value.strip())
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if parts is not None and parts.scheme in ("http", "https") and host and value == value.strip() and " " not in value:
+        return value
+    where = f" in {source}" if source else ""
+    raise UserError(
+        f"invalid value for {key}{where}: {value!r} is not an http(s) URL (e.g. http://localhost:11434/v1)"
+    )
+
+
 def load_settings() -> Settings:
     """Config file, then ``APPAM_*`` variables over it. Flags are applied by the caller."""
     path = config_dir() / "config.toml"
@@ -210,7 +229,7 @@ def load_settings() -> Settings:
     env = os.environ
     request: dict[str, Any] = {
         "model": _text(data.get("model"), "model", source),
-        "api_base": _text(data.get("api_base"), "api_base", source),
+        "api_base": api_base_url(_text(data.get("api_base"), "api_base", source), "api_base", source),
     }
     s.database_url = _text(data.get("database_url"), "database_url", source)
     for key, kind in NUMBER_KEYS.items():
@@ -232,7 +251,8 @@ def load_settings() -> Settings:
     s.budget.monthly_usd = _budget_amount(budget.get("monthly_usd"), "budget.monthly_usd", source)
 
     request["model"] = env.get("APPAM_MODEL") or request["model"]
-    request["api_base"] = env.get("APPAM_API_BASE") or request["api_base"]
+    if env.get("APPAM_API_BASE"):
+        request["api_base"] = api_base_url(env["APPAM_API_BASE"], "APPAM_API_BASE", ENVIRONMENT)
     s.database_url = env.get("APPAM_DATABASE_URL") or s.database_url
     for key, kind in NUMBER_KEYS.items():
         name = f"APPAM_{key.upper()}"

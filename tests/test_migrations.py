@@ -250,3 +250,14 @@ def test_a_session_an_old_appam_left_running_reads_interrupted_and_is_settled(ve
     assert history.settle_dead_writers() == 0  # no ledger row was running
     stored = sqlite3.connect(path).execute("SELECT status, ended_at FROM sessions WHERE id = ?", (A,)).fetchone()
     assert stored[0] == "interrupted" and stored[1] is not None
+
+
+@pytest.mark.parametrize("version", OLD_VERSIONS)
+def test_an_upgraded_store_records_where_a_session_is_answered(version, tmp_path):
+    path = old_store(version, tmp_path)
+    history = SessionHistory(db_path=path)
+    session = load(history, A)
+    assert (session.api_base, session.imported_api_base) == (None, None)  # not recorded before
+    session.api_base = "http://127.0.0.1:11434/v1"
+    history.save_session(session)
+    assert load(SessionHistory(db_path=path), A).api_base == "http://127.0.0.1:11434/v1"

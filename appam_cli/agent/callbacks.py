@@ -18,5 +18,6 @@ class Callbacks:
     on_tool_call: Callable[[dict[str, Any]], None] = _noop
     on_tool_result: Callable[[dict[str, Any]], None] = _noop
     on_retry: Callable[[int, float, str], None] = _noop
+    on_notice: Callable[[str], None] = _noop  # e.g. an option the model ignores, before the request
     on_error: Callable[[str], None] = _noop
     on_done: Callable[[], None] = _noop

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from appam_cli.agent.agent import Agent
 from appam_cli.agent.spending import Allowance
-from appam_cli.errors import ProviderError
+from appam_cli.errors import ProviderError, UserError
 
 if TYPE_CHECKING:
     from appam_cli.agent.store import SessionStore
@@ -30,6 +30,7 @@ class TurnSpec:
     model: str | None = None  # -m; None: the session's model, then the configured default
     system: str | None = None  # the system prompt a new session starts with
     save: bool = True  # False: --no-save
+    api_base: str | None = None  # --api-base: over the session's own API base
 
 
 class AnswerSink(AbstractContextManager[Any], Protocol):
@@ -55,8 +56,31 @@ def default_model(settings: Settings) -> str:
 
 
 def turn_model(settings: Settings, spec: TurnSpec, session: Session | None) -> str:
-    """-m, else the session's own model, else the configured default."""
-    return spec.model or (session.model if session is not None and session.model else None) or default_model(settings)
+    """-m, else the session's own model, else the configured default; UserError for a mistyped name."""
+    from appam_cli.providers.model_names import check_model
+
+    model = spec.model or (session.model if session is not None and session.model else None) or default_model(settings)
+    check_model(model)
+    return model
+
+
+def turn_api_base(settings: Settings, spec: TurnSpec, session: Session | None) -> str | None:
+    """--api-base, else where the session was answered, else the configured one (env, config.toml).
+
+    An API base that only an imported file names is never used (a key would go to a host the
+    user never chose): UserError telling how to confirm it or to pass --api-base.
+    """
+    if spec.api_base:
+        return spec.api_base
+    if session is not None and session.api_base:
+        return session.api_base
+    if session is not None and session.imported_api_base:
+        sid = session.session_id[:8]
+        raise UserError(
+            f"session {sid} came from an imported file that names the API base {session.imported_api_base}; "
+            f"pass --api-base URL, or confirm that one with: appam sessions confirm-api-base {sid}"
+        )
+    return settings.api_base
 
 
 def prepare_agent(
@@ -75,10 +99,11 @@ def prepare_agent(
     model with no known price: before anything is saved or sent.
     """
     model = turn_model(settings, spec, session)
+    options = settings.request.merged(api_base=turn_api_base(settings, spec, session))
     return Agent(
         model,
         spec.system,
-        options=settings.request,
+        options=options,
         history=history if spec.save else None,
         cost_guard=allowance.cost_guard(settings, model, warn),
         prices=settings.prices,
@@ -93,12 +118,15 @@ def stream_turn(
     allowance: Allowance,
     sink: AnswerSink | None = None,
     notice: Callable[[str], None] | None = None,
+    warn: Callable[[str], None] | None = None,
+    told: set[str] | None = None,
 ) -> None:
     """Run one turn of ``session`` into ``sink`` (None: nothing shows it).
 
     ``prompt`` None answers the conversation as it stands (the chat's /retry). ``notice``
-    is told of each retry before the answer starts. Whatever the turn spent counts against
-    the allowance, however it ended.
+    is told of each retry before the answer starts, ``warn`` of an option the model ignores: once,
+    however many requests the turn makes (once per chat: the chat passes the same ``told``).
+    Whatever the turn spent counts against the allowance, however it ended.
     """
     builder = agent.stream(prompt, session)
     if sink is not None:
@@ -112,6 +140,15 @@ def stream_turn(
                 f"{reason}; retrying in {wait:.1f} s (attempt {attempt + 1} of {total})"
             )
         )
+    if warn is not None:
+        said = told if told is not None else set()
+
+        def once(text: str) -> None:
+            if text not in said:
+                said.add(text)
+                warn(text)
+
+        builder.on_notice(once)
     try:
         with sink if sink is not None else nullcontext():
             builder.run()

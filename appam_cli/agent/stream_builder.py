@@ -38,6 +38,9 @@ class StreamBuilder:
     def on_retry(self, fn: Callable[[int, float, str], Any]) -> StreamBuilder:
         return self._set("on_retry", fn)
 
+    def on_notice(self, fn: Callable[[str], Any]) -> StreamBuilder:
+        return self._set("on_notice", fn)
+
     def on_error(self, fn: Callable[[str], Any]) -> StreamBuilder:
         return self._set("on_error", fn)
 

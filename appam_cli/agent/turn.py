@@ -23,11 +23,13 @@ from appam_cli.datamodel import (
     Session,
     SessionStatus,
 )
+from appam_cli.datamodel.api_base import without_credentials
 from appam_cli.datamodel.message import provider_messages
 from appam_cli.datamodel.times import utcnow
 from appam_cli.errors import EXIT_INCOMPLETE, AppamError, ProviderError, SessionDeleted, UserError
 from appam_cli.providers import (
     Event,
+    Notice,
     ProviderRequest,
     ReasoningDelta,
     Retrying,
@@ -64,6 +66,9 @@ def run_turn(agent: Agent, session: Session, prompt: str | None, callbacks: Call
         if session.title is None:
             session.title = make_title(prompt)
     session.model = agent.model
+    base = agent.options.api_base
+    session.api_base = without_credentials(base) if base else None  # where it is answered, never a key
+    session.imported_api_base = None  # answered where the user chose: the file's address is history
     session.status = SessionStatus.RUNNING
     session.ended_at = None
     if history:  # the new messages go at the end of the session, and the answer's place after them
@@ -130,6 +135,9 @@ class _Turn:
             if isinstance(event, Retrying):
                 self._retrying(event.wait)
                 self.callbacks.on_retry(event.attempt, event.wait, event.reason)
+                continue
+            if isinstance(event, Notice):
+                self.callbacks.on_notice(event.text)
                 continue
             self._started()
             if isinstance(event, TextDelta):

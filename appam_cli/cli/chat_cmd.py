@@ -55,6 +55,7 @@ def chat(
         max_cost_usd=max_cost,
         force=force,
         debug=debug,
+        api_base=api_base,
     )
     ref = "last" if continue_last else session_id
     raise typer.Exit(run_repl(settings, history, session_id=ref, options=options))

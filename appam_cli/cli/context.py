@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from appam_cli.config import Settings, load_settings
+from appam_cli.config import Settings, api_base_url, load_settings
 
 if TYPE_CHECKING:
     from appam_cli.store import SessionHistory
@@ -25,7 +25,7 @@ def request_settings(
 ) -> Settings:
     """The settings of a command that asks a model (run, continue, chat), with its flags merged."""
     return settings_with(
-        api_base=api_base,
+        api_base=api_base_url(api_base, "--api-base"),
         temperature=temperature,
         max_tokens=max_tokens,
         timeout=timeout,

@@ -52,7 +52,7 @@ def continue_session(
     if prompt is None:
         piped = piped_stdin()
         if not (piped and piped.strip()):
-            raise typer.Exit(open_repl(settings, history, sid, model=model))
+            raise typer.Exit(open_repl(settings, history, sid, model=model, api_base=api_base))
         text = piped.rstrip("\n")
     else:
         text = build_prompt(prompt)
@@ -66,7 +66,7 @@ def continue_session(
     code = run_turn_cli(
         settings,
         history,
-        TurnSpec(model=model),  # no -m: the session's own model
+        TurnSpec(model=model, api_base=api_base),  # no -m: the session's own model (and API base)
         Allowance(max_cost_usd=max_cost, force=force),
         text,
         Presentation(raw=raw, json_output=json_output, show_usage=usage),
@@ -97,8 +97,8 @@ def _double_quoted(text: str) -> str:
     return f'"{escaped}"'
 
 
-def open_repl(settings, history, session_id: str, *, model: str | None) -> int:
+def open_repl(settings, history, session_id: str, *, model: str | None, api_base: str | None = None) -> int:
     """The chat REPL on ``session_id`` (appam_cli/repl/); returns the exit code."""
-    from appam_cli.repl import run_repl
+    from appam_cli.repl import ChatOptions, run_repl
 
-    return run_repl(settings, history, session_id=session_id, model=model)
+    return run_repl(settings, history, session_id=session_id, model=model, options=ChatOptions(api_base=api_base))

@@ -51,7 +51,7 @@ def run(
         settings,
         history,
         # Continuing keeps the session's own model unless -m names another.
-        TurnSpec(model=model, system=system, save=not no_save),
+        TurnSpec(model=model, system=system, save=not no_save, api_base=api_base),
         Allowance(max_cost_usd=max_cost, force=force),
         text,
         Presentation(raw=raw, json_output=json_output, show_usage=usage),

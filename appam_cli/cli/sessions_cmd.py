@@ -236,6 +236,20 @@ def rename_session(
     typer.echo(f"Renamed {sid[:8]}: {title}")
 
 
+@sessions_app.command("confirm-api-base")
+@handle_errors
+def confirm_api_base(session_id: str = typer.Argument(..., help=ID_HELP)) -> None:
+    """Continue an imported session at the API base its file names (not used until confirmed)."""
+    from appam_cli.errors import UserError
+
+    history = _history(writing=True)
+    sid = history.resolve_id(session_id)
+    url = history.confirm_api_base(sid)
+    if url is None:
+        raise UserError(f"session {sid[:8]} has no imported API base to confirm")
+    typer.echo(f"Session {sid[:8]} continues at {url}")
+
+
 @sessions_app.command("fork")
 @handle_errors
 def fork_session(

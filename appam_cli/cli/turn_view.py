@@ -57,6 +57,7 @@ def run_turn_cli(
             allowance,
             None if show.json_output else make_view(raw=show.raw),
             notice=env.notice,
+            warn=env.warn,
         )
     except BaseException as exc:
         reason = store_failure_reason(exc) if spec.save else None

@@ -33,6 +33,11 @@ class Session:
     title: str | None = None
     status: SessionStatus = SessionStatus.RUNNING
     parent_id: str | None = None
+    # Where it was answered (``--api-base``/config; None: the provider's default), never a key.
+    api_base: str | None = None
+    # An API base named only by an imported file: not used until the user confirms it
+    # (``appam sessions confirm-api-base``) or passes ``--api-base``.
+    imported_api_base: str | None = None
     # The provider requests made for this session (the ledger rows). Loaded on
     # export; a running agent appends one per request.
     requests: list[RequestRecord] = field(default_factory=list)
@@ -60,6 +65,8 @@ class Session:
             status=self.status,
             parent_id=self.parent_id,
         )
+        if self.api_base or self.imported_api_base:
+            data["api_base"] = self.api_base or self.imported_api_base
         if include_requests:
             data["requests"] = [r.to_dict() for r in self.requests]
         return data
@@ -78,5 +85,6 @@ class Session:
             title=data.get("title"),
             status=SessionStatus(data.get("status") or SessionStatus.COMPLETED),
             parent_id=data.get("parent_id"),
+            imported_api_base=data.get("api_base"),  # a file names it: the user confirms it first
             requests=[RequestRecord.from_dict(r) for r in data.get("requests") or []],
         )

@@ -214,6 +214,25 @@ def _usage(data: Any) -> tuple[AggregatedUsage, bool] | None:
     return usage, cost is not None
 
 
+def _api_base(s: _Object) -> str | None:
+    """The file's ``api_base``: an http(s) URL, kept without credentials, never used unconfirmed."""
+    value = s.text("api_base")
+    if not value:
+        return None
+    from urllib.parse import urlsplit
+
+    from appam_cli.datamodel.api_base import without_credentials
+
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise RecordError(s.field("api_base"), f"{value[:80]!r} is not an http(s) URL")
+    return without_credentials(value)
+
+
 def session_from_record(data: Any, *, now: datetime) -> Session:
     """A validated ``Session`` (with ``requests``) from one decoded JSON object; ``RecordError`` if not."""
     s = _Object(data, "")
@@ -233,6 +252,7 @@ def session_from_record(data: Any, *, now: datetime) -> Session:
         title=s.text("title"),
         status=s.text("status", choices=STATUSES, default="completed"),
         parent_id=s.text("parent_id"),
+        imported_api_base=_api_base(s),
     )
     session.messages = [_message(m, f"messages[{i}]") for i, m in enumerate(raw_messages)]
     stamps = [m.timestamp for m in session.messages if m.timestamp is not None]

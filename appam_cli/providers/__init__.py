@@ -12,6 +12,7 @@ from appam_cli.datamodel.usage import RequestUsage
 from appam_cli.providers.backend import LocalBackend, ProviderBackend
 from appam_cli.providers.events import (
     Event,
+    Notice,
     ProviderRequest,
     ReasoningDelta,
     Retrying,
@@ -30,6 +31,7 @@ def request_cost(model: str, usage: RequestUsage, price: ModelPrice | None = Non
 __all__ = [
     "Event",
     "LocalBackend",
+    "Notice",
     "ProviderBackend",
     "ProviderRequest",
     "ReasoningDelta",

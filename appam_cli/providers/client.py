@@ -10,10 +10,11 @@ from typing import Any
 from appam_cli.datamodel.usage import RequestUsage
 from appam_cli.errors import ProviderError
 from appam_cli.providers import errors as perr
-from appam_cli.providers import keys
+from appam_cli.providers import keys, model_params
 from appam_cli.providers.closing import close_response
 from appam_cli.providers.events import (
     Event,
+    Notice,
     ProviderRequest,
     ReasoningDelta,
     Retrying,
@@ -45,6 +46,10 @@ def stream_chat(request: ProviderRequest) -> Generator[Event, None, None]:
     options = request.options
     kwargs = _completion_kwargs(request)
     _check_key(litellm, request)
+    given = {k: v for k, v in kwargs.items() if k in model_params.USER_OPTIONS}
+    notice = model_params.ignored_notice(litellm, request.model, options.api_base, given)
+    if notice:
+        yield Notice(notice)
     attempt = 0
     started = time.monotonic()
     while True:
@@ -97,7 +102,7 @@ def _completion_kwargs(request: ProviderRequest) -> dict[str, Any]:
     options = request.options
     kwargs: dict[str, Any] = {
         "model": litellm_model(request.model),  # ollama/NAME goes to /api/chat, like ollama_chat/NAME
-        "messages": request.messages,
+        "messages": model_params.provider_messages(request.model, request.messages),
         "stream": options.stream,
         "timeout": options.timeout,
         "max_retries": 0,  # we retry ourselves: only before the first byte, honouring Retry-After

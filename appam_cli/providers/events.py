@@ -58,6 +58,13 @@ class Retrying:
 
 
 @dataclass
+class Notice:
+    """Something the user should know about the request before it is made (an option the model ignores)."""
+
+    text: str
+
+
+@dataclass
 class StreamResult:
     """How the request ended. ``finish_reason`` is None when the provider never sent one (incomplete)."""
 
@@ -74,4 +81,4 @@ class StreamResult:
         return self.finish_reason is None
 
 
-Event = TextDelta | ReasoningDelta | ToolCallDelta | Retrying | StreamResult
+Event = TextDelta | ReasoningDelta | ToolCallDelta | Retrying | Notice | StreamResult

@@ -57,6 +57,7 @@ def header_rows(session: Session, view: TranscriptView) -> list[tuple[str, str]]
     rows += [
         ("agent", session.agent_name),
         ("model" if len(models) == 1 else "models", ", ".join(models)),
+        *_api_base_row(session),
         ("started", local_time(session.started_at)),
         ("ended", local_time(session.ended_at)),
         ("status", session.status),
@@ -66,6 +67,16 @@ def header_rows(session: Session, view: TranscriptView) -> list[tuple[str, str]]
     shown = len(session.messages)
     rows.append(("messages", f"{total}" if shown == total else f"{total} (showing the last {shown})"))
     return rows
+
+
+def _api_base_row(session: Session) -> list[tuple[str, str]]:
+    if session.api_base:
+        return [("api base", session.api_base)]
+    if session.imported_api_base:
+        sid = session.session_id[:8]
+        return [("api base", f"{session.imported_api_base} (from an imported file: not used until you run "
+                             f"appam sessions confirm-api-base {sid}, or pass --api-base)")]
+    return []
 
 
 def _label(m: ChatMessage, number: int) -> str:

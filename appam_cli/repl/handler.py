@@ -81,8 +81,16 @@ def _model(state: ChatState, arg: str) -> Action:
     if not arg:
         output.notice(f"model: {state.model}  (/model NAME switches it)")
         return DONE
-    state.model = arg.split()[0]
+    from appam_cli.errors import UserError
     from appam_cli.providers import prices_data
+    from appam_cli.providers.model_names import check_model
+
+    try:
+        check_model(arg.split()[0])
+    except UserError as exc:
+        output.error(f"{exc.message} (the model stays {state.model})")
+        return DONE
+    state.model = arg.split()[0]
 
     known = prices_data.find_entry(state.model) is not None
     output.notice(

@@ -24,6 +24,7 @@ class ChatOptions:
     max_cost_usd: float | None = None  # --max-cost: a cap on the whole chat
     force: bool = False  # run past a used-up [budget]
     debug: bool = False
+    api_base: str | None = None  # --api-base: over the session's own API base
 
 
 @dataclass
@@ -43,10 +44,11 @@ class ChatState:
     allowance: Allowance = field(default_factory=Allowance)  # what the whole chat may spend
     seen: set[int] = field(default_factory=set)  # rows of the session this chat loaded or wrote
     others: set[int] = field(default_factory=set)  # rows of the session another appam added while this chat ran
+    told: set[str] = field(default_factory=set)  # warnings already shown (a model ignoring an option)
 
     @classmethod
     def open(cls, settings: Settings, history: SessionStore, session_id: str | None, options: ChatOptions) -> ChatState:
-        from appam_cli.agent.session_turn import TurnSpec, turn_model
+        from appam_cli.agent.session_turn import TurnSpec, turn_api_base, turn_model
         from appam_cli.store import SessionHistory
 
         reader = history if history.enabled else SessionHistory.from_settings(settings)
@@ -54,6 +56,8 @@ class ChatState:
         if session_id:
             session = reader.load_session(reader.resolve_id(session_id), with_requests=True)
         model = turn_model(settings, TurnSpec(model=options.model), session)
+        # The chat asks where its session was answered (--api-base over it), for every turn and /info.
+        settings = settings.with_flags(api_base=turn_api_base(settings, TurnSpec(api_base=options.api_base), session))
         state = cls(
             settings=settings,
             store=history,

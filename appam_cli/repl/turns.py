@@ -104,6 +104,8 @@ def run_chat_turn(state: ChatState, prompt: str | None) -> Outcome:
                     state.allowance,
                     make_view(raw=o.raw, show_reasoning=o.show_reasoning),
                     notice=output.notice,
+                    warn=output.warn,
+                    told=state.told,
                 )
             except KeyboardInterrupt:
                 outcome = Outcome(INTERRUPTED, exit_code=EXIT_INTERRUPTED)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from appam_cli.errors import StoreError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 5000
 
 

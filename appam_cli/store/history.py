@@ -447,6 +447,19 @@ class SessionHistory:
             if not conn.execute("UPDATE sessions SET title = ? WHERE id = ?", (title, session_id)).rowcount:
                 raise UnknownSession(f"no session matches id {session_id!r}")
 
+    def confirm_api_base(self, session_id: str) -> str | None:
+        """Use the API base an imported file named for this session from now on; it, or None if none."""
+        with db.write(self.conn) as conn:
+            row = conn.execute("SELECT imported_api_base FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            if row is None:
+                raise UnknownSession(f"no session matches id {session_id!r}")
+            if row[0]:
+                conn.execute(
+                    "UPDATE sessions SET api_base = imported_api_base, imported_api_base = NULL WHERE id = ?",
+                    (session_id,),
+                )
+            return row[0]
+
     def fork_session(self, session_id: str, at: int | None = None, title: str | None = None) -> Session:
         """A new session holding copies of the first ``at`` messages (all by default) of ``session_id``.
 
@@ -474,6 +487,8 @@ class SessionHistory:
             # a fork of every message keeps an interrupted or failed ending; a cut copy ends complete
             status=parent.status if at == count and parent.status != SessionStatus.RUNNING else SessionStatus.COMPLETED,
             parent_id=parent.session_id,
+            api_base=parent.api_base,
+            imported_api_base=parent.imported_api_base,
         )
         self.save_session(fork)
         return fork

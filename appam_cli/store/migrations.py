@@ -14,6 +14,8 @@ already here are never edited. They run in order, inside the caller's write tran
 4. Who writes a ledger row while its request runs (``owner_pid``, ``owner_host``) and its
    ``heartbeat_at``, so that a later command recognises a dead writer; a small index over
    the rows still running.
+5. Where a session was answered: ``sessions.api_base``, and ``sessions.imported_api_base``
+   for one named only by an imported file (used once the user confirms it).
 """
 
 from __future__ import annotations
@@ -112,12 +114,16 @@ _V3 = (
     "usage_estimated)",
 )
 
-
 _V4 = (
     "ALTER TABLE requests ADD COLUMN owner_pid INTEGER",
     "ALTER TABLE requests ADD COLUMN owner_host VARCHAR",
     "ALTER TABLE requests ADD COLUMN heartbeat_at DATETIME",
     "CREATE INDEX IF NOT EXISTS ix_requests_running ON requests (session_id) WHERE status = 'running'",
+)
+
+_V5 = (
+    "ALTER TABLE sessions ADD COLUMN api_base VARCHAR",
+    "ALTER TABLE sessions ADD COLUMN imported_api_base VARCHAR",
 )
 
 
@@ -137,7 +143,11 @@ def _search_index_v2(conn: sqlite3.Connection) -> None:
 
 
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    1: _run(_V1), 2: _search_index_v2, 3: _run(_V3), 4: _run(_V4),
+    1: _run(_V1),
+    2: _search_index_v2,
+    3: _run(_V3),
+    4: _run(_V4),
+    5: _run(_V5),
 }
 
 

@@ -66,6 +66,8 @@ def session_from_row(row: sqlite3.Row, messages: list[ChatMessage]) -> Session:
         title=row["title"],
         status=row["status"],
         parent_id=row["parent_id"],
+        api_base=row["api_base"],
+        imported_api_base=row["imported_api_base"],
     )
 
 
@@ -97,6 +99,8 @@ def session_params(session: Session, *, started_at: datetime | None, updated_at:
         "updated_at": to_db(updated_at),
         "message_count": len(session.messages),
         **dict.fromkeys(SESSION_TOTALS, 0),
+        "api_base": session.api_base,
+        "imported_api_base": session.imported_api_base,
     }
 
 

@@ -67,10 +67,14 @@ SESSIONS = Table(
         Column("request_count", "INTEGER"),
         Column("unpriced_requests", "INTEGER"),
         Column("estimated_requests", "INTEGER"),
+        Column("api_base", "VARCHAR", not_null=False),  # where it was answered (never a key)
+        Column("imported_api_base", "VARCHAR", not_null=False),  # named by an imported file, unconfirmed
     ),
 )
 # The session columns that the ledger sets (store.ledger), never a save.
-SESSION_TOTALS = SESSIONS.names()[SESSIONS.names().index("input_tokens") :]
+SESSION_TOTALS = SESSIONS.names()[
+    SESSIONS.names().index("input_tokens") : SESSIONS.names().index("estimated_requests") + 1
+]
 
 MESSAGES = Table(
     "messages",
