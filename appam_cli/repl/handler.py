@@ -174,16 +174,24 @@ def _info(state: ChatState, arg: str) -> Action:
     return DONE
 
 
-def _retry(state: ChatState, arg: str) -> Action:
+def _last_exchange_is_ours(state: ChatState, refusal_text: str) -> bool:
+    """Load what another appam added first; False (having said why) when the chat may not touch
+    its last exchange now: another appam is answering, or that exchange is another appam's."""
     from appam_cli.repl.turns import catch_up
 
     refusal = catch_up(state)
     if refusal is not None:
         output.warn(refusal)
-        return DONE
+        return False
     index = state.last_user_index()
     if index is not None and state.by_others(index):
-        output.warn("the last exchange was added by another appam: /retry only asks again in this chat's own")
+        output.warn(f"the last exchange was added by another appam: {refusal_text}")
+        return False
+    return True
+
+
+def _retry(state: ChatState, arg: str) -> Action:
+    if not _last_exchange_is_ours(state, "/retry only asks again in this chat's own"):
         return DONE
     if not state.drop_answer():
         output.notice("nothing to retry yet: send a message first")
@@ -192,15 +200,7 @@ def _retry(state: ChatState, arg: str) -> Action:
 
 
 def _undo(state: ChatState, arg: str) -> Action:
-    from appam_cli.repl.turns import catch_up
-
-    refusal = catch_up(state)
-    if refusal is not None:
-        output.warn(refusal)
-        return DONE
-    index = state.last_user_index()
-    if index is not None and state.by_others(index):
-        output.warn("the last exchange was added by another appam: /undo only removes this chat's own exchanges")
+    if not _last_exchange_is_ours(state, "/undo only removes this chat's own exchanges"):
         return DONE
     removed = state.undo()
     if not removed:
