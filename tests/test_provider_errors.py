@@ -33,3 +33,19 @@ def test_error_line_shows_the_api_base_without_credentials(cli):
     assert result.exit_code == 3
     assert "hunter2" not in result.stderr and "abc" not in result.stderr
     assert "cannot reach http://127.0.0.1:9/v1" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("model", "url_attr", "variable"),
+    [
+        ("gemini/gemini-2.5-flash", "gemini_url", "GEMINI_API_KEY"),
+        ("anthropic/claude-sonnet-4-5", "anthropic_url", "ANTHROPIC_API_KEY"),
+    ],
+)
+def test_a_missing_key_is_named_even_with_an_api_base(cli, model, url_attr, variable):
+    """Only an ``openai/`` model on a custom API base goes without a key (a placeholder is sent):
+    a Gemini or Anthropic model there still needs its key, and is not retried four times."""
+    result = cli("run", "-m", model, "--api-base", getattr(cli.server, url_attr), "q")
+    assert result.exit_code == 3, result.stderr
+    assert result.stderr.strip().splitlines() == [f"appam: no API key for {model}: set {variable}"]
+    assert cli.server.requests == []

@@ -123,8 +123,10 @@ def _completion_kwargs(request: ProviderRequest) -> dict[str, Any]:
 
 
 def _check_key(litellm: Any, request: ProviderRequest) -> None:
-    """Name the environment variable to set, rather than letting the SDK fail obscurely."""
-    if request.options.api_base or keys.is_keyless(request.model):
+    """Name the environment variable to set, rather than letting the SDK fail obscurely. A custom
+    API base spares the key only of an ``openai/`` model (a placeholder is sent to such servers);
+    litellm asks a Gemini or Anthropic model for its key wherever it is sent."""
+    if keys.is_keyless(request.model) or (request.options.api_base and request.model.startswith("openai/")):
         return
     try:
         env = litellm.validate_environment(model=request.model)
@@ -132,7 +134,8 @@ def _check_key(litellm: Any, request: ProviderRequest) -> None:
         return
     missing = [k for k in env.get("missing_keys") or [] if k.endswith("_KEY") or k.endswith("_TOKEN")]
     if missing and not env.get("keys_in_environment"):
-        raise ProviderError(f"no API key for {request.model}: set {missing[0]}", kind="auth")
+        known = [k for k in missing if k in keys.DEFAULT_KEYS]  # the name the README gives (GEMINI_API_KEY)
+        raise ProviderError(f"no API key for {request.model}: set {(known or missing)[0]}", kind="auth")
 
 
 def _backoff(attempt: int, retry_after: float | None, cap: float) -> float:

@@ -18,6 +18,8 @@ DEFAULT_MODELS: list[tuple[str, str]] = [
     ("OPENROUTER_API_KEY", "openrouter/openai/gpt-4o-mini"),
 ]
 
+DEFAULT_KEYS = frozenset(env for env, _ in DEFAULT_MODELS)
+
 # Providers that run locally and take no key.
 KEYLESS_PREFIXES = ("ollama/", "ollama_chat/", "lm_studio/", "llamafile/", "hosted_vllm/", "vllm/")
 
