@@ -106,8 +106,35 @@ def _headers(exc: BaseException) -> list[Mapping[str, str]]:
     return found
 
 
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")  # a protobuf Duration in JSON: "22s", "1.5s"
+
+
+def _retry_info(exc: BaseException) -> float | None:
+    """Seconds from Google's retry hint: a ``google.rpc.RetryInfo`` in the error body's ``details``
+    (``{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "22s"}``), which the Gemini
+    API sends with a 429 in place of a ``Retry-After`` header."""
+    response = _server_response(exc)
+    if response is None:
+        return None
+    try:
+        data = json.loads(_body_text(response))
+    except ValueError:
+        return None
+    if isinstance(data, list) and data:  # streamed errors come in a list
+        data = data[0]
+    error = data.get("error") if isinstance(data, dict) else None
+    details = error.get("details") if isinstance(error, dict) else None
+    for detail in details if isinstance(details, list) else []:
+        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
+            found = _DURATION.match(str(detail.get("retryDelay", "")))
+            if found:
+                return float(found.group(1))
+    return None
+
+
 def retry_after(exc: BaseException) -> float | None:
-    """Seconds from the provider's ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date)."""
+    """Seconds from the provider's ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date), or
+    from a Google ``RetryInfo`` in the error body."""
     for headers in _headers(exc):
         try:
             if headers.get("retry-after-ms"):
@@ -130,7 +157,7 @@ def retry_after(exc: BaseException) -> float | None:
         import time
 
         return max(when.timestamp() - time.time(), 0.0)
-    return None
+    return _retry_info(exc)
 
 
 def is_connection_failure(exc: BaseException) -> bool:
