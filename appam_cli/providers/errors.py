@@ -31,6 +31,16 @@ _BOILERPLATE = re.compile(r"\s*(?:Received Model Group=|Available Model Group Fa
                           r"LiteLLM Retried:|Original exception:|model=\S+\. ).*$", re.DOTALL)
 
 
+class StreamErrorEvent(Exception):
+    """An error the provider sent inside its 200 stream in a shape litellm does not read (Ollama's
+    ``{"error": "text"}`` line, which its parser turns into ``KeyError: 'message'``): raised with the
+    provider's own words in its place, and retryable like any error inside a stream."""
+
+
+def _stream_error_event(exc: BaseException) -> StreamErrorEvent | None:
+    return next((e for e in _chain(exc) if isinstance(e, StreamErrorEvent)), None)
+
+
 def _secret_values() -> list[str]:
     """The keys this process holds (``OPENAI_API_KEY`` …), whatever they look like."""
     import os
@@ -184,6 +194,8 @@ def _bad_json(exc: BaseException) -> json.JSONDecodeError | None:
 def is_retryable(exc: BaseException) -> bool:
     if _bad_json(exc) is not None or _not_json_answer(exc) is not None:
         return False
+    if _stream_error_event(exc) is not None:
+        return True
     if _is_timeout(exc) or is_connection_failure(exc):
         return True
     status = status_of(exc)
@@ -244,8 +256,9 @@ def _litellm_message(exc: BaseException) -> str:
 
 def _detail(exc: BaseException) -> str:
     response = _server_response(exc)
-    text = None
-    if response is not None:
+    event = _stream_error_event(exc)
+    text = str(event) if event is not None else None
+    if text is None and response is not None:
         body = _body_text(response)
         text = provider_message(body)
         if text is None and body.strip():
