@@ -54,10 +54,23 @@ def match(path: str) -> re.Match[str] | None:
     return PATH.match(path.split("?", 1)[0].rstrip("/"))
 
 
-def error_body(status: int, model: str = "gemini-test") -> dict:
-    """Google's error shape: ``{"error": {"code", "message", "status"}}``."""
+def error_body(status: int, model: str = "gemini-test", retry_delay: float | None = None) -> dict:
+    """Google's error shape: ``{"error": {"code", "message", "status"}}``.
+
+    ``retry_delay``: Google's own retry hint, in ``details`` (not a ``Retry-After`` header): a
+    ``google.rpc.RetryInfo`` whose ``retryDelay`` is a protobuf Duration in JSON (``"22s"``, ``"1.5s"``),
+    after a ``google.rpc.QuotaFailure`` naming the quota, as a 429 RESOURCE_EXHAUSTED carries them."""
     name, message = _ERRORS.get(status, ("INTERNAL" if status >= 500 else "INVALID_ARGUMENT", f"HTTP {status}"))
-    return {"error": {"code": status, "message": message.format(model=model), "status": name}}
+    error: dict[str, Any] = {"code": status, "message": message.format(model=model), "status": name}
+    if retry_delay is not None:
+        error["details"] = [
+            {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{
+                "quotaMetric": "generativelanguage.googleapis.com/generate_content_requests",
+                "quotaId": "GenerateRequestsPerMinutePerProjectPerModel",
+                "quotaDimensions": {"location": "global", "model": model}, "quotaValue": "5"}]},
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{retry_delay:g}s"},
+        ]
+    return {"error": error}
 
 
 def finish_reason(reason: str | None) -> str | None:

@@ -147,7 +147,8 @@ class Reply:
     # An error inside a 200 stream, before any content, then the stream stays open until the client
     # lets go. Anthropic: after message_start and ping, an ``event: error`` of this type (e.g.
     # "overloaded_error"). Gemini: a ``data:`` error object of this status (e.g. "UNAVAILABLE").
-    # Ollama: an ``{"error": <this text>}`` line.
+    # Ollama: an ``{"error": <this text>}`` line. OpenAI: after the role chunk, a ``data:`` line holding
+    # an error object of this type (e.g. "server_error") and no choices.
     error_event: str | None = None
 
     _kind: ClassVar[str] = "reply"
@@ -255,6 +256,13 @@ def error_body(status: int, model: str = "test-model") -> dict:
         status, (f"HTTP {status} error.", "server_error" if status >= 500 else "invalid_request_error", None)
     )
     return {"error": {"message": message.format(model=model), "type": type_, "param": None, "code": code}}
+
+
+def _stream_error(type_: str) -> dict:
+    """An OpenAI error object sent as a ``data:`` line inside a 200 stream (no ``choices``): the
+    default message of the first status whose error has this type."""
+    message = next((m for m, t, _ in _ERROR_DEFAULTS.values() if t == type_), "An error occurred.")
+    return {"error": {"message": message, "type": type_, "param": None, "code": None}}
 
 
 def context_window_error(max_tokens: int = 8192, requested: int = 12000) -> HTTPError:
@@ -849,6 +857,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
             self.wfile.flush()
 
+        if reply.error_event is not None:  # the role chunk, then an error instead of any content
+            event(json.dumps(plan.chunk(next(plan.deltas())[0], None)))
+            event(json.dumps(_stream_error(reply.error_event)))
+            self._await_client_close()
+            return
         first = True
         for delta, counts in plan.deltas():
             if counts and reply.drop_after is not None and plan.sent_content >= reply.drop_after:

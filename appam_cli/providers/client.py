@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from collections.abc import Generator, Iterator
@@ -63,8 +64,12 @@ def stream_chat(request: ProviderRequest) -> Generator[Event, None, None]:
                 yield from _whole_response(response, request, started)
                 return
             watch.install(response)
-            stream = iter(response)
-            first = next(stream, None)
+            # Read up to the first chunk that carries some answer: an error the provider sends before
+            # any (OpenAI's comes after a role-only chunk) then fails this attempt, which can be retried.
+            chunks = iter(response)
+            ahead = _read_to_content(chunks)
+            first = ahead[0] if ahead else None
+            stream = itertools.chain(ahead[1:], chunks)
             # A 200 that is not an answer stream (a proxy's HTML page): say what came, not "incomplete".
             wrong = perr.not_the_protocol(response, model=request.model, api_base=options.api_base)
             if wrong is not None:
@@ -91,6 +96,20 @@ def stream_chat(request: ProviderRequest) -> Generator[Event, None, None]:
         yield from _normalise(response, stream, first, request, started, watch)
     finally:
         _close(response, watch)  # a cut stream, or a consumer that stopped early (Ctrl-C, a cost limit)
+
+
+def _read_to_content(stream: Iterator[Any]) -> list[Any]:
+    """The chunks up to and including the first one with text, reasoning or a tool call (all of
+    them when none has any)."""
+    ahead = []
+    for chunk in stream:
+        ahead.append(chunk)
+        choices = getattr(chunk, "choices", None) or []
+        delta = choices[0].delta if choices else None
+        if delta is not None and any(getattr(delta, name, None) for name in ("content", "reasoning_content",
+                                                                            "tool_calls")):
+            break
+    return ahead
 
 
 def _close(response: Any, watch: FinishWatch) -> None:

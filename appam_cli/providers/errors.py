@@ -31,6 +31,16 @@ _BOILERPLATE = re.compile(r"\s*(?:Received Model Group=|Available Model Group Fa
                           r"LiteLLM Retried:|Original exception:|model=\S+\. ).*$", re.DOTALL)
 
 
+class StreamErrorEvent(Exception):
+    """An error the provider sent inside its 200 stream in a shape litellm does not read (Ollama's
+    ``{"error": "text"}`` line, which its parser turns into ``KeyError: 'message'``): raised with the
+    provider's own words in its place, and retryable like any error inside a stream."""
+
+
+def _stream_error_event(exc: BaseException) -> StreamErrorEvent | None:
+    return next((e for e in _chain(exc) if isinstance(e, StreamErrorEvent)), None)
+
+
 def _secret_values() -> list[str]:
     """The keys this process holds (``OPENAI_API_KEY`` …), whatever they look like."""
     import os
@@ -106,8 +116,35 @@ def _headers(exc: BaseException) -> list[Mapping[str, str]]:
     return found
 
 
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")  # a protobuf Duration in JSON: "22s", "1.5s"
+
+
+def _retry_info(exc: BaseException) -> float | None:
+    """Seconds from Google's retry hint: a ``google.rpc.RetryInfo`` in the error body's ``details``
+    (``{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "22s"}``), which the Gemini
+    API sends with a 429 in place of a ``Retry-After`` header."""
+    response = _server_response(exc)
+    if response is None:
+        return None
+    try:
+        data = json.loads(_body_text(response))
+    except ValueError:
+        return None
+    if isinstance(data, list) and data:  # streamed errors come in a list
+        data = data[0]
+    error = data.get("error") if isinstance(data, dict) else None
+    details = error.get("details") if isinstance(error, dict) else None
+    for detail in details if isinstance(details, list) else []:
+        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
+            found = _DURATION.match(str(detail.get("retryDelay", "")))
+            if found:
+                return float(found.group(1))
+    return None
+
+
 def retry_after(exc: BaseException) -> float | None:
-    """Seconds from the provider's ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date)."""
+    """Seconds from the provider's ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date), or
+    from a Google ``RetryInfo`` in the error body."""
     for headers in _headers(exc):
         try:
             if headers.get("retry-after-ms"):
@@ -130,7 +167,7 @@ def retry_after(exc: BaseException) -> float | None:
         import time
 
         return max(when.timestamp() - time.time(), 0.0)
-    return None
+    return _retry_info(exc)
 
 
 def is_connection_failure(exc: BaseException) -> bool:
@@ -157,6 +194,8 @@ def _bad_json(exc: BaseException) -> json.JSONDecodeError | None:
 def is_retryable(exc: BaseException) -> bool:
     if _bad_json(exc) is not None or _not_json_answer(exc) is not None:
         return False
+    if _stream_error_event(exc) is not None:
+        return True
     if _is_timeout(exc) or is_connection_failure(exc):
         return True
     status = status_of(exc)
@@ -217,8 +256,9 @@ def _litellm_message(exc: BaseException) -> str:
 
 def _detail(exc: BaseException) -> str:
     response = _server_response(exc)
-    text = None
-    if response is not None:
+    event = _stream_error_event(exc)
+    text = str(event) if event is not None else None
+    if text is None and response is not None:
         body = _body_text(response)
         text = provider_message(body)
         if text is None and body.strip():

@@ -28,6 +28,8 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from appam_cli.providers.errors import StreamErrorEvent
+
 ANTHROPIC_EVENTS = frozenset({
     "message_start", "content_block_start", "content_block_delta", "content_block_stop",
     "message_delta", "message_stop", "ping",
@@ -69,6 +71,9 @@ class FinishWatch:
         # The stream is held weakly: a cycle (stream -> its parser -> stream) would leave the
         # HTTP response under it to the cyclic garbage collector.
         def parse_watched(chunk: Any) -> Any:
+            message = stream_error(chunk)
+            if message is not None:
+                raise StreamErrorEvent(message)
             self._note(native_finish(chunk))
             return parse(stream(), chunk=chunk)
 
@@ -92,6 +97,15 @@ class FinishWatch:
         if self.recognised:
             return self.reason
         return getattr(response, "received_finish_reason", None)
+
+
+def stream_error(chunk: Any) -> str | None:
+    """A provider's raw streamed object that is an error in Ollama's shape, ``{"error": "text"}``
+    (Ollama's documented error after a stream began): its text. Other providers' error events
+    (an object under ``error``) are litellm's to read."""
+    if isinstance(chunk, dict) and isinstance(chunk.get("error"), str) and "message" not in chunk:
+        return chunk["error"] or "error"
+    return None
 
 
 def native_finish(chunk: Any) -> str | None:
