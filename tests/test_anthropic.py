@@ -161,3 +161,36 @@ def test_an_error_event_inside_a_200_stream_is_retried_and_its_response_closed(p
         cut, retried = provider.requests[-2:]
         closed_at = provider.error_streams_closed_at[-1]
         assert closed_at is not None and closed_at <= retried.time, "the cut stream stayed open into the retry"
+
+
+def test_continue_sends_the_whole_conversation_in_anthropics_shape(cli):
+    """Anthropic's Messages API takes the system prompt as a top-level ``system`` field (never a
+    message), the turns as alternating ``user``/``assistant`` messages, and ``max_tokens`` always."""
+    cli.server.enqueue(Reply("Rayleigh scattering.", usage=CACHED_USAGE))
+    first = run_claude(cli, "-s", "Be brief.", "--temperature", "0.2", "--max-tokens", "300",
+                       "why is the sky blue?", "--json")
+    assert first.exit_code == 0, first.stderr
+    sid = json.loads(first.stdout)["session_id"]
+    cli.server.enqueue(Reply("Longer paths at sunset.", usage=CACHED_USAGE))
+    more = cli("continue", sid, "and at sunset?", "--api-base", cli.server.anthropic_url, "--json")
+    assert more.exit_code == 0, more.stderr
+    sent = [r for r in cli.server.requests if r.path.endswith("/v1/messages")]
+    assert len(sent) == 2
+    body = sent[-1].body
+    system = body["system"]
+    texts = [system] if isinstance(system, str) else [block["text"] for block in system]
+    assert texts == ["Be brief."]
+
+    def text_of(content):
+        return content if isinstance(content, str) else "".join(b.get("text", "") for b in content)
+
+    assert [(m["role"], text_of(m["content"])) for m in body["messages"]] == [
+        ("user", "why is the sky blue?"),
+        ("assistant", "Rayleigh scattering."),
+        ("user", "and at sunset?"),
+    ]
+    assert body["model"] == "claude-sonnet-4-5" and body["stream"] is True
+    assert sent[0].body["max_tokens"] == 300 and sent[0].body["temperature"] == 0.2
+    assert body["max_tokens"] > 0  # required by Anthropic on every request (options are per command)
+    data = json.loads(more.stdout)
+    assert data["status"] == "completed" and data["usage"]["total_input_tokens"] == 2 * 7100
