@@ -28,9 +28,30 @@ def dead_pid() -> int:
     return int(Path("/proc/sys/kernel/pid_max").read_text()) + 1
 
 
-def test_a_live_process_on_this_host_is_alive_even_with_an_old_heartbeat():
+@pytest.fixture
+def other_pid():
+    """The id of another live process on this host (another appam, as far as the rule can tell):
+    the one that started the tests."""
+    return os.getppid()
+
+
+def test_a_live_process_on_this_host_is_alive_even_with_an_old_heartbeat(other_pid):
     old = NOW - timedelta(seconds=liveness.STALE_SECONDS * 10)
-    assert writer_alive(Owner(os.getpid(), HERE, old), now=NOW)
+    assert writer_alive(Owner(other_pid, HERE, old), now=NOW)
+
+
+def test_this_process_is_never_another_writer():
+    """Its own rows are its to settle; another row with its id was left by a dead process that had
+    the same id (a reused pid, or every appam being pid 1 in its container)."""
+    assert not writer_alive(Owner(os.getpid(), HERE, NOW), now=NOW)
+
+
+def test_a_row_left_by_a_dead_process_with_this_processs_id_is_settled(appam_home):
+    (sid,) = save(appam_home, make_session(tokens=(10, 20), cost=0.25))
+    add_running_row(appam_home, sid, os.getpid())  # written by "pid 1" before, read by "pid 1" now
+    with opened(appam_home) as history:
+        assert history.summary(sid).status == "interrupted"
+        assert history.settle_dead_writers() == 1
 
 
 def test_a_dead_process_on_this_host_is_dead_at_once():
@@ -105,9 +126,9 @@ def test_two_processes_settling_at_once_settle_once(appam_home):
     assert session.usage.estimated_requests == 1
 
 
-def test_a_live_writer_is_left_alone_and_counted(appam_home):
+def test_a_live_writer_is_left_alone_and_counted(appam_home, other_pid):
     (sid,) = save(appam_home, make_session(tokens=(10, 20), cost=0.25))
-    add_running_row(appam_home, sid, os.getpid())
+    add_running_row(appam_home, sid, other_pid)
     with opened(appam_home) as history:
         assert history.settle_dead_writers() == 0
         summary = history.summary(sid)

@@ -234,3 +234,44 @@ def test_a_timeout_is_named_in_the_retry_notice_and_the_final_line(cli):
     out = lines(result)
     assert re.fullmatch(r"timed out; retrying in \d\.\d s \(attempt 2 of 2\)", out[0]), out
     assert out[1:] == [f"appam: request to {cli.server.url} timed out (2 attempts of 0.5 s)"]
+
+
+def test_ctrl_c_while_the_model_thinks_closes_the_response_at_once(provider, monkeypatch):
+    """Ctrl-C after the stream opened but before any text (a reasoning model sends its role chunk,
+    then nothing for a while) lets go of the HTTP response there and then: left to the garbage
+    collector, it can be finalised while a later request holds the connection pool's lock (the
+    chat's worker serves many requests in one process)."""
+    import signal
+    import threading
+
+    from appam_cli.datamodel.options import RequestOptions
+    from appam_cli.providers import client
+    from appam_cli.providers.events import ProviderRequest
+
+    closed: list[object] = []
+    real_close = client.close_response
+
+    def close_response(response):
+        if response is not None:
+            closed.append(response)
+        real_close(response)
+
+    options = RequestOptions(model="openai/test-model", api_base=provider.url, retries=2, timeout=10.0)
+    request = ProviderRequest(messages=[{"role": "user", "content": "q"}], options=options)
+    provider.enqueue(Reply("warm"))
+    list(client.stream_chat(request))  # litellm's first call imports a great deal: not the moment to test
+    monkeypatch.setattr(client, "close_response", close_response)
+    provider.enqueue(Reply("the answer, after a long think", chunk_delay=3.0))
+    events = client.stream_chat(request)
+    main = threading.main_thread().ident
+    assert main is not None
+    timer = threading.Timer(0.5, signal.pthread_kill, (main, signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            for _ in events:
+                pass
+    finally:
+        timer.cancel()
+    assert closed, "the response was left open"
+    assert len(provider.requests) == 2  # the warm-up, and this one: not retried

@@ -166,3 +166,11 @@ def test_a_session_still_being_answered_is_not_continued(cli, appam_home):
     assert cli.server.requests == [] and snapshot(appam_home) == before
     save(appam_home, make_session(session_id=B, status="running"), age=timedelta(minutes=5))  # a crashed run
     assert cont(cli, B, "go on", "--json").exit_code == 0
+
+
+def test_run_c_refuses_a_session_still_being_answered_as_continue_does(cli, appam_home):
+    save(appam_home, make_session(session_id=A, status="running"))  # the last session, updated just now
+    before = snapshot(appam_home)
+    result = cli.run("-c", "race")
+    assert result.exit_code == 1 and "still being answered by another appam" in result.stderr
+    assert cli.server.requests == [] and snapshot(appam_home) == before

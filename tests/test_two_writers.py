@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from sessions_store import backdate, make_session
 
-from appam_cli.datamodel import ChatMessage, SessionStatus
+from appam_cli.agent.busy import refuse_if_busy
+from appam_cli.datamodel import ChatMessage, RequestRecord, RequestStatus, SessionStatus
 from appam_cli.datamodel.times import utcnow
 from appam_cli.errors import SessionBusy, SessionDeleted
 from appam_cli.store import SessionHistory
@@ -202,3 +203,89 @@ def test_sessions_delete_refuses_a_running_session_unless_forced(offline_cli, ap
     assert f"kept 1 session another appam is answering now ({busy[:8]}); --force deletes it too" in bulk.stderr
     assert offline_cli("sessions", "delete", "--all", "--yes", "--force").stdout.startswith("Deleted 1 session ")
     assert sessions(appam_home) == []
+
+
+# -- a turn whose final save failed (a full disk): the chat goes on with its own rows -----------
+
+
+def failed_turn(history: SessionHistory, *, checkpoint: bool):
+    """A turn that reserved its answer's row, opened its ledger row, maybe checkpointed part of the
+    answer, and then could not save the end (as when the disk fills: the transaction rolls back)."""
+    session = make_session("q1", "a1")
+    history.save_session(session)
+    session.messages.append(ChatMessage("user", "q2"))
+    session.status = SessionStatus.RUNNING
+    history.save_session(session, reserve_answer=True)
+    record = RequestRecord("openai/test-model", status=RequestStatus.RUNNING)
+    session.requests.append(record)
+    history.open_request(session, record)
+    answer = ChatMessage("assistant", "the first half")
+    session.messages.append(answer)
+    if checkpoint:
+        history.checkpoint_message(session, len(session.messages) - 1)
+    answer.content = "the first half and the rest"
+    record.status = RequestStatus.COMPLETED
+    return session
+
+
+@pytest.mark.parametrize("checkpoint", [True, False], ids=["checkpointed", "not-checkpointed"])
+def test_after_a_failed_final_save_the_chat_is_not_busy_and_loses_nothing(tmp_path, checkpoint):
+    history = SessionHistory(db_path=tmp_path / "sessions.db")
+    session = failed_turn(history, checkpoint=checkpoint)
+    sid = session.session_id
+    refuse_if_busy(history, sid)  # its own running row is not "another appam answering"
+    assert history.refresh(session) == 0  # its own reserved row is not a message another appam added
+    assert [m.content for m in session.messages] == ["q1", "a1", "q2", "the first half and the rest"]
+    session.status = SessionStatus.COMPLETED
+    history.save_session(session)  # the store takes it again: the next save writes what was kept
+    assert contents(history, sid) == ["q1", "a1", "q2", "the first half and the rest"]
+    assert positions(history, sid) == [0, 1, 2, 3]
+    status = history.conn.execute("SELECT status FROM requests").fetchall()
+    assert [r[0] for r in status] == ["completed", "completed"]  # make_session's row, then this turn's
+
+
+def test_asking_again_after_a_failed_turn_reuses_the_row_it_reserved(tmp_path):
+    history = SessionHistory(db_path=tmp_path / "sessions.db")
+    session = failed_turn(history, checkpoint=False)
+    session.messages.pop()  # /retry: the answer is withdrawn and the question asked again
+    history.save_session(session, reserve_answer=True)
+    session.messages.append(ChatMessage("assistant", "asked again"))
+    session.status = SessionStatus.COMPLETED
+    history.save_session(session)
+    assert contents(history, session.session_id) == ["q1", "a1", "q2", "asked again"]
+    assert positions(history, session.session_id) == [0, 1, 2, 3]  # no empty reserved row left behind
+
+
+def test_a_pruning_that_fails_after_the_save_does_not_fail_the_save(tmp_path, monkeypatch):
+    """Pruning (``[history] max_sessions``) runs after the save has committed: a busy or full store
+    then must not turn a saved answer into a "NOT saved" one."""
+    import sqlite3
+
+    history = SessionHistory(db_path=tmp_path / "sessions.db", max_sessions=1)
+
+    def busy(keep=None):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(history, "enforce_max_sessions", busy)
+    session = make_session("q1", "a1")
+    history.save_session(session)
+    assert contents(history, session.session_id) == ["q1", "a1"]
+
+
+def test_a_row_given_back_is_never_deleted_when_another_writer_gets_its_id(two):
+    """SQLite may give a deleted row's id to the next insert, another writer's."""
+    a, b = two
+    session = make_session("q1", "a1")
+    a.save_session(session)
+    session.messages.append(ChatMessage("user", "q2"))
+    session.status = SessionStatus.RUNNING
+    a.save_session(session, reserve_answer=True)
+    session.status = SessionStatus.FAILED  # a provider error: no answer, the reserved row goes
+    a.save_session(session)
+    other = b.load_session(session.session_id)
+    exchange(other, "q3", "a3")
+    b.save_session(other)
+    session.messages.append(ChatMessage("user", "q4"))
+    session.status = SessionStatus.RUNNING
+    a.save_session(session, reserve_answer=True)  # no refresh in between (the Python API)
+    assert contents(a, session.session_id)[:6] == ["q1", "a1", "q2", "q3", "a3", "q4"]

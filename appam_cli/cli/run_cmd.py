@@ -47,6 +47,10 @@ def run(
     settings = request_settings(api_base, temperature, max_tokens, timeout, retries, no_stream)
     history = open_history(settings, enabled=not no_save, writing=True)
     session_id = open_history(settings).resolve_id("last") if continue_last else None
+    if session_id is not None:
+        from appam_cli.agent.busy import refuse_if_busy
+
+        refuse_if_busy(history, session_id)  # as `continue` does: one turn at a time on a session
     code = run_turn_cli(
         settings,
         history,

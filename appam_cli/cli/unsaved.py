@@ -25,7 +25,7 @@ from appam_cli.errors import (
     Terminated,
 )
 from appam_cli.render.environment import Environment
-from appam_cli.store.db import save_failure
+from appam_cli.store.db import save_failure, what_ended_the_turn
 
 
 def store_failure_reason(exc: BaseException) -> str | None:
@@ -42,7 +42,7 @@ def report_unsaved(
     """The lines for a turn the store did not take, and the exit code: 1, or 130/143 when a
     Ctrl-C or SIGTERM ended the turn (the save that failed was the one after it). ``sent``:
     the request went out (the first save, of the prompt, comes before it)."""
-    cause = _what_ended_the_turn(exc)
+    cause = what_ended_the_turn(exc)
     if isinstance(cause, AppamError):  # what ended the turn first (a provider error, a cut stream)
         env.error(cause.message)
     elif answered and session.messages[-1].status != MessageStatus.COMPLETED and not isinstance(
@@ -85,17 +85,6 @@ def print_unsaved_text(env: Environment, text: str) -> None:
         text = safe_text(text)
     env.stderr.write(text)
     env.stderr.flush()
-
-
-def _what_ended_the_turn(exc: BaseException) -> BaseException | None:
-    """The exception the failed save was handling (a provider error, Ctrl-C…), if any: the
-    store's own errors (SQLite's, and ours wrapping them) are passed over."""
-    seen = exc.__context__
-    while seen is not None:
-        if not isinstance(seen, sqlite3.Error):
-            return seen
-        seen = seen.__context__
-    return None
 
 
 def write_recovery_file(session: Session) -> Path | None:

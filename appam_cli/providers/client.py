@@ -71,12 +71,17 @@ def stream_chat(request: ProviderRequest) -> Generator[Event, None, None]:
             first = ahead[0] if ahead else None
             stream = itertools.chain(ahead[1:], chunks)
             # A 200 that is not an answer stream (a proxy's HTML page): say what came, not "incomplete".
-            wrong = perr.not_the_protocol(response, model=request.model, api_base=options.api_base)
+            api_base = options.api_base
+            # A stream that already gave a piece of an answer is the protocol, whatever its label.
+            answered = bool(ahead) and _carries_answer(ahead[-1])
+            wrong = None if answered else perr.not_the_protocol(response, model=request.model, api_base=api_base)
             if wrong is not None:
                 _close(response, watch)
                 raise wrong
-        except Exception as exc:  # litellm wraps every provider failure in its own classes
-            _close(response, watch)  # an error inside a 200 stream: let go of it before retrying
+        except BaseException as exc:  # litellm wraps every provider failure in its own classes
+            _close(response, watch)  # an error inside a 200 stream, or Ctrl-C while the model thinks
+            if not isinstance(exc, Exception):
+                raise  # Ctrl-C, SIGTERM, a consumer that let go: never retried
             if isinstance(exc, ProviderError):
                 raise
             if response is not None:
@@ -104,12 +109,19 @@ def _read_to_content(stream: Iterator[Any]) -> list[Any]:
     ahead = []
     for chunk in stream:
         ahead.append(chunk)
-        choices = getattr(chunk, "choices", None) or []
-        delta = choices[0].delta if choices else None
-        if delta is not None and any(getattr(delta, name, None) for name in ("content", "reasoning_content",
-                                                                            "tool_calls")):
+        if _carries_answer(chunk):
             break
     return ahead
+
+
+_ANSWER_FIELDS = ("content", "reasoning_content", "tool_calls")
+
+
+def _carries_answer(chunk: Any) -> bool:
+    """The chunk holds a piece of the answer: text, reasoning or a tool call."""
+    choices = getattr(chunk, "choices", None) or []
+    delta = choices[0].delta if choices else None
+    return delta is not None and any(getattr(delta, name, None) for name in _ANSWER_FIELDS)
 
 
 def _close(response: Any, watch: FinishWatch) -> None:

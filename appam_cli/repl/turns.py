@@ -144,10 +144,16 @@ def run_chat_turn(state: ChatState, prompt: str | None) -> Outcome:
 
 
 def _not_saved(state: ChatState, exc: sqlite3.OperationalError) -> str:
-    from appam_cli.store.db import save_failure
+    """What ended the turn (a provider error, say), then what the store did not take."""
+    from appam_cli.store.db import save_failure, what_ended_the_turn
 
     where = getattr(state.store, "path", None)
-    return f"the answer was NOT saved: {save_failure(exc)}" + (f" ({where})" if where else "")
+    last = state.session.messages[-1] if state.session.messages else None
+    answered = last is not None and last.role == "assistant" and bool(last.content or last.tool_calls)
+    cause = what_ended_the_turn(exc)
+    first = f"{cause.message} · " if isinstance(cause, AppamError) else ""
+    what = "the answer was NOT saved" if answered else "this exchange was NOT saved"
+    return f"{first}{what}: {save_failure(exc)}" + (f" ({where})" if where else "")
 
 
 def report(state: ChatState, outcome: Outcome) -> None:

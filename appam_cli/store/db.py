@@ -264,3 +264,14 @@ def _file_of(conn: sqlite3.Connection) -> str:
         return next(row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main")
     except (sqlite3.Error, StopIteration):
         return "(unknown file)"
+
+
+def what_ended_the_turn(exc: BaseException) -> BaseException | None:
+    """The exception the failed save was handling (a provider error, Ctrl-C…), if any: the
+    store's own errors (SQLite's, and ours wrapping them) are passed over."""
+    seen = exc.__context__
+    while seen is not None:
+        if not isinstance(seen, sqlite3.Error):
+            return seen
+        seen = seen.__context__
+    return None

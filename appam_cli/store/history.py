@@ -197,7 +197,9 @@ class SessionHistory:
             if release:  # the turn ended without an answer: its reserved row goes
                 conn.execute("DELETE FROM messages WHERE id = ?", (reserved,))
             placeholder = None
-            if reserve_answer:
+            if reserve_answer and reserved is not None and not claimed and not release:
+                placeholder = reserved  # a turn asked again (/retry after a failed save): its row is still there
+            elif reserve_answer:
                 placeholder = _row_id(
                     conn.execute(INSERT_MESSAGE, message_params(sid, position, _reserved_answer(session)))
                 )
@@ -212,6 +214,8 @@ class SessionHistory:
         rows = self._known.setdefault(sid, set())
         rows.difference_update(gone)
         rows.update(row_id for _, row_id in written)
+        if release:  # deleted: its id may be given to another writer's next row
+            rows.discard(reserved)
         if claimed or release:
             self._reserved.pop(sid, None)
         if placeholder is not None:
@@ -219,7 +223,10 @@ class SessionHistory:
             rows.add(placeholder)
         self._saved[sid] = list(session.messages)
         if self.max_sessions:
-            self.enforce_max_sessions(keep=sid)
+            try:
+                self.enforce_max_sessions(keep=sid)
+            except sqlite3.OperationalError:
+                pass  # the session is saved; pruning is tried again after the next save
 
     def checkpoint_message(self, session: Session, position: int) -> None:
         """Write the message at ``position`` as it is now (an answer still streaming).
@@ -281,17 +288,30 @@ class SessionHistory:
             return 0
         had = {m.row[1] for m in session.messages if m.row is not None and m.row[0] == sid}
         unsaved = [m for m in session.messages if not _stored_in(m, sid)]
+        reserved = self._reserved.get(sid)  # the empty row this history holds for an answer: not a message
+        # Messages with a row whose last form is not saved yet (a final save failed after a
+        # checkpoint): the store has an older form of them, this list the one still to save.
+        saved = {id(m) for m in self._saved.get(sid, [])}
+        pending = {
+            m.row[1]: m for m in session.messages if m.row is not None and _stored_in(m, sid) and id(m) not in saved
+        }
         messages: list[ChatMessage] = []
         for r in conn.execute(
             f"SELECT id AS row_id, {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY position", (sid,)
         ):
+            if r["row_id"] == reserved:
+                continue
+            if r["row_id"] in pending:
+                messages.append(pending[r["row_id"]])
+                continue
             message = message_from_row(r)
             message.row = (sid, r["row_id"])
             messages.append(message)
         session.messages[:] = messages + unsaved
         rows = {m.row[1] for m in messages if m.row is not None}
-        self._known[sid] = rows
-        self._saved[sid] = list(messages)
+        self._known[sid] = rows | ({reserved} if reserved is not None else set())
+        first_pending = next((i for i, m in enumerate(messages) if m.row is not None and m.row[1] in pending), None)
+        self._saved[sid] = messages[:first_pending]
         return len(rows - had)
 
     # -- the ledger rows of requests this process sends (store.running) ----------------

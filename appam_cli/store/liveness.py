@@ -4,6 +4,7 @@ A writer records who it is on its ledger row (``requests.owner_pid``, ``owner_ho
 heartbeat (``heartbeat_at``, at the request's start and at each checkpoint, about once a
 second while text arrives). It is alive when:
 
+- it is not this process (see ``writer_alive``);
 - it runs on this host and its process exists (``os.kill(pid, 0)``; a process we may not
   signal exists too), however old its heartbeat, unless the heartbeat is older than any
   request lasts (``PID_REUSE_SECONDS``: the id then belongs to another process);
@@ -56,8 +57,13 @@ def pid_exists(pid: int) -> bool:
 
 
 def writer_alive(owner: Owner, *, now: datetime) -> bool:
+    """Whether another process is writing under ``owner``. This process never is: a row it opened
+    is its own to settle (store.running keeps them apart), and any other row with its id was left
+    by a dead process that had the same id (a reused pid; in a container every appam may be pid 1)."""
     age = (now - owner.heartbeat_at).total_seconds() if owner.heartbeat_at is not None else None
     if owner.pid is not None and owner.host == this_host():
+        if owner.pid == os.getpid():
+            return False
         return pid_exists(owner.pid) and (age is None or age < PID_REUSE_SECONDS)
     return age is not None and age < STALE_SECONDS
 

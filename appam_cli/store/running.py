@@ -33,6 +33,14 @@ _SETTLE_DEAD = (
 )
 
 
+# (database file, row id) of the ledger rows this process opened: its own to settle, never "dead".
+_opened_here: set[tuple[str, int]] = set()
+
+
+def _database(conn: sqlite3.Connection) -> str:
+    return str(conn.execute("PRAGMA database_list").fetchone()[2])
+
+
 def open_request(conn: sqlite3.Connection, session_id: str, record: RequestRecord) -> int:
     """Insert ``record`` as running, owned by this process; its row id."""
     pid, host = this_process()
@@ -46,6 +54,7 @@ def open_request(conn: sqlite3.Connection, session_id: str, record: RequestRecor
         row_id = conn.execute(INSERT_REQUEST, params).lastrowid
         recompute_totals(conn, session_id)
     assert row_id is not None
+    _opened_here.add((_database(conn), row_id))
     return row_id
 
 
@@ -122,7 +131,8 @@ def settle_dead(conn: sqlite3.Connection) -> int:
         touched: dict[str, datetime] = {}
         for row in _dead_rows(conn):
             ended = row.owner.heartbeat_at or now
-            duration = int((ended - row.started_at).total_seconds() * 1000) if row.started_at else None
+            # (a request killed while it waited to be retried started "later" than its heartbeat)
+            duration = max(0, int((ended - row.started_at).total_seconds() * 1000)) if row.started_at else None
             settled += conn.execute(
                 _SETTLE_DEAD, (RequestStatus.INTERRUPTED.value, duration, row.id)
             ).rowcount
@@ -142,7 +152,11 @@ def settle_dead(conn: sqlite3.Connection) -> int:
 
 def _dead_rows(conn: sqlite3.Connection) -> list[_Running]:
     now = utcnow()
-    return [r for r in _running_rows(conn) if not writer_alive(r.owner, now=now)]
+    rows = [r for r in _running_rows(conn) if not writer_alive(r.owner, now=now)]
+    if not rows or not _opened_here:
+        return rows
+    here = _database(conn)
+    return [r for r in rows if (here, r.id) not in _opened_here]
 
 
 def _dead_sessions(conn: sqlite3.Connection) -> list[tuple[str, datetime | None]]:
