@@ -34,6 +34,7 @@ from appam_cli.providers.worker_place import Place, identity, pid_alive
 HELLO_WAIT = 3.0  # seconds for a worker that says it is ready to answer a hello
 LOAD_WAIT = 120.0  # for one still loading litellm (started by us or by another appam a moment ago)
 ESTIMATE_WAIT = 5.0
+CLOSED = "the worker closed the connection"
 PENDING_FRESH = 8.0  # a connection opened ahead is used within this (the worker's child waits 10 s)
 # What the worker process itself is started with: none of the caller's keys or proxies (each
 # request brings its own environment), only what finding Python, appam and the folder needs.
@@ -157,6 +158,10 @@ class ProviderWorker:
 
     def _open(self, spawn: bool = True) -> socket.socket:
         """A connection whose worker said ready to take one request; Unavailable otherwise."""
+        try:
+            self.place.check()  # never talk to a socket someone else could have put there
+        except OSError as exc:
+            raise Unavailable(str(exc)) from exc
         for _attempt in range(3):
             conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
@@ -174,10 +179,12 @@ class ProviderWorker:
                 self._ready.set()
                 return conn
             conn.close()
+            if tag == CLOSED:  # it was exiting (idle, stopped) as we came: nothing was sent, try again
+                continue
             if tag != "replace":
                 raise Unavailable(tag)
             self._wait_gone(info.get("pid"))  # another version's: it stops listening; start ours
-        raise Unavailable("the worker of another appam version would not make way")
+        raise Unavailable("no worker would take the request (another appam version's would not make way)")
 
     def _hello(self, conn: socket.socket) -> tuple[str, Any]:
         state = self.place.read_state()
@@ -189,11 +196,11 @@ class ProviderWorker:
             reply = FrameReader(conn.recv).read()
         except TimeoutError:
             return "the worker did not answer", None
-        except OSError as exc:
-            return f"the worker hung up ({exc.strerror or exc})", None
+        except OSError:
+            return CLOSED, None
         conn.settimeout(None)
         if not (isinstance(reply, tuple) and len(reply) == 2):
-            return "the worker closed the connection", None
+            return CLOSED, None
         return reply
 
     def _wait_gone(self, pid: Any, timeout: float = 5.0) -> None:
@@ -214,7 +221,13 @@ class ProviderWorker:
                 return conn
             except OSError:
                 conn.close()
-            if proc.poll() is not None and not os.path.exists(self.place.socket):
+            if proc.poll() is not None:  # it could not start, or another had started meanwhile
+                conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                try:
+                    conn.connect(self.place.socket)
+                    return conn
+                except OSError:
+                    conn.close()
                 raise Unavailable(f"the worker could not start (exit {proc.returncode})")
             time.sleep(0.01)
         raise Unavailable("the worker did not start in time")

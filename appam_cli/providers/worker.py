@@ -149,10 +149,12 @@ class Daemon:
 
     def serve(self) -> int:
         assert self.listener is not None
+        self.last_active = time.monotonic()  # idle from now on, not from the start of loading
         while not self.stopping:
             self.reap()
             if not self.children and time.monotonic() - self.last_active > self.idle:
-                break
+                if not select.select([self.listener], [], [], 0)[0]:  # nobody waiting at the door
+                    break
             try:
                 self.in_select = True
                 if self.stopping:
@@ -204,7 +206,7 @@ class Daemon:
                     self.listener.close()
                 if self.lock_fd is not None:
                     os.close(self.lock_fd)
-                code = serve_connection(conn, self.pid, self.identity)
+                code = serve_connection(conn, self.pid, self.identity, self.idle)
             finally:
                 os._exit(code)
         conn.close()

@@ -176,7 +176,7 @@ def _adopt(env: dict[str, str], cwd: str | None) -> None:
             pass
 
 
-def serve_connection(conn: socket.socket, parent: int, own: dict[str, Any]) -> int:
+def serve_connection(conn: socket.socket, parent: int, own: dict[str, Any], idle: float) -> int:
     link = Connection(conn)
     signal.signal(signal.SIGINT, link.interrupts.handler)
     conn.settimeout(HELLO_WAIT)
@@ -185,7 +185,7 @@ def serve_connection(conn: socket.socket, parent: int, own: dict[str, Any]) -> i
         if not (isinstance(hello, tuple) and len(hello) == 3 and hello[0] == "hello"):
             return 1
         _, theirs, purpose = hello
-        info = {"pid": parent, **own}
+        info = {"pid": parent, "idle": idle, **own}
         if purpose == "status":
             link.send("status", info)
             return 0

@@ -81,6 +81,18 @@ class Place:
     def state(self) -> Path:
         return self.folder / "worker.json"
 
+    def check(self) -> None:
+        """UnsafeFolder when the folder (or the short socket's) exists but is not this user's private one."""
+        for folder in {self.folder, Path(self.socket).parent}:
+            try:
+                info = os.lstat(folder)
+            except FileNotFoundError:
+                continue
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+                raise UnsafeFolder(f"{folder} is not a folder of this user's")
+            if info.st_mode & 0o077:
+                os.chmod(folder, 0o700)  # ours: made private again (the worker checks who connects)
+
     def prepare(self) -> None:
         """The folder (and the short-path folder when the socket lives there), private."""
         private_dir(self.folder)
@@ -111,7 +123,10 @@ def pid_alive(pid: Any) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:  # a worker this process started and that has exited is a zombie until reaped: gone
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def identity() -> dict[str, Any]:
