@@ -190,7 +190,7 @@ def test_a_folder_that_is_not_private_is_never_used(provider, tmp_path, monkeypa
 def test_cli_falls_back_quietly_and_says_why_under_debug(provider, tmp_path, appam_home):
     link = tmp_path / "w"
     link.symlink_to(tmp_path)
-    env = dict(os.environ, APPAM_HOME=str(appam_home), APPAM_WORKER_DIR=str(link))
+    env = dict(os.environ, APPAM_HOME=str(appam_home), APPAM_WORKER_DIR=str(link), APPAM_PROVIDER_WORKER="1")
     args = [APPAM, "run", "hello", "-m", "openai/test-model", "--api-base", provider.url]
     quiet = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
     assert quiet.returncode == 0 and "echo: hello" in quiet.stdout and "worker" not in quiet.stderr
@@ -276,6 +276,7 @@ def test_worker_settings_are_strict(write_config, monkeypatch):
     from appam_cli.config import load_settings
     from appam_cli.errors import UserError
 
+    monkeypatch.delenv("APPAM_PROVIDER_WORKER", raising=False)  # the run's own choice, kept by conftest
     assert load_settings().worker is True and load_settings().worker_idle == 600.0
     write_config("worker = false\nworker_idle = 30\n")
     assert load_settings().worker is False and load_settings().worker_idle == 30.0
