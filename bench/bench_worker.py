@@ -149,7 +149,7 @@ def main() -> None:
                 add("stream", column, wall)
                 add("cpu", f"{column} client", cpu / args.tokens * 1e6)
                 if pid:
-                    time.sleep(0.2)  # the child is reaped within the worker's tick
+                    time.sleep(1.5)  # the child is reaped within the worker's 1 s tick
                     add("cpu", "worker child", (children_cpu(pid) - before) / args.tokens * 1e6)
             if llm and lenv:
                 server.enqueue(Reply(words))
