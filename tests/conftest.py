@@ -79,7 +79,7 @@ def shared_worker() -> Iterator[Path | None]:
     previous = os.environ.get("APPAM_WORKER_DIR")
     os.environ["APPAM_WORKER_DIR"] = str(folder)
     place = Place(folder)
-    status = worker_control.start(place, warm_model="openai/test-model", idle=3600)
+    status = worker_control.start(place, warm_model="openai/test-model", idle=300)  # a killed run leaves it 5 min at most
     assert status.running, f"the shared provider worker did not start in {folder}"
     try:
         yield folder
