@@ -45,6 +45,10 @@ class Settings:
     budget: BudgetSettings = field(default_factory=BudgetSettings)
     config_path: Path | None = None
     data_dir: Path = field(default_factory=Path)
+    # The provider worker (providers/worker.py): on unless ``worker = false`` / APPAM_PROVIDER_WORKER=0;
+    # it exits after ``worker_idle`` seconds without a request.
+    worker: bool = True
+    worker_idle: float = 600.0
 
     @property
     def model(self) -> str | None:
@@ -179,7 +183,8 @@ def _budget_amount(value: Any, key: str, source: str) -> float | None:
 
 
 TOP_LEVEL_KEYS = {
-    "model", "api_base", "database_url", "timeout", "retries", "retry_max_wait", "history", "prices", "budget"
+    "model", "api_base", "database_url", "timeout", "retries", "retry_max_wait", "history", "prices", "budget",
+    "worker", "worker_idle",
 }
 HISTORY_KEYS = {"auto_save", "max_sessions"}
 # Request options read as numbers from config.toml and from APPAM_<KEY> in the environment.
@@ -235,6 +240,10 @@ def load_settings() -> Settings:
     for key, kind in NUMBER_KEYS.items():
         if key in data:
             request[key] = _number(data[key], key, source, kind, positive=key in POSITIVE_KEYS)
+    if "worker" in data:
+        s.worker = _boolean(data["worker"], "worker", source)
+    if "worker_idle" in data:
+        s.worker_idle = _number(data["worker_idle"], "worker_idle", source, float, positive=True, what="seconds")
     if "auto_save" in history:
         s.auto_save = _boolean(history["auto_save"], "history.auto_save", source)
     if history.get("max_sessions") is not None:
@@ -258,6 +267,12 @@ def load_settings() -> Settings:
         name = f"APPAM_{key.upper()}"
         if env.get(name):
             request[key] = _number(env[name], name, ENVIRONMENT, kind, positive=key in POSITIVE_KEYS)
+    if env.get("APPAM_PROVIDER_WORKER"):
+        s.worker = _boolean(env["APPAM_PROVIDER_WORKER"], "APPAM_PROVIDER_WORKER", ENVIRONMENT)
+    if env.get("APPAM_WORKER_IDLE"):
+        s.worker_idle = _number(
+            env["APPAM_WORKER_IDLE"], "APPAM_WORKER_IDLE", ENVIRONMENT, float, positive=True, what="seconds"
+        )
     if env.get("APPAM_AUTO_SAVE"):
         s.auto_save = _boolean(env["APPAM_AUTO_SAVE"], "APPAM_AUTO_SAVE", ENVIRONMENT)
     if env.get("APPAM_MAX_SESSIONS"):

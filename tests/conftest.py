@@ -51,8 +51,47 @@ PROVIDER_ENV = (
     "OPENAI_BASE_URL",
     "OPENAI_API_BASE",
 )
+# Chosen for the whole run, not per test: the shared provider worker's folder, and whether it is on.
+KEPT_ENV = ("APPAM_HOME", "APPAM_WORKER_DIR", "APPAM_PROVIDER_WORKER")
 TESTS_DIR = Path(__file__).parent
 APPAM = str(Path(sys.executable).with_name("appam"))
+
+
+def worker_on() -> bool:
+    return os.environ.get("APPAM_PROVIDER_WORKER", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_worker() -> Iterator[Path | None]:
+    """One provider worker for the whole run (each test has its own APPAM_HOME, and a worker per
+    test would cost ~2 s each): ``APPAM_WORKER_DIR`` names its folder, for in-process commands and
+    every `appam` process the tests start. ``APPAM_PROVIDER_WORKER=0 pytest`` runs it all in-process.
+    Tests of the worker's own life cycle take APPAM_WORKER_DIR away and start their own."""
+    if not worker_on():
+        yield None
+        return
+    import tempfile
+
+    from appam_cli.providers import worker_control
+    from appam_cli.providers.worker_place import Place
+
+    folder = Path(tempfile.mkdtemp(prefix="appam-w-"))
+    previous = os.environ.get("APPAM_WORKER_DIR")
+    os.environ["APPAM_WORKER_DIR"] = str(folder)
+    place = Place(folder)
+    status = worker_control.start(place, warm_model="openai/test-model", idle=300)  # a killed run leaves it 5 min at most
+    assert status.running, f"the shared provider worker did not start in {folder}"
+    try:
+        yield folder
+    finally:
+        worker_control.stop(place)
+        if previous is None:
+            os.environ.pop("APPAM_WORKER_DIR", None)
+        else:
+            os.environ["APPAM_WORKER_DIR"] = previous
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +100,7 @@ def appam_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "appam-home"
     monkeypatch.setenv("APPAM_HOME", str(home))
     for name in list(os.environ):
-        if name.startswith("APPAM_") and name != "APPAM_HOME":
+        if name.startswith("APPAM_") and name not in KEPT_ENV:
             monkeypatch.delenv(name)
     for name in PROVIDER_ENV:
         monkeypatch.delenv(name, raising=False)

@@ -630,6 +630,7 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # noqa: BLE001
             if not _is_disconnect(exc):
                 raise
+            self.server.owner.disconnects.append(time.time())
             self.close_connection = True
 
     # -- routes
@@ -1161,6 +1162,8 @@ class ProviderServer:
         self._requests: list[RecordedRequest] = []
         # When the client let go of each stream cut by an error event (time.time(), or None: never).
         self.error_streams_closed_at: list[float | None] = []
+        # When a client went away while being answered (time.time()): a write found the connection closed.
+        self.disconnects: list[float] = []
         self._counter = 0
         self._connections: set[socket.socket] = set()
         self._stopping = threading.Event()
@@ -1252,6 +1255,7 @@ class ProviderServer:
             self._queue.clear()
             self._requests.clear()
             self.errors.clear()
+            self.disconnects.clear()
 
     # log
     @property

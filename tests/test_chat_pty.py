@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import stat
+import tempfile
 import time
 from pathlib import Path
 
@@ -485,9 +487,19 @@ def test_continue_and_session_open_the_repl_on_a_saved_session(provider, appam_h
     assert len(messages(appam_home, session_id)) == 4
 
 
-def test_a_message_sent_before_litellm_has_loaded(provider, appam_home, chats, tmp_path):
+def stop_worker(folder: Path) -> None:
+    from appam_cli.providers import worker_control
+    from appam_cli.providers.worker_place import Place
+
+    worker_control.stop(Place(folder))
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_message_sent_before_litellm_has_loaded(provider, appam_home, chats, tmp_path, request):
     """The user types faster than the worker loads litellm (made slower here): the chat says why
-    the answer waits; Ctrl-C then cancels a request the worker had not begun (it is replaced)."""
+    the answer waits; Ctrl-C then cancels a request not yet sent (the worker goes on loading)."""
+    if os.environ.get("APPAM_PROVIDER_WORKER") == "0":
+        pytest.skip("the provider worker is off")
     slow = tmp_path / "slow"
     slow.mkdir()
     (slow / "sitecustomize.py").write_text(
@@ -497,7 +509,11 @@ def test_a_message_sent_before_litellm_has_loaded(provider, appam_home, chats, t
     )
     # Put first on the path, not instead of it: the chat must still run the code under test.
     path = os.pathsep.join(p for p in (str(slow), os.environ.get("PYTHONPATH")) if p)
-    chat = start_chat(appam_home, *chat_args(provider), env=chat_env(appam_home, PYTHONPATH=path))
+    # A worker of its own (not the test session's, loaded long ago), slow to load.
+    folder = Path(tempfile.mkdtemp(prefix="appam-slow-"))
+    request.addfinalizer(lambda: stop_worker(folder))
+    env = chat_env(appam_home, PYTHONPATH=path, APPAM_WORKER_DIR=str(folder))
+    chat = start_chat(appam_home, *chat_args(provider), env=env)
     chats.append(chat)
     chat.type("too early")
     chat.child.send("\r")

@@ -1,13 +1,9 @@
-"""The provider worker the chat uses: a process that keeps litellm loaded and serves requests.
+"""The provider worker as the chat's Agents use it (their backend): the session's shared worker.
 
-One worker for the module (it loads litellm once); every test talks to the loopback server
-through it, as the chat's Agents do (it is their backend).
+Its life cycle (start, replacement, a killed or hung worker) is tested in test_worker_life.py.
 """
 
 from __future__ import annotations
-
-import os
-import signal
 
 import pytest
 from provider_server import HTTPError, Reply
@@ -22,8 +18,10 @@ pytestmark = pytest.mark.e2e  # every test talks to a provider worker process
 SLOW = [f"word{i} " for i in range(400)]
 
 
-@pytest.fixture(scope="module")
-def worker():
+@pytest.fixture
+def worker(shared_worker):
+    if shared_worker is None:
+        pytest.skip("the provider worker is off (APPAM_PROVIDER_WORKER=0)")
     w = ProviderWorker()
     w.start()
     assert w.wait_ready(120)
@@ -67,24 +65,3 @@ def test_an_abandoned_stream_is_cancelled_and_the_next_request_is_served(worker,
 def test_estimate_usage_counts_tokens_in_the_worker(worker):
     usage = worker.estimate_usage("gpt-4o-mini", [{"role": "user", "content": "hello world " * 50}], "an answer")
     assert usage.estimated and usage.input_tokens >= 100 and usage.output_tokens >= 2
-
-
-def test_a_worker_that_dies_is_replaced(provider):
-    """Dead while idle: replaced without a word. Dead mid-answer: one error, then replaced."""
-    w = ProviderWorker()
-    try:
-        assert w.wait_ready(120)
-        os.kill(w._channel.proc.pid, signal.SIGKILL)
-        w._channel.proc.wait()
-        assert isinstance(list(w.stream_chat(request(provider)))[-1], StreamResult)
-
-        provider.enqueue(Reply(SLOW, chunk_delay=0.05))
-        events = w.stream_chat(request(provider))
-        next(events)
-        os.kill(w._channel.proc.pid, signal.SIGKILL)
-        with pytest.raises(ProviderError) as failure:
-            list(events)
-        assert "worker stopped unexpectedly" in failure.value.message
-        assert isinstance(list(w.stream_chat(request(provider)))[-1], StreamResult)
-    finally:
-        w.close()

@@ -269,7 +269,8 @@ def test_a_disk_that_fills_mid_answer_is_never_reported_as_saved(provider, appam
     assert session.status != "completed"
     assert [m.role for m in session.messages][:1] == ["user"]
     for message in session.messages[1:]:
-        assert message.status == "incomplete" and answer.startswith(message.content)
+        # content None: the row reserved for the answer, which no checkpoint reached before the disk filled
+        assert message.status == "incomplete" and answer.startswith(message.content or "")
 
 
 @pytest.mark.e2e

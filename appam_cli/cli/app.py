@@ -37,7 +37,16 @@ def main(
 
 
 def _register() -> None:
-    from appam_cli.cli import chat_cmd, continue_cmd, models_cmd, run_cmd, sessions_cmd, transfer_cmd, usage_cmd
+    from appam_cli.cli import (
+        chat_cmd,
+        continue_cmd,
+        models_cmd,
+        run_cmd,
+        sessions_cmd,
+        transfer_cmd,
+        usage_cmd,
+        worker_cmd,
+    )
 
     app.command("run")(run_cmd.run)
     app.command("chat")(chat_cmd.chat)
@@ -46,6 +55,7 @@ def _register() -> None:
     app.add_typer(sessions_cmd.sessions_app, name="sessions")
     app.command("usage")(usage_cmd.usage)
     app.command("models")(models_cmd.models)
+    app.add_typer(worker_cmd.worker_app, name="worker")
 
 
 _register()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import typer
 
 from appam_cli.cli import options
-from appam_cli.cli.errors import handle_errors
+from appam_cli.cli.errors import debug_enabled, debug_notice, handle_errors
 from appam_cli.errors import UserError
 
 
@@ -57,12 +57,12 @@ def continue_session(
     else:
         text = build_prompt(prompt)
 
+    from appam_cli.agent.backend_choice import start_backend
     from appam_cli.agent.session_turn import TurnSpec
     from appam_cli.agent.spending import Allowance
     from appam_cli.cli.turn_view import Presentation, run_turn_cli
-    from appam_cli.providers.loader import preload_in_background
 
-    preload_in_background()
+    backend = start_backend(settings, model=model, debug=debug_enabled(debug), notice=debug_notice)
     code = run_turn_cli(
         settings,
         history,
@@ -71,6 +71,7 @@ def continue_session(
         text,
         Presentation(raw=raw, json_output=json_output, show_usage=usage),
         session_id=sid,
+        backend=backend,
     )
     raise typer.Exit(code)
 

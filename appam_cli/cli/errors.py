@@ -29,6 +29,11 @@ def debug_enabled(debug: object = False) -> bool:
     return debug is True or os.environ.get("APPAM_DEBUG", "") not in ("", "0")
 
 
+def debug_notice(text: str) -> None:
+    """A line on stderr that only ``--debug`` asks for (the caller decides)."""
+    environment().notice(text)
+
+
 def store_failure(exc: sqlite3.Error) -> str:
     text = str(exc)
     if "locked" in text or "busy" in text:
@@ -105,7 +110,7 @@ def handle_errors(fn: F) -> F:
             env.error("terminated")
             raise typer.Exit(EXIT_TERMINATED) from None
         except Exception as exc:  # a bug: Python prints it, unless --debug asked us to
-            if debug and not isinstance(exc, (click.exceptions.Exit, click.exceptions.ClickException,
+            if debug and not isinstance(exc, (typer.Exit, click.exceptions.Exit, click.exceptions.ClickException,
                                                click.exceptions.Abort)):
                 _unexpected(env, exc)
             raise

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from appam_cli.cli import options
-from appam_cli.cli.errors import handle_errors
+from appam_cli.cli.errors import debug_enabled, debug_notice, handle_errors
 
 
 @handle_errors
@@ -34,17 +34,17 @@ def run(
     debug: bool = options.DEBUG,
 ) -> None:
     """Send a prompt and stream the answer; the exchange is saved as a session."""
-    from appam_cli.providers.loader import preload_in_background
-
-    preload_in_background()  # litellm loads (~3 s) while we read stdin, config and the store
+    from appam_cli.agent.backend_choice import start_backend
     from appam_cli.agent.session_turn import TurnSpec
     from appam_cli.agent.spending import Allowance
     from appam_cli.cli.context import open_history, request_settings
     from appam_cli.cli.stdin import build_prompt
     from appam_cli.cli.turn_view import Presentation, run_turn_cli
 
-    text = build_prompt(prompt)
     settings = request_settings(api_base, temperature, max_tokens, timeout, retries, no_stream)
+    # The worker connects (or litellm loads, ~3 s) while we read stdin and the store.
+    backend = start_backend(settings, model=model, debug=debug_enabled(debug), notice=debug_notice)
+    text = build_prompt(prompt)
     history = open_history(settings, enabled=not no_save, writing=True)
     session_id = open_history(settings).resolve_id("last") if continue_last else None
     if session_id is not None:
@@ -60,5 +60,6 @@ def run(
         text,
         Presentation(raw=raw, json_output=json_output, show_usage=usage),
         session_id=session_id,
+        backend=backend,
     )
     raise typer.Exit(code)

@@ -10,6 +10,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from appam_cli.agent.session_turn import TurnSpec, prepare_agent, stream_turn
 from appam_cli.agent.spending import Allowance
@@ -18,6 +19,9 @@ from appam_cli.cli.unsaved import report_deleted, report_unsaved, store_failure_
 from appam_cli.config import Settings
 from appam_cli.datamodel import MessageStatus
 from appam_cli.errors import EXIT_INCOMPLETE, EXIT_OK, BudgetExceeded, ProviderError, SessionDeleted
+
+if TYPE_CHECKING:
+    from appam_cli.providers import ProviderBackend
 
 
 @dataclass
@@ -35,6 +39,7 @@ def run_turn_cli(
     prompt: str,
     show: Presentation,
     session_id: str | None = None,
+    backend: ProviderBackend | None = None,
 ) -> int:
     from appam_cli.cli.context import open_history
     from appam_cli.render import make_view
@@ -43,7 +48,7 @@ def run_turn_cli(
 
     env = environment()
     session = open_history(settings).load_session(session_id) if session_id else None
-    agent = prepare_agent(settings, history, spec, allowance, session=session, warn=env.warn)
+    agent = prepare_agent(settings, history, spec, allowance, session=session, backend=backend, warn=env.warn)
     if session is None:
         session = agent.new_session()
 

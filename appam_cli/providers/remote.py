@@ -1,255 +1,285 @@
-"""The parent's handle on the provider worker process (``providers/worker.py``).
+"""The client of the provider worker (``providers/worker.py``): a ``ProviderBackend``.
 
-``ProviderWorker`` has the same two calls as the provider package,
-``stream_chat(request)`` and ``estimate_usage(...)`` (a ``ProviderBackend``): an Agent given it
-routes requests through it. The chat REPL starts it as soon as its prompt is
-drawn, so litellm loads in another process while the user types.
+``ProviderWorker`` connects to the user's worker over its unix socket, starting one (detached)
+when none answers, and sends each request there with this process's environment. ``start()``
+does that in a thread as early as the command can, so the connection (and, the first time,
+litellm's import in the worker) overlaps with the rest of the command's work.
 
-Threads: a reader thread turns the worker's frames into messages on a queue and
-a writer thread sends ours, so the main thread only waits on queues -- a Ctrl-C
-there can never cut a frame in half. One request is open at a time. A request
-left unfinished (Ctrl-C, an error in a callback, a cost limit) is cancelled by
-the generator's ``finally`` or, at the latest, before the next call: SIGINT to
-the worker when it is serving it, else (still loading) a fresh worker.
+Before a request is sent, anything wrong with the worker (none could start, a stale socket,
+one that does not answer within a few seconds, another appam version's that will not go)
+falls back to this process (``LocalBackend``): the answer comes all the same. Once the
+request is sent it is never sent again: a worker that dies then is an incomplete answer.
+A request left unfinished (Ctrl-C, a cost limit) closes the connection; the worker's child
+notices and closes the provider's connection.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
-import queue
-import signal
+import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from appam_cli.datamodel.usage import RequestUsage
 from appam_cli.errors import AppamError, ProviderError
+from appam_cli.providers.backend import LocalBackend
 from appam_cli.providers.events import Event, ProviderRequest, StreamResult
-from appam_cli.providers.worker import TERMINAL_TAGS, FrameReader, encode, write_all
+from appam_cli.providers.frames import FrameReader, encode
+from appam_cli.providers.worker_place import Place, identity, pid_alive
 
-CANCEL_WAIT = 5.0  # seconds for a cancelled stream to wind down before the worker is replaced
+HELLO_WAIT = 3.0  # seconds for a worker that says it is ready to answer a hello
+LOAD_WAIT = 120.0  # for one still loading litellm (started by us or by another appam a moment ago)
 ESTIMATE_WAIT = 5.0
-_EOF = (None, "eof", None)
+CLOSED = "the worker closed the connection"
+PENDING_FRESH = 8.0  # a connection opened ahead is used within this (the worker's child waits 10 s)
+# What the worker process itself is started with: none of the caller's keys or proxies (each
+# request brings its own environment), only what finding Python, appam and the folder needs.
+SPAWN_ENV = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "TMPDIR", "TMP", "TEMP", "PYTHONPATH", "VIRTUAL_ENV",
+             "APPAM_HOME", "APPAM_WORKER_DIR", "XDG_RUNTIME_DIR")
+_SPAWNED: list[subprocess.Popen] = []  # kept, so that no Popen is collected while its worker runs
 
 
-class _Channel:
-    """One worker process and the two threads that talk to it."""
-
-    def __init__(self, debug: bool) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "appam_cli.providers.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=None if debug else subprocess.DEVNULL,
-            start_new_session=True,  # the terminal's Ctrl-C is ours to pass on, or not
-            bufsize=0,
-        )
-        assert self.proc.stdin is not None and self.proc.stdout is not None  # both are pipes
-        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
-        self.inbox: queue.Queue = queue.Queue()
-        self.outbox: queue.Queue = queue.Queue()
-        self.ready = threading.Event()
-        self.started: set[int] = set()
-        self.dead = False
-        self.crash: str | None = None
-        threading.Thread(target=self._read, name="appam-worker-reader", daemon=True).start()
-        threading.Thread(target=self._write, name="appam-worker-writer", daemon=True).start()
-
-    def _read(self) -> None:
-        reader = FrameReader(self.stdout.fileno())
-        try:
-            while True:
-                message = reader.read()
-                if message is None:
-                    break
-                rid, tag, payload = message
-                if tag == "ready":
-                    self.ready.set()
-                    continue
-                if tag == "started":
-                    self.started.add(rid)
-                if tag == "crash" and rid is None:
-                    self.crash = payload
-                    break
-                self.inbox.put(message)
-        except Exception:
-            pass
-        self.dead = True
-        self.inbox.put(_EOF)
-
-    def _write(self) -> None:
-        fd = self.stdin.fileno()
-        while True:
-            data = self.outbox.get()
-            if data is None:
-                return
-            try:
-                write_all(fd, data)
-            except OSError:
-                return
-
-    def send(self, message: Any) -> None:
-        self.outbox.put(encode(message))
-
-    def receive(self, rid: int, timeout: float | None = None) -> tuple[str, Any]:
-        """The next message about request ``rid`` (older requests' leftovers are dropped)."""
-        while True:
-            got_rid, tag, payload = self.inbox.get(timeout=timeout)
-            if tag == "eof":
-                self.inbox.put(_EOF)  # stays dead for every later reader
-                return tag, payload
-            if got_rid == rid:
-                return tag, payload
-
-    def kill(self) -> None:
-        self.dead = True
-        self.outbox.put(None)
-        try:
-            self.proc.kill()
-        except OSError:
-            pass
-        for pipe in (self.stdin, self.stdout):
-            try:
-                pipe.close()
-            except OSError:
-                pass
-        try:
-            self.proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            pass
+class Unavailable(Exception):
+    """No worker can take the request (it was not sent)."""
 
 
 class ProviderWorker:
-    """Provider requests served by a worker process that keeps litellm loaded."""
+    """Provider requests served by the shared worker process, or by this process when it cannot."""
 
-    def __init__(self, *, debug: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        debug: bool = False,
+        idle: float | None = None,
+        notice: Callable[[str], None] | None = None,
+        place: Place | None = None,
+        ident: dict[str, Any] | None = None,
+    ) -> None:
         self.debug = debug
-        self._channel: _Channel | None = None
-        self._ids = itertools.count(1)
-        self._open: tuple[_Channel, int] | None = None
+        self.idle = idle
+        self.notice = notice
+        self.place = place or Place.current()
+        self.ident = ident
+        self.local = LocalBackend()
+        self.warm_model: str | None = None
+        self._starter: threading.Thread | None = None
+        self._pending: tuple[socket.socket, float] | None = None
+        self._ready = threading.Event()
         self._lock = threading.Lock()
-        self._warm_model: str | None = None
+        self.why_not: str | None = None  # why the last request was served in this process
+        self.spawned: subprocess.Popen | None = None
 
     # -- life cycle ----------------------------------------------------------------
 
     def start(self, warm_model: str | None = None) -> None:
-        """Start the worker (it begins loading litellm at once) unless it is running.
-
-        ``warm_model``: once loaded, the worker also runs the code path of a first request
-        to that model (no request leaves the machine), so the first answer is not slower.
-        """
-        self._warm_model = warm_model or self._warm_model
+        """In a thread: connect to the worker, starting it if none answers (it loads litellm)."""
+        self.warm_model = warm_model or self.warm_model
         with self._lock:
-            if self._channel is None or self._channel.dead:
-                self._channel = _Channel(self.debug)
-                if self._warm_model:
-                    self._channel.send(("warm", None, self._warm_model))
+            if self._starter is not None and self._starter.is_alive():
+                return
+            self._starter = threading.Thread(target=self._open_ahead, name="appam-worker-connect", daemon=True)
+            self._starter.start()
+
+    def _open_ahead(self) -> None:
+        try:
+            conn = self._open()
+        except Unavailable as exc:
+            self.why_not = str(exc)
+            return
+        old, self._pending = self._pending, (conn, time.monotonic())
+        if old is not None:
+            old[0].close()
+        self._ready.set()
 
     @property
     def ready(self) -> bool:
-        channel = self._channel
-        return channel is not None and channel.ready.is_set() and not channel.dead
+        return self._ready.is_set()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
-        self.start()
-        assert self._channel is not None
-        return self._channel.ready.wait(timeout)
+        if not self.ready:
+            self.start()
+        return self._ready.wait(timeout)
 
     def close(self) -> None:
-        self._open = None
-        if self._channel is not None:
-            self._channel.kill()
-            self._channel = None
+        """Let go of a connection opened ahead (the worker itself is shared: it stays)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending[0].close()
 
     # -- the provider interface --------------------------------------------------------
 
     def stream_chat(self, request: ProviderRequest) -> Iterator[Event]:
-        channel = self._prepare()
-        rid = next(self._ids)
-        self._open = (channel, rid)
-        channel.send(("stream", rid, request))
-        return self._events(channel, rid)
-
-    def _events(self, channel: _Channel, rid: int) -> Iterator[Event]:
-        finished = False
+        self.warm_model = self.warm_model or request.model
         try:
+            conn = self._connection()
+        except Unavailable as exc:
+            self._fell_back(str(exc))
+            return self.local.stream_chat(request)
+        return self._events(conn, request)
+
+    def estimate_usage(self, model: str, messages: list[dict[str, Any]], answer: str) -> RequestUsage:
+        """litellm's token count from the worker; this process's when it has litellm loaded
+        anyway, else a rough count (never a 3 s import for an estimate)."""
+        try:
+            conn = self._connection(spawn=False)
+        except Unavailable:
+            if "litellm" in sys.modules:
+                return self.local.estimate_usage(model, messages, answer)
+            return _rough(messages, answer)
+        try:
+            conn.settimeout(ESTIMATE_WAIT)
+            conn.sendall(encode(("estimate", dict(os.environ), _cwd(), (model, messages, answer))))
+            reply = FrameReader(conn.recv).read()
+        except OSError:
+            reply = None
+        finally:
+            conn.close()
+        if isinstance(reply, tuple) and reply[0] == "result" and reply[1] is not None:
+            return reply[1]
+        return _rough(messages, answer)
+
+    # -- connecting ----------------------------------------------------------------------
+
+    def _connection(self, spawn: bool = True) -> socket.socket:
+        starter = self._starter
+        if starter is not None and starter is not threading.current_thread():
+            starter.join()  # Ctrl-C here: nothing was sent
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            conn, opened = pending
+            if time.monotonic() - opened < PENDING_FRESH:
+                return conn
+            conn.close()
+        return self._open(spawn=spawn)
+
+    def _open(self, spawn: bool = True) -> socket.socket:
+        """A connection whose worker said ready to take one request; Unavailable otherwise."""
+        try:
+            self.place.check()  # never talk to a socket someone else could have put there
+        except OSError as exc:
+            raise Unavailable(str(exc)) from exc
+        for _attempt in range(3):
+            conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                conn.connect(self.place.socket)
+            except (FileNotFoundError, ConnectionRefusedError) as exc:
+                conn.close()
+                if not spawn:
+                    raise Unavailable("no worker is running") from exc
+                conn = self._spawn_and_connect()
+            except OSError as exc:
+                conn.close()
+                raise Unavailable(f"cannot reach the worker ({exc.strerror or exc})") from exc
+            tag, info = self._hello(conn)
+            if tag == "ready":
+                self._ready.set()
+                return conn
+            conn.close()
+            if tag == CLOSED:  # it was exiting (idle, stopped) as we came: nothing was sent, try again
+                continue
+            if tag != "replace":
+                raise Unavailable(tag)
+            self._wait_gone(info.get("pid"))  # another version's: it stops listening; start ours
+        raise Unavailable("no worker would take the request (another appam version's would not make way)")
+
+    def _hello(self, conn: socket.socket) -> tuple[str, Any]:
+        state = self.place.read_state()
+        loading = state.get("state") == "loading" and pid_alive(state.get("pid"))
+        spawned = self.spawned is not None and self.spawned.poll() is None
+        conn.settimeout(LOAD_WAIT if loading or spawned else HELLO_WAIT)
+        try:
+            conn.sendall(encode(("hello", self.ident or identity(), "serve")))
+            reply = FrameReader(conn.recv).read()
+        except TimeoutError:
+            return "the worker did not answer", None
+        except OSError:
+            return CLOSED, None
+        conn.settimeout(None)
+        if not (isinstance(reply, tuple) and len(reply) == 2):
+            return CLOSED, None
+        return reply
+
+    def _wait_gone(self, pid: Any, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and (pid_alive(pid) and os.path.exists(self.place.socket)):
+            time.sleep(0.02)
+
+    def _spawn_and_connect(self) -> socket.socket:
+        with self._lock:
+            if self.spawned is None or self.spawned.poll() is not None:
+                self.spawned = spawn_worker(self.place, self.warm_model, self.idle)
+        proc = self.spawned
+        deadline = time.monotonic() + LOAD_WAIT
+        while time.monotonic() < deadline:
+            conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                conn.connect(self.place.socket)
+                return conn
+            except OSError:
+                conn.close()
+            if proc.poll() is not None:  # it could not start, or another had started meanwhile
+                conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                try:
+                    conn.connect(self.place.socket)
+                    return conn
+                except OSError:
+                    conn.close()
+                raise Unavailable(f"the worker could not start (exit {proc.returncode})")
+            time.sleep(0.01)
+        raise Unavailable("the worker did not start in time")
+
+    def _fell_back(self, why: str) -> None:
+        self.why_not = why
+        if self.debug and self.notice is not None:
+            self.notice(f"provider worker unavailable ({why}): answering in this process")
+
+    # -- a request in flight ---------------------------------------------------------
+
+    def _events(self, conn: socket.socket, request: ProviderRequest) -> Iterator[Event]:
+        from appam_cli.providers.events import Notice, Retrying
+
+        answered = False
+        try:
+            try:
+                conn.sendall(encode(("stream", dict(os.environ), _cwd(), request)))
+            except OSError:
+                pass  # the child may still have it: what it says next (or its silence) tells
+            reader = FrameReader(conn.recv)
             while True:
-                tag, payload = channel.receive(rid)
+                try:
+                    message = reader.read()
+                except OSError:
+                    message = None
+                if message is None:
+                    yield self._cut(answered)
+                    return
+                tag, payload = message
                 if tag == "started":
                     continue
                 if tag == "event":
-                    if isinstance(payload, StreamResult):
-                        finished = True
-                        self._open = None
+                    if not isinstance(payload, (Notice, Retrying)):
+                        answered = True
                     yield payload
-                    if finished:
+                    if isinstance(payload, StreamResult):
                         return
                     continue
-                finished = True
-                self._open = None
-                raise self._failure(channel, tag, payload)
+                raise self._failure(tag, payload)
         finally:
-            if not finished:
-                self.settle()
+            conn.close()  # before the end: the worker's child cancels the provider request
 
-    def estimate_usage(self, model: str, messages: list[dict[str, Any]], answer: str) -> RequestUsage:
-        """litellm's token count from the worker; a rough local count when it is not ready."""
-        from appam_cli.providers.usage import rough_tokens, rough_tokens_of_messages
+    def _cut(self, answered: bool) -> StreamResult:
+        """The worker died with the request sent: never sent again. An answer that had started is
+        incomplete; one that had not is a provider error."""
+        why = "the provider worker stopped unexpectedly"
+        if not answered:
+            raise ProviderError(f"{why} before the answer started", kind="provider")
+        return StreamResult(finish_reason=None, error=why)
 
-        rough = RequestUsage(
-            input_tokens=rough_tokens_of_messages(messages), output_tokens=rough_tokens(answer), estimated=True
-        )
-        self.settle()
-        channel = self._channel
-        if channel is None or channel.dead or not channel.ready.is_set():
-            return rough
-        rid = next(self._ids)
-        channel.send(("estimate", rid, (model, messages, answer)))
-        try:
-            tag, payload = channel.receive(rid, timeout=ESTIMATE_WAIT)
-        except queue.Empty:
-            return rough
-        return payload if tag == "result" and payload is not None else rough
-
-    # -- internals ---------------------------------------------------------------------
-
-    def _prepare(self) -> _Channel:
-        self.settle()
-        self.start()
-        assert self._channel is not None
-        return self._channel
-
-    def settle(self) -> None:
-        """Cancel the open request, if any, and wait until the worker has let go of it."""
-        opened, self._open = self._open, None
-        if opened is None:
-            return
-        channel, rid = opened
-        if channel.dead:
-            return
-        if rid not in channel.started:  # still loading, the request not begun: start afresh
-            self._replace(channel)
-            return
-        try:
-            os.kill(channel.proc.pid, signal.SIGINT)
-            while True:
-                tag, payload = channel.receive(rid, timeout=CANCEL_WAIT)
-                if tag in TERMINAL_TAGS or tag == "eof" or (tag == "event" and isinstance(payload, StreamResult)):
-                    return
-        except (queue.Empty, KeyboardInterrupt, OSError):
-            self._replace(channel)
-
-    def _replace(self, channel: _Channel) -> None:
-        channel.kill()
-        with self._lock:
-            if self._channel is channel:
-                self._channel = None
-        self.start()  # the next request should not wait for a whole import again
-
-    def _failure(self, channel: _Channel, tag: str, payload: Any) -> AppamError:
+    def _failure(self, tag: str, payload: Any) -> AppamError:
         if tag == "error":
             message, kind, status, exit_code = payload
             if kind is None:
@@ -257,10 +287,47 @@ class ProviderWorker:
             return ProviderError(message, kind=kind, status=status)
         if tag == "interrupted":
             return ProviderError("the request was cancelled", kind="provider")
-        detail = payload if tag == "crash" else channel.crash
-        if detail and self.debug:
-            sys.stderr.write(detail)
-        last = (detail or "").strip().splitlines()[-1:] or ["it exited"]
+        detail = payload if tag == "crash" and isinstance(payload, str) else ""
         from appam_cli.providers.errors import scrub
 
-        return ProviderError(f"the provider worker stopped unexpectedly ({scrub(last[0])})", kind="provider")
+        if detail and self.debug:
+            sys.stderr.write(scrub(detail))
+        last = detail.strip().splitlines()[-1:] or [f"unexpected reply {tag!r}"]
+        return ProviderError(f"the provider worker failed ({scrub(last[0])})", kind="provider")
+
+
+def spawn_worker(place: Place, warm_model: str | None, idle: float | None) -> subprocess.Popen:
+    """The worker, detached: a session of its own, no terminal, the caller's keys left out."""
+    argv = [sys.executable, "-m", "appam_cli.providers.worker"]
+    if warm_model:
+        argv += ["--warm", warm_model]
+    if idle is not None:
+        argv += ["--idle", repr(float(idle))]
+    env = {k: v for k, v in os.environ.items() if k in SPAWN_ENV or k.startswith("LC_")}
+    proc = subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        close_fds=True,
+        cwd="/",
+        env=env,
+    )
+    _SPAWNED.append(proc)
+    return proc
+
+
+def _cwd() -> str | None:
+    try:
+        return os.getcwd()
+    except OSError:
+        return None
+
+
+def _rough(messages: list[dict[str, Any]], answer: str) -> RequestUsage:
+    from appam_cli.providers.usage import rough_tokens, rough_tokens_of_messages
+
+    return RequestUsage(
+        input_tokens=rough_tokens_of_messages(messages), output_tokens=rough_tokens(answer), estimated=True
+    )

@@ -1,249 +1,264 @@
-"""A process that keeps litellm loaded and serves provider requests over a pipe.
+"""The provider worker: one process per user (per ``APPAM_HOME``) that keeps litellm loaded.
 
-Why: ``import litellm`` takes 3-4 s and holds the GIL in bursts of 100 ms and
-more. Done in a thread of the chat REPL it makes typing stutter; done in this
-separate process (another core, another GIL) it does not. The chat starts it
-once its prompt is on screen (``providers.remote.ProviderWorker``); by the time
-the first message is typed, litellm is loaded here.
+    python -m appam_cli.providers.worker [--warm MODEL] [--idle SECONDS]
 
-    python -m appam_cli.providers.worker      # stdin/stdout are the pipe, nothing else
+Started detached by the first model call that finds none (``remote.ProviderWorker``), it
+listens on a unix socket in a private folder (``worker_place``), imports litellm, runs the
+code path of a first request once (``warm``), then accepts connections. For each one it
+forks a child, which serves that one connection (``worker_child``) and exits: the child has
+litellm loaded (copy-on-write) and takes the client's whole environment (API keys, base URLs,
+proxy and CA settings) for its one request; nothing of it comes back to this process.
 
-Protocol: frames of a 4-byte big-endian length and a pickle, both ways (the
-peer is our own parent, on private pipes). The parent sends
-``(kind, rid, payload)``: ``("stream", rid, ProviderRequest)`` or
-``("estimate", rid, (model, messages, answer))`` or ``("warm", None, model)``. We
-send ``(rid, tag, payload)``:
-``"ready"`` once litellm is loaded (rid None); for a stream ``"started"``, then
-one ``"event"`` per provider event, and it ends with either an ``"event"``
-holding the StreamResult, ``"error"`` ``(message, kind, status, exit_code)``,
-``"interrupted"`` or ``"crash"`` (a traceback); for an estimate ``"result"``.
-
-SIGINT from the parent cancels the stream being served (the answer stops, the
-connection closes); it is ignored at any other moment, and never splits a frame.
-The worker exits when its stdin closes or its parent is gone.
+This process stays single-threaded (checked after warming) so that forking is safe. It exits
+after ``--idle`` seconds without a connection and with no child left; at SIGTERM (``appam
+worker stop``); or when a client of another appam version or install asks (its child tells
+this process with SIGUSR1). Then it stops listening at once and children in flight finish.
 """
 
 from __future__ import annotations
 
+import argparse
+import fcntl
 import os
-import pickle
+import select
 import signal
-import struct
+import socket
 import sys
-import traceback
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+import threading
+import time
+from typing import Any
 
-if TYPE_CHECKING:
-    from appam_cli.providers.events import ProviderRequest
+from appam_cli.providers.worker_place import Place, identity
 
-HEADER = struct.Struct(">I")
-TERMINAL_TAGS = ("error", "interrupted", "crash")
-
-
-def encode(message: Any) -> bytes:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return HEADER.pack(len(data)) + data
+IDLE_DEFAULT = 600.0
+LOCK_WAIT = 5.0  # seconds to wait for a worker being replaced to let go of the folder
+TICK = 1.0
 
 
-def write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
+class _Stop(Exception):
+    pass
 
 
-class FrameReader:
-    """Reads whole frames from a file descriptor (blocking); ``read()`` is None at EOF."""
+class Daemon:
+    def __init__(self, place: Place, idle: float, warm_model: str | None) -> None:
+        self.place = place
+        self.idle = idle
+        self.warm_model = warm_model
+        self.pid = os.getpid()
+        self.identity = identity()
+        self.children: set[int] = set()
+        self.listener: socket.socket | None = None
+        self.lock_fd: int | None = None
+        self.socket_ino: int | None = None
+        self.stopping = False
+        self.in_select = False
+        self.last_active = time.monotonic()
 
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self._buffer = bytearray()
+    # -- start and stop ---------------------------------------------------------------
 
-    def read(self) -> Any:
-        header = self._take(HEADER.size)
-        if header is None:
-            return None
-        body = self._take(HEADER.unpack(header)[0])
-        return None if body is None else pickle.loads(body)
+    def acquire(self) -> bool:
+        """The folder's lock, held for this process's life: one worker per folder."""
+        self.place.prepare()
+        fd = os.open(self.place.lock, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self.lock_fd = fd
+                return True
+            except BlockingIOError:
+                if time.monotonic() > deadline or self._answering():
+                    os.close(fd)
+                    return False
+                time.sleep(0.05)
 
-    def _take(self, size: int) -> bytes | None:
-        while len(self._buffer) < size:
-            chunk = os.read(self.fd, max(65536, size - len(self._buffer)))
-            if not chunk:
-                return None
-            self._buffer += chunk
-        data = bytes(self._buffer[:size])
-        del self._buffer[:size]
-        return data
-
-
-class Interrupts:
-    """SIGINT raises KeyboardInterrupt only while a stream is served, and never mid-frame."""
-
-    def __init__(self) -> None:
-        self._armed = False
-        self._pending = False
-
-    def handler(self, signum: int, frame: Any) -> None:
-        if self._armed:
-            self._armed = False
-            raise KeyboardInterrupt
-        self._pending = True
-
-    @contextmanager
-    def armed(self) -> Iterator[None]:
-        self._pending, self._armed = False, True
+    def _answering(self) -> bool:
+        """Another worker listens here already (a client raced us to start one)."""
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            yield
+            probe.connect(self.place.socket)
+            return True
+        except OSError:
+            return False
         finally:
-            self._armed = self._pending = False
+            probe.close()
 
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        """Writing a frame: a SIGINT now is kept for the end of it."""
-        self._armed = False
+    def listen(self) -> None:
+        path = self.place.socket
         try:
-            yield
+            os.unlink(path)  # we hold the lock: whatever is there is stale
+        except FileNotFoundError:
+            pass
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old = os.umask(0o177)
+        try:
+            listener.bind(path)
         finally:
-            if self._pending:
-                self._pending = False
-                raise KeyboardInterrupt
-            self._armed = True
+            os.umask(old)
+        os.chmod(path, 0o600)
+        listener.listen(128)
+        self.socket_ino = os.stat(path).st_ino
+        self.listener = listener
 
+    def write_state(self, state: str) -> None:
+        self.place.write_state(pid=self.pid, state=state, idle=self.idle, socket=self.place.socket, **self.identity)
 
-class Server:
-    def __init__(self, in_fd: int, out_fd: int) -> None:
-        self.reader = FrameReader(in_fd)
-        self.out_fd = out_fd
-        self.interrupts = Interrupts()
+    def shutdown(self) -> None:
+        """Stop listening: the socket and state go (if still ours), the lock is let go; children go on."""
+        if self.listener is not None:
+            self.listener.close()
+            self.listener = None
+        try:
+            if self.socket_ino is not None and os.stat(self.place.socket).st_ino == self.socket_ino:
+                os.unlink(self.place.socket)
+        except OSError:
+            pass
+        if self.place.read_state().get("pid") == self.pid:
+            try:
+                os.unlink(self.place.state)
+            except OSError:
+                pass
+        if self.lock_fd is not None:
+            os.close(self.lock_fd)
+            self.lock_fd = None
 
-    def send(self, rid: Any, tag: str, payload: Any = None) -> None:
-        write_all(self.out_fd, encode((rid, tag, payload)))
+    def _signalled(self, signum: int, frame: Any) -> None:
+        if os.getpid() != self.pid:
+            return
+        self.stopping = True
+        if self.in_select:
+            raise _Stop
+
+    # -- loading -------------------------------------------------------------------------
+
+    def load(self) -> None:
+        from appam_cli.providers.loader import load_litellm
+        from appam_cli.providers.worker_child import fresh_clients
+        from appam_cli.providers.worker_warm import retire_pool_threads, warm
+
+        litellm = load_litellm()
+        if self.warm_model:
+            warm(self.warm_model)
+        fresh_clients(litellm)
+        retire_pool_threads()
+        extra = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+        if extra:  # forking with threads running is not safe: say so, and serve in-process instead
+            raise RuntimeError(f"threads running after loading litellm: {', '.join(extra)}")
+
+    # -- serving -------------------------------------------------------------------------
 
     def serve(self) -> int:
-        signal.signal(signal.SIGINT, self.interrupts.handler)
-        try:
-            from appam_cli.providers.loader import load_litellm
-
-            load_litellm()
-        except BaseException:
-            self.send(None, "crash", traceback.format_exc())
-            return 1
-        self.send(None, "ready")
-        while True:
-            message = self.reader.read()
-            if message is None:
-                return 0
-            kind, rid, payload = message
-            if kind == "stream":
-                self.stream(rid, payload)
-            elif kind == "estimate":
-                self.estimate(rid, *payload)
-            elif kind == "warm":
-                self.warm(payload)
-
-    def stream(self, rid: Any, request: ProviderRequest) -> None:
-        from appam_cli.errors import AppamError, ProviderError
-        from appam_cli.providers.client import stream_chat
-        from appam_cli.providers.events import StreamResult
-
-        self.send(rid, "started")
-        events = None
-        end: tuple[str, Any] | None = None
-        try:
-            with self.interrupts.armed():
-                events = stream_chat(request)
-                for event in events:
-                    with self.interrupts.held():
-                        self.send(rid, "event", event)
-                    if isinstance(event, StreamResult):
-                        return
-                end = ("error", ("the provider stream ended without a result", "provider", None, None))
-        except KeyboardInterrupt:
-            end = ("interrupted", None)
-        except ProviderError as exc:
-            end = ("error", (exc.message, exc.kind, exc.status, exc.exit_code))
-        except AppamError as exc:
-            end = ("error", (exc.message, None, None, exc.exit_code))
-        except Exception:
-            end = ("crash", traceback.format_exc())
-        finally:
-            if events is not None:
-                try:
-                    events.close()  # ends the HTTP request now
-                except Exception:
-                    pass
-        if end is not None:
-            self.send(rid, *end)
-
-    def warm(self, model: str) -> None:
-        """Run the code path of a first request to ``model`` once, against a local port that
-        refuses connections: litellm imports its provider SDK (openai: ~500 modules, 0.5 s)
-        on the first call, and that should not delay the user's first answer."""
-        import socket
-
-        from appam_cli.datamodel.options import RequestOptions
-        from appam_cli.providers.client import stream_chat
-        from appam_cli.providers.events import ProviderRequest
-
-        closed = socket.socket()
-        try:
-            closed.bind(("127.0.0.1", 0))  # bound, never listening: a connection is refused at once
-            port = closed.getsockname()[1]
-            options = RequestOptions(model=model, api_base=f"http://127.0.0.1:{port}", retries=0, timeout=2.0)
-            request = ProviderRequest(messages=[{"role": "user", "content": "."}], options=options)
-            for _ in stream_chat(request):
-                pass
-        except Exception:
-            pass  # expected: the connection is refused
-        finally:
-            closed.close()
-
-    def estimate(self, rid: Any, model: str, messages: list, answer: str) -> None:
-        from appam_cli.providers.usage import estimate_usage
-
-        try:
-            result = estimate_usage(model, messages, answer)
-        except Exception:
-            result = None
-        self.send(rid, "result", result)
-
-
-def exit_with_parent(interval: float = 0.25) -> None:
-    """Exit as soon as the parent is gone (killed, or its terminal closed): this process
-    runs in a session of its own, so no signal from the terminal reaches it, and while it
-    imports litellm it does not read the pipe that would tell it."""
-    import threading
-    import time
-
-    parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(interval)
-            if os.getppid() != parent:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="appam-worker-parent", daemon=True).start()
-
-
-def main() -> int:
-    exit_with_parent()
-    # The pipe gets private descriptors; stray prints (from litellm or its SDKs) go to stderr.
-    in_fd, out_fd = os.dup(0), os.dup(1)
-    null = os.open(os.devnull, os.O_RDWR)
-    os.dup2(null, 0)
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    try:
-        os.nice(5)  # the importing burst must not compete with the terminal on a busy machine
-    except (AttributeError, OSError):
-        pass
-    try:
-        return Server(in_fd, out_fd).serve()
-    except (BrokenPipeError, KeyboardInterrupt):
+        assert self.listener is not None
+        self.last_active = time.monotonic()  # idle from now on, not from the start of loading
+        while not self.stopping:
+            self.reap()
+            if not self.children and time.monotonic() - self.last_active > self.idle:
+                if not select.select([self.listener], [], [], 0)[0]:  # nobody waiting at the door
+                    break
+            try:
+                self.in_select = True
+                if self.stopping:
+                    break
+                readable, _, _ = select.select([self.listener], [], [], TICK)
+            except _Stop:
+                break
+            finally:
+                self.in_select = False
+            if not readable:
+                continue
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                continue
+            self.last_active = time.monotonic()
+            if not self.same_user(conn):
+                conn.close()
+                continue
+            self.fork(conn)
+        self.shutdown()
         return 0
+
+    @staticmethod
+    def same_user(conn: socket.socket) -> bool:
+        import struct
+
+        try:
+            creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        except (AttributeError, OSError):  # not Linux: the folder's 0700 is the check
+            return True
+        _pid, uid, _gid = struct.unpack("3i", creds)
+        return uid == os.getuid()
+
+    def fork(self, conn: socket.socket) -> None:
+        try:
+            pid = os.fork()
+        except OSError:
+            conn.close()
+            return
+        if pid == 0:
+            code = 1
+            try:
+                from appam_cli.providers.worker_child import serve_connection
+
+                for sig in (signal.SIGTERM, signal.SIGUSR1, signal.SIGCHLD):
+                    signal.signal(sig, signal.SIG_DFL)
+                if self.listener is not None:
+                    self.listener.close()
+                if self.lock_fd is not None:
+                    os.close(self.lock_fd)
+                code = serve_connection(conn, self.pid, self.identity, self.idle)
+            finally:
+                os._exit(code)
+        conn.close()
+        self.children.add(pid)
+
+    def reap(self) -> None:
+        for pid in list(self.children):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done:
+                self.children.discard(pid)
+                self.last_active = time.monotonic()
+
+
+def _detach_stdio() -> None:
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m appam_cli.providers.worker")
+    parser.add_argument("--warm", default=None)
+    parser.add_argument("--idle", type=float, default=IDLE_DEFAULT)
+    parser.add_argument("--keep-stderr", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.keep_stderr:
+        _detach_stdio()  # nothing this process prints ever reaches a terminal or a log
+    else:
+        os.dup2(os.open(os.devnull, os.O_RDWR), 0)
+    daemon = Daemon(Place.current(), args.idle, args.warm)
+    if not daemon.acquire():
+        return 0  # another worker serves this folder
+    for sig in (signal.SIGTERM, signal.SIGUSR1, signal.SIGHUP, signal.SIGINT):
+        signal.signal(sig, daemon._signalled)
+    try:
+        daemon.listen()
+        daemon.write_state("loading")
+        daemon.load()
+        if daemon.stopping:
+            daemon.shutdown()
+            return 0
+        daemon.write_state("ready")
+        return daemon.serve()
+    except BaseException:
+        daemon.shutdown()
+        if args.keep_stderr:
+            raise
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,17 +1,17 @@
 """What the chat starts once its prompt is on screen, so typing never waits for it.
 
 * The provider worker (``providers/remote.py``): a process that imports litellm
-  (3-4 s) while the user types and then serves the requests. Importing it in a
+  (3-4 s) while the user types and then serves the requests; the same worker
+  ``run`` and ``continue`` use, so it is usually loaded already. Importing litellm in a
   thread of this process instead holds the GIL in bursts of 100 ms and more,
   and typing stutters (bench/bench_chat.py measures both).
-  ``APPAM_PROVIDER_WORKER=0`` falls back to that thread.
+  ``worker = false`` / ``APPAM_PROVIDER_WORKER=0`` falls back to that thread.
 * litellm's price map, read as data (~25 ms): the toolbar's context window; then the
   modules of the answer view (Rich, ~0.1 s), so the first answer starts at once.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -24,10 +24,6 @@ if TYPE_CHECKING:
 SETTLE = 0.3  # seconds after the first draw before this process does its own loading
 
 
-def worker_enabled() -> bool:
-    return os.environ.get("APPAM_PROVIDER_WORKER", "1").strip().lower() not in ("0", "false", "no", "off")
-
-
 class Background:
     def __init__(self, state: ChatState) -> None:
         self.state = state
@@ -35,11 +31,13 @@ class Background:
 
     def install(self) -> None:
         """Serve this chat's provider requests from the worker (started on first draw)."""
-        if not worker_enabled():
+        settings = self.state.settings
+        if not settings.worker:
             return
         from appam_cli.providers.remote import ProviderWorker
+        from appam_cli.repl import output
 
-        self.worker = ProviderWorker(debug=self.state.options.debug)
+        self.worker = ProviderWorker(debug=self.state.options.debug, idle=settings.worker_idle, notice=output.notice)
         self.state.worker = self.worker
 
     def start(self, app=None) -> None:

@@ -19,9 +19,10 @@ from appam_cli.repl.turns import COMPLETED, report, run_chat_turn
 
 
 def run_scripted(state: ChatState, stream: TextIO) -> int:
-    from appam_cli.providers.loader import preload_in_background
+    from appam_cli.agent.backend_choice import start_backend
 
-    preload_in_background()  # litellm loads while the first line is read
+    # The worker connects (or litellm loads here) while the first line is read.
+    state.worker = start_backend(state.settings, model=state.model, debug=state.options.debug, notice=output.notice)
     state.options.raw = True
     code = EXIT_OK
     for number, line in enumerate(stream, 1):

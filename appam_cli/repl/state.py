@@ -11,7 +11,7 @@ from appam_cli.config import Settings
 from appam_cli.datamodel import ChatMessage, MessageStatus, Session, SessionStatus
 
 if TYPE_CHECKING:
-    from appam_cli.providers.remote import ProviderWorker
+    from appam_cli.providers import ProviderBackend
 
 
 @dataclass
@@ -40,7 +40,7 @@ class ChatState:
     unsaved: str | None = None  # why the last turn's save failed (its answer is only in this chat)
     edited: bool = False  # messages were removed or added since the last request (toolbar estimate)
     windows: dict[str, int | None] = field(default_factory=dict)  # model -> context window
-    worker: ProviderWorker | None = None  # the provider worker process serving this chat, if any
+    worker: ProviderBackend | None = None  # the provider worker serving this chat (None: this process)
     allowance: Allowance = field(default_factory=Allowance)  # what the whole chat may spend
     seen: set[int] = field(default_factory=set)  # rows of the session this chat loaded or wrote
     others: set[int] = field(default_factory=set)  # rows of the session another appam added while this chat ran

@@ -92,7 +92,7 @@ def run_chat_turn(state: ChatState, prompt: str | None) -> Outcome:
         return Outcome(REFUSED, refusal, exit_code=EXIT_BAD_INPUT, kept=False)
     session = state.session
     count = len(session.messages)
-    if state.worker is not None and not state.worker.ready:
+    if state.worker is not None and not getattr(state.worker, "ready", True):
         output.notice("litellm is still loading (a few seconds, once per chat); the answer follows")
     try:
         with ctrl_c_cancels_answer():
