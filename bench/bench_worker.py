@@ -119,17 +119,19 @@ def main() -> None:
             if args.only != "stream":
                 short_cases(add, run, lenv, llm, home_local, home_worker, server)
             words = [f"w{n} " for n in range(args.tokens)]
-            for worker, column in ((False, "in-process"), (True, "warm worker")):
+            # "unbatched": the worker's child sends a frame per event (APPAM_WORKER_BATCH_MS=0)
+            for worker, column, extra in ((False, "in-process", {}), (True, "warm worker", {}),
+                                          (True, "unbatched", {"APPAM_WORKER_BATCH_MS": "0"})):
                 home = home_worker if worker else home_local
                 pid = worker_pid(home) if worker else None
                 before = children_cpu(pid) if pid else 0.0
                 server.enqueue(Reply(words))
-                wall, cpu = run_once([*run[:3], "count", *run[4:]], env_for(home, worker))
+                wall, cpu = run_once([*run[:3], "count", *run[4:]], env_for(home, worker, **extra))
                 add("stream", column, wall)
                 add("cpu", f"{column} client", cpu / args.tokens * 1e6)
                 if pid:
                     time.sleep(1.5)  # the child is reaped within the worker's 1 s tick
-                    add("cpu", "worker child", (children_cpu(pid) - before) / args.tokens * 1e6)
+                    add("cpu", f"{column} child", (children_cpu(pid) - before) / args.tokens * 1e6)
             if llm and lenv:
                 server.enqueue(Reply(words))
                 wall, cpu = run_once([llm, "-m", "bench", "count"], lenv)
@@ -137,7 +139,7 @@ def main() -> None:
                 add("cpu", "llm client", cpu / args.tokens * 1e6)
         stop_worker(home_worker)
     print(f"\nmedians of {args.runs} runs (loopback server; llm: {llm or 'not installed'})\n")
-    cols = ["in-process", "cold worker", "warm worker", "llm"]
+    cols = ["in-process", "cold worker", "warm worker", "unbatched", "llm"]
     table([("appam run short prompt", cells["run"]), ("chat: Enter at once -> answer", cells["chat"]),
            ("one piped chat turn", cells["piped"]), (f"{args.tokens}-chunk stream", cells["stream"])], cols)
     print("\nCPU per streamed chunk")
