@@ -95,13 +95,13 @@ def table(rows: list[tuple[str, dict[str, list[float]]]], columns: list[str], un
 
 
 def main() -> None:
-    from bench_chat import Pty, chat_args
     from provider_server import ProviderServer, Reply
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--llm", default="/tmp/llmvenv/bin/llm")
     parser.add_argument("--tokens", type=int, default=20000)
+    parser.add_argument("--only", choices=("stream",), help="only the stream case (CPU per chunk)")
     args = parser.parse_args()
     llm = shutil.which(args.llm) or (args.llm if Path(args.llm).exists() else None)
     root = Path(tempfile.mkdtemp(prefix="appam-bench-"))
@@ -116,41 +116,22 @@ def main() -> None:
         lenv = llm_env(root / "llm", server.url) if llm else None
         for i in range(args.runs):
             print(f"run {i + 1}/{args.runs}", flush=True)
-            add("run", "in-process", run_once(run, env_for(home_local, False))[0])
-            stop_worker(home_worker)
-            add("run", "cold worker", run_once(run, env_for(home_worker, True))[0])
-            add("run", "warm worker", run_once(run, env_for(home_worker, True))[0])
-            if llm and lenv:
-                add("run", "llm", run_once([llm, "-m", "bench", "hello world"], lenv)[0])
-
-            for worker, column in ((True, "warm worker"), (False, "in-process")):
-                env = env_for(home_worker if worker else home_local, worker, TERM="xterm-256color")
-                pty = Pty(chat_args(server.url), env)
-                try:
-                    pty.read_until(b"new session")
-                    sent = time.perf_counter()
-                    pty.child.send("XYZZY\r")
-                    add("chat", column, pty.read_until(b"echo: XYZZY") - sent)
-                finally:
-                    pty.close()
-            piped = [APPAM, "chat", "-m", MODEL, "--api-base", server.url]
-            add("piped", "in-process", run_once(piped, env_for(home_local, False), b"hi\n")[0])
-            add("piped", "warm worker", run_once(piped, env_for(home_worker, True), b"hi\n")[0])
-            if llm and lenv:
-                add("piped", "llm", run_once([llm, "chat", "-m", "bench"], lenv, b"hi\nquit\n")[0])
-
+            if args.only != "stream":
+                short_cases(add, run, lenv, llm, home_local, home_worker, server)
             words = [f"w{n} " for n in range(args.tokens)]
-            for worker, column in ((False, "in-process"), (True, "warm worker")):
+            # "unbatched": the worker's child sends a frame per event (APPAM_WORKER_BATCH_MS=0)
+            for worker, column, extra in ((False, "in-process", {}), (True, "warm worker", {}),
+                                          (True, "unbatched", {"APPAM_WORKER_BATCH_MS": "0"})):
                 home = home_worker if worker else home_local
                 pid = worker_pid(home) if worker else None
                 before = children_cpu(pid) if pid else 0.0
                 server.enqueue(Reply(words))
-                wall, cpu = run_once([*run[:3], "count", *run[4:]], env_for(home, worker))
+                wall, cpu = run_once([*run[:3], "count", *run[4:]], env_for(home, worker, **extra))
                 add("stream", column, wall)
                 add("cpu", f"{column} client", cpu / args.tokens * 1e6)
                 if pid:
                     time.sleep(1.5)  # the child is reaped within the worker's 1 s tick
-                    add("cpu", "worker child", (children_cpu(pid) - before) / args.tokens * 1e6)
+                    add("cpu", f"{column} child", (children_cpu(pid) - before) / args.tokens * 1e6)
             if llm and lenv:
                 server.enqueue(Reply(words))
                 wall, cpu = run_once([llm, "-m", "bench", "count"], lenv)
@@ -158,12 +139,40 @@ def main() -> None:
                 add("cpu", "llm client", cpu / args.tokens * 1e6)
         stop_worker(home_worker)
     print(f"\nmedians of {args.runs} runs (loopback server; llm: {llm or 'not installed'})\n")
-    cols = ["in-process", "cold worker", "warm worker", "llm"]
+    cols = ["in-process", "cold worker", "warm worker", "unbatched", "llm"]
     table([("appam run short prompt", cells["run"]), ("chat: Enter at once -> answer", cells["chat"]),
            ("one piped chat turn", cells["piped"]), (f"{args.tokens}-chunk stream", cells["stream"])], cols)
     print("\nCPU per streamed chunk")
     table([("", cells["cpu"])], sorted(cells["cpu"]), unit="us")
     shutil.rmtree(root, ignore_errors=True)
+
+
+def short_cases(add, run, lenv, llm, home_local, home_worker, server) -> None:  # type: ignore[no-untyped-def]
+    """A short prompt with ``run`` (in-process, cold and warm worker), in ``chat`` (pty) and piped."""
+    from bench_chat import Pty, chat_args
+
+    add("run", "in-process", run_once(run, env_for(home_local, False))[0])
+    stop_worker(home_worker)
+    add("run", "cold worker", run_once(run, env_for(home_worker, True))[0])
+    add("run", "warm worker", run_once(run, env_for(home_worker, True))[0])
+    if llm and lenv:
+        add("run", "llm", run_once([llm, "-m", "bench", "hello world"], lenv)[0])
+
+    for worker, column in ((True, "warm worker"), (False, "in-process")):
+        env = env_for(home_worker if worker else home_local, worker, TERM="xterm-256color")
+        pty = Pty(chat_args(server.url), env)
+        try:
+            pty.read_until(b"new session")
+            sent = time.perf_counter()
+            pty.child.send("XYZZY\r")
+            add("chat", column, pty.read_until(b"echo: XYZZY") - sent)
+        finally:
+            pty.close()
+    piped = [APPAM, "chat", "-m", MODEL, "--api-base", server.url]
+    add("piped", "in-process", run_once(piped, env_for(home_local, False), b"hi\n")[0])
+    add("piped", "warm worker", run_once(piped, env_for(home_worker, True), b"hi\n")[0])
+    if llm and lenv:
+        add("piped", "llm", run_once([llm, "chat", "-m", "bench"], lenv, b"hi\nquit\n")[0])
 
 
 if __name__ == "__main__":

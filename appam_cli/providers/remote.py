@@ -260,12 +260,13 @@ class ProviderWorker:
                 tag, payload = message
                 if tag == "started":
                     continue
-                if tag == "event":
-                    if not isinstance(payload, (Notice, Retrying)):
-                        answered = True
-                    yield payload
-                    if isinstance(payload, StreamResult):
-                        return
+                if tag == "events" or tag == "event":
+                    for event in payload if tag == "events" else (payload,):
+                        if not answered and not isinstance(event, (Notice, Retrying)):
+                            answered = True
+                        yield event
+                        if isinstance(event, StreamResult):
+                            return
                     continue
                 raise self._failure(tag, payload)
         finally:

@@ -9,7 +9,8 @@ Frames from the client: ``("hello", identity, purpose)`` with purpose ``serve``,
 ``stop``; then for ``serve`` one ``("stream", env, cwd, ProviderRequest)`` or
 ``("estimate", env, cwd, (model, messages, answer))``. Frames to it: ``("ready", info)``,
 ``("replace", info)``, ``("status", info)``, ``("stopping", info)``; then for a stream
-``("started", None)``, one ``("event", e)`` per provider event ending with the StreamResult, or a
+``("started", None)``, then ``("events", [e, ...])`` frames of provider events (``Outbox``) ending
+with the StreamResult (``("event", e)``, one per frame, with ``APPAM_WORKER_BATCH_MS=0``), or a
 last ``("error", (message, kind, status, exit_code))``, ``("interrupted", None)`` or
 ``("crash", traceback)``; for an estimate ``("result", usage)``.
 
@@ -24,8 +25,9 @@ import select
 import signal
 import socket
 import threading
+import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from appam_cli.providers.events import ProviderRequest
 
 HELLO_WAIT = 10.0  # seconds a client has to say hello and send its request
+BATCH_SECONDS = 0.004  # events within this of the last frame wait for it to pass, then go in one frame
 
 
 def fresh_clients(litellm: ModuleType) -> None:
@@ -85,6 +88,97 @@ class Interrupts:
             self._armed = True
 
 
+def coalesce(events: list[Any]) -> list[Any]:
+    """Consecutive text deltas joined into one, and consecutive reasoning deltas; the rest as is."""
+    from appam_cli.providers.events import ReasoningDelta, TextDelta
+
+    out: list[Any] = []
+    parts: list[str] = []
+    kind: Any = None  # the type of the deltas being joined
+    for event in events:
+        if type(event) is kind:
+            parts.append(event.text)
+            continue
+        if kind is not None:
+            out.append(kind("".join(parts)))
+            kind = None
+        if type(event) in (TextDelta, ReasoningDelta):
+            kind, parts = type(event), [event.text]
+        else:
+            out.append(event)
+    if kind is not None:
+        out.append(kind("".join(parts)))
+    return out
+
+
+class Outbox:
+    """The events of a stream, written to the client by a thread of their own.
+
+    An event that finds the last frame older than ``window`` goes out at once (the first one
+    always: no delay to the first token). Those that come sooner wait until ``window`` after
+    that frame and go out together, in order, deltas joined (``coalesce``): a fast stream
+    costs the client one frame per few ms instead of one per chunk. The stream's thread never
+    writes, so an interrupt there never cuts a frame; ``close()`` flushes what is left at once."""
+
+    def __init__(self, write: Callable[[bytes], None], window: float) -> None:
+        self._write = write
+        self._window = window
+        self._cond = threading.Condition()
+        self._queue: list[Any] = []
+        self._idle = False
+        self._closed = False
+        self.error: OSError | None = None
+        self._thread = threading.Thread(target=self._run, name="appam-worker-outbox", daemon=True)
+        self._thread.start()
+
+    def put(self, event: Any) -> None:
+        with self._cond:
+            if self.error is not None:
+                raise self.error
+            self._queue.append(event)
+            if self._idle:
+                self._cond.notify()
+
+    def close(self) -> None:
+        """Returns when everything put has been written (or the client has gone)."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join()
+
+    def _run(self) -> None:
+        last = float("-inf")
+        while True:
+            with self._cond:
+                while not self._queue and not self._closed:
+                    self._idle = True
+                    self._cond.wait()
+                self._idle = False
+                if not self._queue:
+                    return
+                due = last + self._window
+                while not self._closed and (now := time.monotonic()) < due:
+                    self._cond.wait(due - now)
+                batch, self._queue = self._queue, []
+            try:
+                self._write(encode(("events", coalesce(batch))))
+            except OSError as exc:  # the client is gone
+                with self._cond:
+                    self.error = exc
+                    self._queue = []
+                return
+            last = time.monotonic()
+
+
+def batch_window() -> float:
+    """``APPAM_WORKER_BATCH_MS`` from the request's environment (for measuring): 0 sends a
+    frame per event."""
+    try:
+        return max(0.0, float(os.environ["APPAM_WORKER_BATCH_MS"]) / 1000)
+    except (KeyError, ValueError):
+        return BATCH_SECONDS
+
+
 class Connection:
     def __init__(self, conn: socket.socket) -> None:
         self.conn = conn
@@ -122,16 +216,22 @@ class Connection:
 
         events = None
         end: tuple[str, Any] | None = None
+        window = batch_window()
+        outbox = Outbox(self.conn.sendall, window) if window else None
         try:
             with self.interrupts.armed():
                 self.send("started")
                 events = stream_chat(request)
                 for event in events:
                     with self.interrupts.held():
-                        self.send("event", event)
+                        if outbox is not None:
+                            outbox.put(event)
+                        else:
+                            self.send("event", event)
                     if isinstance(event, StreamResult):
-                        return
-                end = ("error", ("the provider stream ended without a result", "provider", None, None))
+                        break
+                else:
+                    end = ("error", ("the provider stream ended without a result", "provider", None, None))
         except KeyboardInterrupt:
             end = ("interrupted", None)
         except OSError:  # the client is gone
@@ -148,6 +248,10 @@ class Connection:
                     events.close()  # ends the HTTP request now
                 except BaseException:
                     pass
+            if outbox is not None:
+                outbox.close()  # what the stream gave goes out before how it ended
+        if end is None or (outbox is not None and outbox.error is not None):
+            return
         try:
             self.send(*end)
         except OSError:
