@@ -504,6 +504,7 @@ class RecordedRequest:
     body: Any  # parsed JSON (None when the body was empty or not JSON)
     raw: bytes = b""
     time: float = field(default_factory=time.time)
+    proxied_for: str | None = None  # the host a client asked this server, as its HTTP proxy, to reach
 
     @property
     def messages(self) -> list[dict]:
@@ -688,6 +689,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- plumbing
     def _read_and_record(self) -> RecordedRequest:
+        proxied_for = None
+        if self.path.startswith("http://"):  # absolute form (RFC 9112 3.2.2): we were asked as a proxy
+            proxied_for, _, rest = self.path[len("http://"):].partition("/")
+            self.path = "/" + rest
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length > 0 else b""
         try:
@@ -700,6 +705,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
             raw=raw,
+            proxied_for=proxied_for,
         )
         self.server.owner._record(record)
         return record

@@ -302,3 +302,31 @@ def test_an_unanswered_estimate_is_rough_not_an_import(place, monkeypatch):
 
 
 
+
+
+def test_proxy_settings_travel_with_each_request(provider, shared_worker, appam_home):
+    """The worker starts with none of the caller's environment: a proxy named in one command's
+    environment is used for that command's request, and not for the next command's."""
+    if shared_worker is None:
+        pytest.skip("the provider worker is off")
+    far = "http://api.far-away.invalid/v1"  # reachable only through the proxy
+    base = dict(os.environ, APPAM_HOME=str(appam_home), OPENAI_API_KEY="sk-proxied")
+    for name in ("NO_PROXY", "ALL_PROXY", "HTTP_PROXY"):  # whatever this machine routes through
+        base.pop(name, None)
+        base.pop(name.lower(), None)
+    provider.enqueue(Reply("through the proxy"))
+    through = subprocess.run(
+        [APPAM, "run", "q", "-m", "openai/test-model", "--api-base", far, "--raw", "--retries", "0"],
+        env={**base, "HTTP_PROXY": provider.root_url, "http_proxy": provider.root_url},
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )
+    assert through.returncode == 0, through.stderr
+    assert through.stdout == "through the proxy\n"
+    assert [r.proxied_for for r in provider.chat_requests] == ["api.far-away.invalid"]
+    direct = subprocess.run(
+        [APPAM, "run", "q", "-m", "openai/test-model", "--api-base", far, "--raw", "--retries", "0"],
+        env=base,
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )
+    assert direct.returncode == 3 and "host not found" in direct.stderr, direct.stderr
+    assert len(provider.chat_requests) == 1  # the second command did not go through the proxy
