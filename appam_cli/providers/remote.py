@@ -29,7 +29,7 @@ from appam_cli.errors import AppamError, ProviderError
 from appam_cli.providers.backend import LocalBackend
 from appam_cli.providers.events import Event, ProviderRequest, StreamResult
 from appam_cli.providers.frames import FrameReader, encode
-from appam_cli.providers.worker_place import Place, identity, pid_alive
+from appam_cli.providers.worker_place import Place, identity, pid_alive, verify_peer
 
 HELLO_WAIT = 3.0  # seconds for a worker that says it is ready to answer a hello
 LOAD_WAIT = 120.0  # for one still loading litellm (started by us or by another appam a moment ago)
@@ -181,6 +181,8 @@ class ProviderWorker:
             conn.close()
             if tag == CLOSED:  # it was exiting (idle, stopped) as we came: nothing was sent, try again
                 continue
+            if tag == "stale":
+                raise Unavailable("this appam is older than the one installed: restart it to use the worker")
             if tag != "replace":
                 raise Unavailable(tag)
             self._wait_gone(info.get("pid"))  # another version's: it stops listening; start ours
@@ -191,6 +193,10 @@ class ProviderWorker:
         loading = state.get("state") == "loading" and pid_alive(state.get("pid"))
         spawned = self.spawned is not None and self.spawned.poll() is None
         conn.settimeout(LOAD_WAIT if loading or spawned else HELLO_WAIT)
+        try:
+            verify_peer(self.place, conn)  # before a byte goes out or is unpickled
+        except OSError as exc:
+            return f"unsafe worker socket ({exc})", None
         try:
             conn.sendall(encode(("hello", self.ident or identity(), "serve")))
             reply = FrameReader(conn.recv).read()

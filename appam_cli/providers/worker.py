@@ -180,14 +180,9 @@ class Daemon:
 
     @staticmethod
     def same_user(conn: socket.socket) -> bool:
-        import struct
+        from appam_cli.providers.worker_place import peer_is_this_user
 
-        try:
-            creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-        except (AttributeError, OSError):  # not Linux: the folder's 0700 is the check
-            return True
-        _pid, uid, _gid = struct.unpack("3i", creds)
-        return uid == os.getuid()
+        return peer_is_this_user(conn)
 
     def fork(self, conn: socket.socket) -> None:
         try:

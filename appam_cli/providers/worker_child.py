@@ -280,6 +280,16 @@ def _adopt(env: dict[str, str], cwd: str | None) -> None:
             pass
 
 
+def client_is_stale(theirs: dict[str, Any], own: dict[str, Any]) -> bool:
+    """Whether the client, not this worker, is out of date. Both stamp the provider code as they
+    find it on disk (``identity``): the worker when it started, the client now. Same install and
+    no newer code on disk than when this worker started, yet another version: the client's
+    memory predates the install (a chat left open across an upgrade). Replacing the worker for it
+    would only start another worker of the installed version, which it would replace again."""
+    same_install = theirs.get("install") == own.get("install") and theirs.get("prefix") == own.get("prefix")
+    return same_install and theirs.get("code", 0) <= own.get("code", 0) and theirs.get("version") != own.get("version")
+
+
 def serve_connection(conn: socket.socket, parent: int, own: dict[str, Any], idle: float) -> int:
     link = Connection(conn)
     signal.signal(signal.SIGINT, link.interrupts.handler)
@@ -293,9 +303,13 @@ def serve_connection(conn: socket.socket, parent: int, own: dict[str, Any], idle
         if purpose == "status":
             link.send("status", info)
             return 0
+        if purpose == "serve" and isinstance(theirs, dict) and theirs != own and client_is_stale(theirs, own):
+            link.send("stale", info)  # an appam started before an upgrade: it answers in-process
+            return 0
         if purpose == "stop" or theirs != own:
             link.send("stopping" if purpose == "stop" else "replace", info)
-            os.kill(parent, signal.SIGTERM if purpose == "stop" else signal.SIGUSR1)
+            if os.getppid() == parent:  # else the worker is gone and its pid may be another process's
+                os.kill(parent, signal.SIGTERM if purpose == "stop" else signal.SIGUSR1)
             return 0
         link.send("ready", info)
         message = link.reader.read()

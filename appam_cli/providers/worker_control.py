@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from appam_cli.providers.frames import FrameReader, encode
-from appam_cli.providers.worker_place import Place, identity, pid_alive
+from appam_cli.providers.worker_place import Place, identity, lock_held, pid_alive, verify_peer
 
 ASK_WAIT = 3.0
 
@@ -32,7 +32,9 @@ def _ask(place: Place, purpose: str) -> tuple[str, dict[str, Any]] | None:
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     conn.settimeout(ASK_WAIT)
     try:
+        place.check()
         conn.connect(place.socket)
+        verify_peer(place, conn)  # another user's socket gets nothing and is not believed
         conn.sendall(encode(("hello", identity(), purpose)))
         reply = FrameReader(conn.recv).read()
     except OSError:
@@ -75,7 +77,13 @@ def stop(place: Place | None = None, wait: float = 5.0) -> int | None:
     pid = reply[1].get("pid") if reply is not None else place.read_state().get("pid")
     if not isinstance(pid, int) or not pid_alive(pid):
         return pid if reply is not None and isinstance(pid, int) else None
-    if reply is None:  # not answering (hung): the state file names it
+    if reply is None:  # not answering (hung): the state file names it, if a worker holds the lock
+        try:
+            place.check()
+        except OSError:
+            return None
+        if not lock_held(place):  # none does: that pid is some other process now
+            return None
         try:
             os.kill(pid, signal.SIGTERM)
         except OSError:

@@ -148,3 +148,45 @@ def identity() -> dict[str, Any]:
     import sys
 
     return {"version": appam_cli.__version__, "install": str(package), "prefix": sys.prefix, "code": newest}
+
+
+def peer_is_this_user(conn: Any) -> bool:
+    """The process at the other end of a connected unix socket runs as this user (Linux'
+    SO_PEERCRED; elsewhere the private folder is the only check)."""
+    import socket
+    import struct
+
+    try:
+        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    except (AttributeError, OSError):
+        return True
+    _pid, uid, _gid = struct.unpack("3i", creds)
+    return bool(uid == os.getuid())
+
+
+def verify_peer(place: Place, conn: Any) -> None:
+    """UnsafeFolder unless the worker we reached is this user's, in this user's private folder:
+    checked after connecting and before a byte is sent or read (a socket put there by someone
+    else between a first check and the connection would otherwise get the keys)."""
+    if not peer_is_this_user(conn):
+        raise UnsafeFolder(f"the socket {place.socket} is served by another user")
+    place.check()
+
+
+def lock_held(place: Place) -> bool:
+    """Whether a worker holds the folder's lock (it does for its whole life)."""
+    import fcntl
+
+    try:
+        fd = os.open(place.lock, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # closing lets go of a lock we took
+    return False

@@ -9,8 +9,11 @@ the machine; any failure is ignored (a model of another protocol warms what it c
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
+
+from appam_cli.providers import keys
 
 CANNED = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
@@ -66,6 +69,10 @@ def warm(model: str) -> None:
     port = listener.getsockname()[1]
     server = threading.Thread(target=_answer_once, args=(listener,), name="appam-warm", daemon=True)
     server.start()
+    # The worker has none of its users' keys: a placeholder lets the warm-up reach the provider
+    # code path (gpt-4o-mini, anthropic/…) instead of stopping at "no API key" before connecting.
+    placeholders = [name for name in keys.DEFAULT_KEYS if name not in os.environ]
+    os.environ.update(dict.fromkeys(placeholders, "appam-warm-up-placeholder"))
     try:
         options = RequestOptions(model=model, api_base=f"http://127.0.0.1:{port}", retries=0, timeout=5.0)
         request = ProviderRequest(messages=[{"role": "user", "content": "."}], options=options)
@@ -74,7 +81,13 @@ def warm(model: str) -> None:
     except Exception:
         pass
     finally:
-        listener.close()  # a server still waiting for a connection stops now
+        for name in placeholders:
+            os.environ.pop(name, None)
+        try:
+            listener.shutdown(socket.SHUT_RDWR)  # wakes an accept() still waiting (close alone does not)
+        except OSError:
+            pass
+        listener.close()
         server.join(10.0)
     try:
         estimate_usage(model, [{"role": "user", "content": "."}], ".")
