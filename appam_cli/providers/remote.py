@@ -221,22 +221,25 @@ class ProviderWorker:
         proc = self.spawned
         deadline = time.monotonic() + LOAD_WAIT
         while time.monotonic() < deadline:
-            conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                conn.connect(self.place.socket)
+            conn = self._try_connect()
+            if conn is not None:
                 return conn
-            except OSError:
-                conn.close()
             if proc.poll() is not None:  # it could not start, or another had started meanwhile
-                conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                try:
-                    conn.connect(self.place.socket)
+                conn = self._try_connect()
+                if conn is not None:
                     return conn
-                except OSError:
-                    conn.close()
                 raise Unavailable(f"the worker could not start (exit {proc.returncode})")
             time.sleep(0.01)
         raise Unavailable("the worker did not start in time")
+
+    def _try_connect(self) -> socket.socket | None:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            conn.connect(self.place.socket)
+        except OSError:
+            conn.close()
+            return None
+        return conn
 
     def _fell_back(self, why: str) -> None:
         self.why_not = why
