@@ -34,6 +34,13 @@ def two(tmp_path):
     second.close()
 
 
+def start_turn(history: SessionHistory, session, prompt: str) -> None:
+    """A turn begins: the question is saved and its answer's row reserved, the session running."""
+    session.messages.append(ChatMessage("user", prompt))
+    session.status = SessionStatus.RUNNING
+    history.save_session(session, reserve_answer=True)
+
+
 def exchange(session, prompt, answer):
     session.messages += [ChatMessage("user", prompt), ChatMessage("assistant", answer)]
 
@@ -57,9 +64,7 @@ def test_a_turn_reserves_its_answer_so_the_exchange_stays_together(two):
     session = make_session("q1", "a1")
     a.save_session(session)
     other = b.load_session(session.session_id)
-    session.messages.append(ChatMessage("user", "q2"))  # a's turn starts: the answer's place is taken
-    session.status = SessionStatus.RUNNING
-    a.save_session(session, reserve_answer=True)
+    start_turn(a, session, "q2")  # a's turn starts: the answer's place is taken
     other.messages.append(ChatMessage("user", "q3"))  # b's turn starts meanwhile and ends first
     b.save_session(other, reserve_answer=True)
     other.messages.append(ChatMessage("assistant", "a3"))
@@ -79,9 +84,7 @@ def test_a_turn_that_ends_without_an_answer_gives_its_place_back(two):
     a, _ = two
     session = make_session("q1", "a1")
     a.save_session(session)
-    session.messages.append(ChatMessage("user", "q2"))
-    session.status = SessionStatus.RUNNING
-    a.save_session(session, reserve_answer=True)
+    start_turn(a, session, "q2")
     assert contents(a, session.session_id) == ["q1", "a1", "q2", None]  # the reserved answer, empty
     session.status = SessionStatus.FAILED
     a.save_session(session)
@@ -182,9 +185,7 @@ def test_the_place_of_an_answer_that_never_came_is_not_sent_to_the_model(two):
     a, b = two
     session = make_session("q1", "a1")
     a.save_session(session)
-    session.messages.append(ChatMessage("user", "q2"))
-    session.status = SessionStatus.RUNNING
-    a.save_session(session, reserve_answer=True)  # and then the process is killed before the first byte
+    start_turn(a, session, "q2")  # and then the process is killed before the first byte
     reloaded = b.load_session(session.session_id)
     assert [(m.role, m.content, m.status) for m in reloaded.messages][-1] == ("assistant", None, "incomplete")
     assert [m["content"] for m in provider_messages(reloaded.messages)] == ["q1", "a1", "q2"]
@@ -213,9 +214,7 @@ def failed_turn(history: SessionHistory, *, checkpoint: bool):
     answer, and then could not save the end (as when the disk fills: the transaction rolls back)."""
     session = make_session("q1", "a1")
     history.save_session(session)
-    session.messages.append(ChatMessage("user", "q2"))
-    session.status = SessionStatus.RUNNING
-    history.save_session(session, reserve_answer=True)
+    start_turn(history, session, "q2")
     record = RequestRecord("openai/test-model", status=RequestStatus.RUNNING)
     session.requests.append(record)
     history.open_request(session, record)
@@ -277,15 +276,11 @@ def test_a_row_given_back_is_never_deleted_when_another_writer_gets_its_id(two):
     a, b = two
     session = make_session("q1", "a1")
     a.save_session(session)
-    session.messages.append(ChatMessage("user", "q2"))
-    session.status = SessionStatus.RUNNING
-    a.save_session(session, reserve_answer=True)
+    start_turn(a, session, "q2")
     session.status = SessionStatus.FAILED  # a provider error: no answer, the reserved row goes
     a.save_session(session)
     other = b.load_session(session.session_id)
     exchange(other, "q3", "a3")
     b.save_session(other)
-    session.messages.append(ChatMessage("user", "q4"))
-    session.status = SessionStatus.RUNNING
-    a.save_session(session, reserve_answer=True)  # no refresh in between (the Python API)
+    start_turn(a, session, "q4")  # no refresh in between (the Python API)
     assert contents(a, session.session_id)[:6] == ["q1", "a1", "q2", "q3", "a3", "q4"]
