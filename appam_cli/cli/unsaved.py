@@ -55,7 +55,7 @@ def report_unsaved(
     answer = session.messages[-1].content if answered and session.messages else None
     if answer:
         env.notice("the unsaved answer (the store holds at most its start, marked incomplete):")
-        print_unsaved_text(env, answer)
+        env.text(answer)
     copy = write_recovery_file(session) if sent else None  # nothing sent: the prompt is the user's own
     if copy is not None:
         env.notice(f"a copy of the whole session is in {copy} (appam sessions import {copy} brings it back)")
@@ -72,19 +72,8 @@ def report_deleted(env: Environment, exc: SessionDeleted, messages: list[ChatMes
     text = "".join(m.content or "" for m in messages if m.role == "assistant")
     env.error(f"{exc.message}: the answer was not saved" + (", its text follows" if text else ""))
     if text:
-        print_unsaved_text(env, text)
+        env.text(text)
     return exc.exit_code
-
-
-def print_unsaved_text(env: Environment, text: str) -> None:
-    """Answer text the store did not take, on stderr: made safe on a terminal, kept as it is in a log."""
-    text = text if text.endswith("\n") else text + "\n"
-    if env.stderr_isatty:
-        from appam_cli.render.safe_text import safe_text
-
-        text = safe_text(text)
-    env.stderr.write(text)
-    env.stderr.flush()
 
 
 def write_recovery_file(session: Session) -> Path | None:

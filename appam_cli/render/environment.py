@@ -97,6 +97,17 @@ class Environment:
         """One clear line for an expected failure."""
         self._line("[bold red]appam:[/] {}", text)
 
+    def text(self, text: str) -> None:
+        """Text on stderr that is not a message of appam's (an answer the store did not take): the
+        exact characters for a pipe or a log, made safe on a terminal; newline-ended."""
+        text = text if text.endswith("\n") else text + "\n"
+        if self.stderr_isatty:
+            from appam_cli.render.safe_text import safe_text
+
+            text = safe_text(text)
+        self.stderr.write(text)
+        self.stderr.flush()
+
     def _line(self, markup: str, text: str) -> None:
         from rich.markup import escape
 

@@ -186,11 +186,8 @@ def report(state: ChatState, outcome: Outcome) -> None:
         )
         if text:
             from appam_cli.render.environment import environment
-            from appam_cli.render.safe_text import safe_text
 
-            env = environment()
-            env.stderr.write((safe_text(text) if env.stderr_isatty else text) + "\n")
-            env.stderr.flush()
+            environment().text(text)
     elif outcome.status == UNSAVED:
         output.error(outcome.message or "the answer was NOT saved")
         output.notice("it stays in this chat: the next turn saves it, if the store can take it again")
