@@ -1,0 +1,8 @@
+"""Tools the model may call: their declarations, the built-ins, the approval policy, MCP servers.
+
+``spec`` holds the contract every tool meets (a ToolSpec: name, description, JSON schema of
+its arguments, whether it has side effects, and how to run it) and what a call comes back as
+(a ToolOutcome). ``toolbox`` is the set of tools one run has enabled. The agent's loop runs
+calls through a Toolbox under an Approver; nothing here imports the agent, the providers, rich,
+typer or prompt_toolkit.
+"""
