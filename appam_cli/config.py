@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from appam_cli.datamodel.options import RequestOptions
+from appam_cli.datamodel.options import REASONING_EFFORTS, TEMPERATURE_RANGE, RequestOptions
 from appam_cli.datamodel.price import ModelPrice
 from appam_cli.errors import UserError
 
@@ -37,6 +37,7 @@ class BudgetSettings:
 class Settings:
     # How to ask the model; flags are merged over it once (RequestOptions.merged).
     request: RequestOptions = field(default_factory=RequestOptions)
+    system: str | None = None  # the system prompt a new session starts with (``system``, APPAM_SYSTEM)
     database_url: str | None = None
     auto_save: bool = True
     max_sessions: int | None = None
@@ -184,7 +185,7 @@ def _budget_amount(value: Any, key: str, source: str) -> float | None:
 
 TOP_LEVEL_KEYS = {
     "model", "api_base", "database_url", "timeout", "retries", "retry_max_wait", "history", "prices", "budget",
-    "worker", "worker_idle",
+    "worker", "worker_idle", "system", "temperature", "max_tokens", "reasoning_effort",
 }
 HISTORY_KEYS = {"auto_save", "max_sessions"}
 # Request options read as numbers from config.toml and from APPAM_<KEY> in the environment.
@@ -198,6 +199,60 @@ def _text(value: Any, key: str, source: str) -> str | None:
     if not isinstance(value, str):
         raise UserError(f"invalid value for {key} in {source}: {value!r} is not a string")
     return value
+
+
+# -- how to answer: keys shared by config.toml, APPAM_* and agents/NAME.toml (agent_files.py) --------
+# One function per key; ``source`` names the file (with its line, for an agent file) or the environment.
+
+
+def check_model(value: Any, key: str, source: str) -> str | None:
+    """A model name; "" is none."""
+    return _text(value, key, source)
+
+
+def check_system(value: Any, key: str, source: str) -> str:
+    """A system prompt: any text ("" is no system prompt)."""
+    if not isinstance(value, str):
+        raise UserError(f"invalid value for {key} in {source}: {value!r} is not a string")
+    return value
+
+
+def check_temperature(value: Any, key: str, source: str) -> float:
+    """A number from 0 to 2."""
+    low, high = TEMPERATURE_RANGE
+    allowed = f"{low:g} to {high:g}"
+    result = float(_number(value, key, source, float, what=f"a number from {allowed}", hint=f" (use {allowed})"))
+    if result > high:
+        raise UserError(f"invalid value for {key} in {source}: {value!r} is more than {high:g} (use {allowed})")
+    return result
+
+
+def check_max_tokens(value: Any, key: str, source: str) -> int:
+    """A whole number of tokens, more than 0."""
+    return int(_number(value, key, source, int, positive=True, what="a whole number of tokens"))
+
+
+def check_reasoning_effort(value: Any, key: str, source: str) -> str:
+    """One of REASONING_EFFORTS, as litellm takes them."""
+    text = value.strip() if isinstance(value, str) and source == ENVIRONMENT else value
+    if not isinstance(text, str) or text not in REASONING_EFFORTS:
+        raise UserError(
+            f"invalid value for {key} in {source}: {value!r} is not one of {', '.join(REASONING_EFFORTS)}"
+        )
+    return text
+
+
+def check_max_steps(value: Any, key: str, source: str) -> int:
+    """Provider requests the tool loop may make for one prompt: a whole number, more than 0."""
+    return int(_number(value, key, source, int, positive=True, what="a whole number of steps"))
+
+
+# The request options among them, with the RequestOptions field each sets.
+REQUEST_CHECKS = {
+    "temperature": check_temperature,
+    "max_tokens": check_max_tokens,
+    "reasoning_effort": check_reasoning_effort,
+}
 
 
 def api_base_url(value: str | None, key: str, source: str | None = None) -> str | None:
@@ -233,10 +288,15 @@ def load_settings() -> Settings:
     s = Settings(config_path=path, data_dir=data_dir())
     env = os.environ
     request: dict[str, Any] = {
-        "model": _text(data.get("model"), "model", source),
+        "model": check_model(data.get("model"), "model", source),
         "api_base": api_base_url(_text(data.get("api_base"), "api_base", source), "api_base", source),
     }
     s.database_url = _text(data.get("database_url"), "database_url", source)
+    if "system" in data:
+        s.system = check_system(data["system"], "system", source) or None
+    for key, check in REQUEST_CHECKS.items():
+        if key in data:
+            request[key] = check(data[key], key, source)
     for key, kind in NUMBER_KEYS.items():
         if key in data:
             request[key] = _number(data[key], key, source, kind, positive=key in POSITIVE_KEYS)
@@ -263,6 +323,11 @@ def load_settings() -> Settings:
     if env.get("APPAM_API_BASE"):
         request["api_base"] = api_base_url(env["APPAM_API_BASE"], "APPAM_API_BASE", ENVIRONMENT)
     s.database_url = env.get("APPAM_DATABASE_URL") or s.database_url
+    s.system = env.get("APPAM_SYSTEM") or s.system
+    for key, check in REQUEST_CHECKS.items():
+        name = f"APPAM_{key.upper()}"
+        if env.get(name):
+            request[key] = check(env[name], name, ENVIRONMENT)
     for key, kind in NUMBER_KEYS.items():
         name = f"APPAM_{key.upper()}"
         if env.get(name):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from appam_cli.agent.agent import Agent
+from appam_cli.agent.named import NamedAgent
 from appam_cli.agent.spending import Allowance
 from appam_cli.errors import ProviderError, UserError
 
@@ -31,6 +32,9 @@ class TurnSpec:
     system: str | None = None  # the system prompt a new session starts with
     save: bool = True  # False: --no-save
     api_base: str | None = None  # --api-base: over the session's own API base
+    # --agent, or the continued session's (agent/named.py): its name is saved on the session and the
+    # ledger; its tools, MCP servers and max_steps are read by agent_tooling(spec.agent).
+    agent: NamedAgent = field(default_factory=NamedAgent)
 
 
 class AnswerSink(AbstractContextManager[Any], Protocol):
@@ -99,10 +103,12 @@ def prepare_agent(
     model with no known price: before anything is saved or sent.
     """
     model = turn_model(settings, spec, session)
+    # The tool loop takes the agent's tools, MCP servers and max_steps from agent_tooling(spec.agent).
     options = settings.request.merged(api_base=turn_api_base(settings, spec, session))
     return Agent(
         model,
         spec.system,
+        name=spec.agent.name,
         options=options,
         history=history if spec.save else None,
         cost_guard=allowance.cost_guard(settings, model, warn),

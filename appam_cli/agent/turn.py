@@ -66,6 +66,7 @@ def run_turn(agent: Agent, session: Session, prompt: str | None, callbacks: Call
         if session.title is None:
             session.title = make_title(prompt)
     session.model = agent.model
+    session.agent_name = agent.name  # who answers now, like the model (each ledger row has its own)
     base = agent.options.api_base
     session.api_base = without_credentials(base) if base else None  # where it is answered, never a key
     session.imported_api_base = None  # answered where the user chose: the file's address is history

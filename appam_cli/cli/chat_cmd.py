@@ -19,6 +19,8 @@ def chat(
     api_base: str | None = options.API_BASE,
     temperature: float | None = options.TEMPERATURE,
     max_tokens: int | None = options.MAX_TOKENS,
+    reasoning_effort: str | None = options.REASONING_EFFORT,
+    agent: str | None = options.AGENT,
     timeout: float | None = options.TIMEOUT,
     retries: int | None = options.RETRIES,
     max_cost: float | None = typer.Option(
@@ -38,16 +40,22 @@ def chat(
     cancels an answer, Ctrl-D leaves. With stdin not a terminal, each input line
     is one turn and the answers are printed plain.
     """
-    from appam_cli.cli.context import open_history, request_settings
+    from appam_cli.cli.context import agent_settings, choose_agent_for, open_history, request_flags
+    from appam_cli.config import load_settings
     from appam_cli.errors import EXIT_USAGE, UserError
     from appam_cli.repl import ChatOptions, run_repl
 
     if continue_last and session_id:
         raise UserError("use either -c/--continue or --session ID, not both", exit_code=EXIT_USAGE)
-    settings = request_settings(api_base, temperature, max_tokens, timeout, retries)
-    history = open_history(settings, enabled=not no_save, writing=True)
+    flags = request_flags(api_base, temperature, max_tokens, timeout, retries, reasoning_effort=reasoning_effort)
+    base = load_settings()
+    history = open_history(base, enabled=not no_save, writing=True)
+    ref = "last" if continue_last else session_id
+    sid = open_history(base).resolve_id(ref) if ref else None
+    named = choose_agent_for(base, agent, sid)  # --agent, else the reopened session's own agent
+    settings = agent_settings(base, named, flags)
     options = ChatOptions(
-        model=model,
+        model=model or named.model,
         system=system,
         raw=raw,
         save=not no_save,
@@ -56,6 +64,6 @@ def chat(
         force=force,
         debug=debug,
         api_base=api_base,
+        agent=named,
     )
-    ref = "last" if continue_last else session_id
-    raise typer.Exit(run_repl(settings, history, session_id=ref, options=options))
+    raise typer.Exit(run_repl(settings, history, session_id=sid, options=options))

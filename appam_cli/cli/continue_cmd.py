@@ -28,6 +28,11 @@ def continue_session(
     api_base: str | None = options.API_BASE,
     temperature: float | None = options.TEMPERATURE,
     max_tokens: int | None = options.MAX_TOKENS,
+    reasoning_effort: str | None = options.REASONING_EFFORT,
+    agent: str | None = typer.Option(
+        None, "--agent", "-a", metavar="NAME",
+        help="Answer as the agent in agents/NAME.toml (its model too) [default: the session's agent].",
+    ),
     timeout: float | None = options.TIMEOUT,
     retries: int | None = options.RETRIES,
     no_stream: bool = options.NO_STREAM,
@@ -42,17 +47,24 @@ def continue_session(
 ) -> None:
     """Continue a session: one more prompt (or the chat REPL)."""
     from appam_cli.agent.busy import refuse_if_busy
-    from appam_cli.cli.context import open_history, request_settings
+    from appam_cli.cli.context import agent_settings, choose_agent_for, open_history, request_flags
     from appam_cli.cli.stdin import build_prompt, piped_stdin
+    from appam_cli.config import load_settings
 
-    settings = request_settings(api_base, temperature, max_tokens, timeout, retries, no_stream)
-    history = open_history(settings, writing=True)
+    flags = request_flags(
+        api_base, temperature, max_tokens, timeout, retries, no_stream, reasoning_effort=reasoning_effort
+    )
+    base = load_settings()
+    history = open_history(base, writing=True)
     sid = resolve_session(history, session_id, lone=prompt is None)
     refuse_if_busy(history, sid)
+    named = choose_agent_for(base, agent, sid)  # --agent, else the session's own agent, from its file today
+    settings = agent_settings(base, named, flags)
+    model = model or named.model  # -m, else an --agent's model, else the session's own
     if prompt is None:
         piped = piped_stdin()
         if not (piped and piped.strip()):
-            raise typer.Exit(open_repl(settings, history, sid, model=model, api_base=api_base))
+            raise typer.Exit(open_repl(settings, history, sid, model=model, api_base=api_base, agent=named))
         text = piped.rstrip("\n")
     else:
         text = build_prompt(prompt)
@@ -66,7 +78,7 @@ def continue_session(
     code = run_turn_cli(
         settings,
         history,
-        TurnSpec(model=model, api_base=api_base),  # no -m: the session's own model (and API base)
+        TurnSpec(model=model, api_base=api_base, agent=named),  # no -m: the session's own model (and API base)
         Allowance(max_cost_usd=max_cost, force=force),
         text,
         Presentation(raw=raw, json_output=json_output, show_usage=usage),
@@ -98,8 +110,13 @@ def _double_quoted(text: str) -> str:
     return f'"{escaped}"'
 
 
-def open_repl(settings, history, session_id: str, *, model: str | None, api_base: str | None = None) -> int:
+def open_repl(
+    settings, history, session_id: str, *, model: str | None, api_base: str | None = None, agent=None
+) -> int:
     """The chat REPL on ``session_id`` (appam_cli/repl/); returns the exit code."""
     from appam_cli.repl import ChatOptions, run_repl
 
-    return run_repl(settings, history, session_id=session_id, model=model, options=ChatOptions(api_base=api_base))
+    options = ChatOptions(api_base=api_base)
+    if agent is not None:
+        options.agent = agent
+    return run_repl(settings, history, session_id=session_id, model=model, options=options)

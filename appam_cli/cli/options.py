@@ -18,4 +18,12 @@ RAW = typer.Option(False, "--raw", help="Plain text as it arrives, no Markdown r
 JSON = typer.Option(False, "--json", help="Print only the saved Session as JSON.")
 USAGE = typer.Option(False, "--usage", help="After the answer, print the detailed token and cost breakdown.")
 FORCE = typer.Option(False, "--force", help="Go ahead even when a [budget] in config.toml is used up.")
+AGENT = typer.Option(
+    None, "--agent", "-a", metavar="NAME",
+    help="Use the named agent in agents/NAME.toml (`appam agents list`) [default: none; continuing: the session's].",
+)
+REASONING_EFFORT = typer.Option(
+    None, "--reasoning-effort", metavar="LEVEL",
+    help="How hard a reasoning model thinks: none, minimal, low, medium, high, xhigh or max.",
+)
 DEBUG = typer.Option(False, "--debug", help="Show tracebacks for errors.")

@@ -19,6 +19,8 @@ def run(
     api_base: str | None = options.API_BASE,
     temperature: float | None = options.TEMPERATURE,
     max_tokens: int | None = options.MAX_TOKENS,
+    reasoning_effort: str | None = options.REASONING_EFFORT,
+    agent: str | None = options.AGENT,
     timeout: float | None = options.TIMEOUT,
     retries: int | None = options.RETRIES,
     no_stream: bool = options.NO_STREAM,
@@ -37,25 +39,39 @@ def run(
     from appam_cli.agent.backend_choice import start_backend
     from appam_cli.agent.session_turn import TurnSpec
     from appam_cli.agent.spending import Allowance
-    from appam_cli.cli.context import open_history, request_settings
+    from appam_cli.cli.context import agent_settings, choose_agent_for, open_history, request_flags
     from appam_cli.cli.stdin import build_prompt
     from appam_cli.cli.turn_view import Presentation, run_turn_cli
+    from appam_cli.config import load_settings
 
-    settings = request_settings(api_base, temperature, max_tokens, timeout, retries, no_stream)
+    flags = request_flags(
+        api_base, temperature, max_tokens, timeout, retries, no_stream, reasoning_effort=reasoning_effort
+    )
+    base = load_settings()  # config.toml and APPAM_*; the agent's values and the flags go over it
+    named = choose_agent_for(base, agent)  # --agent: its file is read (and checked) now
     # The worker connects (or litellm loads, ~3 s) while we read stdin and the store.
-    backend = start_backend(settings, model=model, debug=debug_enabled(debug), notice=debug_notice)
+    backend = start_backend(
+        agent_settings(base, named, flags), model=model or named.model, debug=debug_enabled(debug), notice=debug_notice
+    )
     text = build_prompt(prompt)
-    history = open_history(settings, enabled=not no_save, writing=True)
-    session_id = open_history(settings).resolve_id("last") if continue_last else None
+    history = open_history(base, enabled=not no_save, writing=True)
+    session_id = open_history(base).resolve_id("last") if continue_last else None
     if session_id is not None:
         from appam_cli.agent.busy import refuse_if_busy
 
         refuse_if_busy(history, session_id)  # as `continue` does: one turn at a time on a session
+        if agent is None:  # the session's own agent, read from its file as it is today
+            named = choose_agent_for(base, None, session_id)
+    settings = agent_settings(base, named, flags)
     code = run_turn_cli(
         settings,
         history,
         # Continuing keeps the session's own model unless -m names another.
-        TurnSpec(model=model, system=system, save=not no_save, api_base=api_base),
+        # A new session starts with -s, else the agent's, APPAM_SYSTEM's or config.toml's system prompt.
+        TurnSpec(
+            model=model or named.model, system=system or settings.system, save=not no_save, api_base=api_base,
+            agent=named,
+        ),
         Allowance(max_cost_usd=max_cost, force=force),
         text,
         Presentation(raw=raw, json_output=json_output, show_usage=usage),

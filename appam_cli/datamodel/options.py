@@ -13,6 +13,11 @@ from typing import Any
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_RETRIES = 3
 DEFAULT_RETRY_MAX_WAIT = 60.0
+# The reasoning efforts ``litellm.completion(reasoning_effort=...)`` takes, each mapped to the
+# provider's own setting (OpenAI's effort, Anthropic's effort / thinking budget, Gemini's thinking
+# level); litellm's internal "default" is left out.
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+TEMPERATURE_RANGE = (0.0, 2.0)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from appam_cli.agent.named import NamedAgent
 from appam_cli.agent.spending import Allowance
 from appam_cli.agent.store import SessionStore
 from appam_cli.config import Settings
@@ -25,6 +26,7 @@ class ChatOptions:
     force: bool = False  # run past a used-up [budget]
     debug: bool = False
     api_base: str | None = None  # --api-base: over the session's own API base
+    agent: NamedAgent = field(default_factory=NamedAgent)  # --agent, or the reopened session's
 
 
 @dataclass
@@ -62,10 +64,11 @@ class ChatState:
             settings=settings,
             store=history,
             reader=reader,
-            session=session or Session(model=model),
+            session=session or Session(model=model, agent_name=options.agent.name),
             model=model,
             options=options,
-            system=options.system,
+            # -s; a new session starts with the agent's, APPAM_SYSTEM's or config.toml's otherwise.
+            system=options.system or (settings.system if session is None else None),
             persisted=session is not None,
             allowance=Allowance(max_cost_usd=options.max_cost_usd, force=options.force),
         )
@@ -118,7 +121,8 @@ class ChatState:
     # -- the conversation ----------------------------------------------------------------
 
     def new_session(self) -> None:
-        self.session = Session(model=self.model)
+        self.system = self.system or self.settings.system  # /new: the default system prompt, unless one was set
+        self.session = Session(model=self.model, agent_name=self.options.agent.name)
         self.persisted = False
         self.edited = False
         self.seen = set()

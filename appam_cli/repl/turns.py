@@ -80,7 +80,7 @@ def run_chat_turn(state: ChatState, prompt: str | None) -> Outcome:
         agent = prepare_agent(
             state.settings,
             state.store,
-            TurnSpec(model=state.model, system=state.system, save=o.save),
+            TurnSpec(model=state.model, system=state.system, save=o.save, agent=o.agent),
             state.allowance,
             backend=state.worker,
             warn=output.warn,
