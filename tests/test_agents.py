@@ -409,3 +409,32 @@ def test_chat_with_an_agent(cli, appam_home):
     assert result.exit_code == 0, result.stderr
     assert cli.server.requests[-1].body["temperature"] == 0.3
     assert [r.agent_name for r in saved_requests(appam_home)] == ["reviewer"] * 3
+
+
+# -- the README's examples read as they are printed ------------------------------------------------------------
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _toml_block(after: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("```toml\n", text.index(after)) + len("```toml\n")
+    return text[start:text.index("```", start)]
+
+
+def test_the_readme_agent_example_reads_back(offline_cli, appam_home):
+    agent(appam_home, "reviewer", _toml_block("### Named agents"))
+    listed = offline_cli("agents", "list", "--json")
+    assert listed.exit_code == 0, listed.stderr
+    assert json.loads(listed.stdout)[0]["model"] == "anthropic/claude-sonnet-4-5"
+
+
+def test_the_readme_config_example_reads_back(offline_cli, write_config):
+    from appam_cli.config import load_settings
+
+    write_config(_toml_block("Precedence everywhere: command-line flag"))
+    settings = load_settings()
+    assert settings.system == "Be concise."
+    assert (settings.request.temperature, settings.request.max_tokens, settings.request.reasoning_effort) == (
+        0.2, 4096, "medium"
+    )
