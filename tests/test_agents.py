@@ -438,3 +438,16 @@ def test_the_readme_config_example_reads_back(offline_cli, write_config):
     assert (settings.request.temperature, settings.request.max_tokens, settings.request.reasoning_effort) == (
         0.2, 4096, "medium"
     )
+
+
+def test_a_mistyped_model_in_an_agent_file_names_the_file(cli, appam_home):
+    agent(appam_home, "typo", 'model = "gpt-4o-minii"\n')
+    ask(cli, "--agent", "typo", "hi").error_line("gpt-4o-minii", "did you mean", "typo.toml")
+    assert cli.server.requests == []
+
+
+def test_the_chat_info_names_the_agent(cli, appam_home):
+    agent(appam_home, "reviewer", REVIEWER)
+    result = cli("chat", "-a", "reviewer", "--api-base", cli.server.url, input="/info\n")
+    assert result.exit_code == 0, result.stderr
+    assert "agent reviewer (" in " ".join(result.stdout.split())

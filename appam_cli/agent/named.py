@@ -81,6 +81,13 @@ def choose_agent(flag: str | None, session_agent: str | None = None, *, warn: Ca
 
 
 def _with_file(file: AgentFile, *, named: bool) -> NamedAgent:
+    if file.model:
+        from appam_cli.providers.model_names import check_model
+
+        try:
+            check_model(file.model)  # a mistyped name says which file holds it
+        except UserError as exc:
+            raise UserError(f"{exc.message} (the model of agent {file.name}, {file.path})") from None
     return NamedAgent(name=file.name, file=file, named=named, system=file.system_prompt())
 
 

@@ -100,6 +100,13 @@ def _model(state: ChatState, arg: str) -> Action:
     return DONE
 
 
+def _agent_line(state: ChatState) -> str:
+    agent = state.options.agent
+    if agent.file is not None:
+        return f"{agent.name} ({agent.file.path})"
+    return agent.name if agent.name == "default" else f"{agent.name} (no agent file: the default settings)"
+
+
 def _system(state: ChatState, arg: str) -> Action:
     if not arg:
         current = state.system or next(
@@ -161,6 +168,7 @@ def _info(state: ChatState, arg: str) -> Action:
         ("session", f"{s.session_id} ({where})"),
         ("title", s.title or "-"),
         ("model", state.model + (f" (context window {compact(window)} tokens)" if window else "")),
+        ("agent", _agent_line(state)),
         ("api base", state.settings.api_base or "the provider's default"),
         ("system", " ".join((system or "-").split())[:100]),
         ("messages", f"{len(s.messages)} ({exchanges} from you)"),
