@@ -260,10 +260,18 @@ def create_agent(name: str, *, description: str | None, model: str | None, syste
     _checked(path, text, tomllib.loads(text))  # what is written reads back
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8") as fh:
-            fh.write(text)
+    except OSError as exc:  # a file where the folder should be, a read-only config dir
+        raise UserError(f"cannot create the agents folder {path.parent}: {exc.strerror}") from None
+    try:
+        fh = path.open("x", encoding="utf-8")  # "x": never over a file that is there
     except FileExistsError:
         raise UserError(f"agent file {path} already exists; edit it, or remove it first") from None
     except OSError as exc:
+        raise UserError(f"cannot write agent file {path}: {exc.strerror}") from None
+    try:
+        with fh:
+            fh.write(text)
+    except OSError as exc:  # a full disk: no half-written agent left behind
+        path.unlink(missing_ok=True)
         raise UserError(f"cannot write agent file {path}: {exc.strerror}") from None
     return path

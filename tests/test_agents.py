@@ -451,3 +451,10 @@ def test_the_chat_info_names_the_agent(cli, appam_home):
     result = cli("chat", "-a", "reviewer", "--api-base", cli.server.url, input="/info\n")
     assert result.exit_code == 0, result.stderr
     assert "agent reviewer (" in " ".join(result.stdout.split())
+
+
+def test_agents_new_where_the_folder_cannot_be(offline_cli, appam_home):
+    appam_home.mkdir(parents=True)
+    (appam_home / "agents").write_text("a file, not a folder")
+    offline_cli("agents", "new", "x").error_line("cannot create the agents folder")
+    assert (appam_home / "agents").read_text() == "a file, not a folder"
