@@ -287,3 +287,16 @@ def test_write_failure_is_a_tool_error(work: Path) -> None:
     assert (work / "plain").read_text() == "keep"
     assert "lone surrogate" in refused("write_file", work, path="s.txt", content="a\ud800b")
     assert not (work / "s.txt").exists()
+
+
+def test_allow_path_values_checked(work: Path) -> None:
+    from appam_cli.errors import UserError
+    from appam_cli.tools.paths import allowed_folders
+
+    (work / "f").write_text("")
+    (work / "d").mkdir()
+    (work / "ln").symlink_to("d")
+    assert allowed_folders([str(work / "d"), str(work / "ln")]) == (work.resolve() / "d", work.resolve() / "d")
+    for value, what in ((str(work / "nope"), "no such folder"), (str(work / "f"), "is not a folder")):
+        with pytest.raises(UserError, match=f"--allow-path {value}: {what}"):
+            allowed_folders([value])
