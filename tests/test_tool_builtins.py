@@ -197,6 +197,8 @@ def test_search_files_literal_regex_and_case(work: Path) -> None:
     assert hits == ["a.py:1: import os", "a.py:2: x = os.path.join(a, b)", "sub/b.txt:2: OS here"]
     assert call("search_files", work, pattern="os", glob="*.txt", ignore_case=True) == "sub/b.txt:2: OS here"
     assert call("search_files", work, pattern="OS", path="sub") == "sub/b.txt:2: OS here"
+    assert call("search_files", work, pattern="OS", glob="sub/*.txt") == "sub/b.txt:2: OS here"
+    assert call("search_files", work, pattern="OS", glob="other/*.txt") == "no match for 'OS' in ."
     assert call("search_files", work, pattern="import", path="a.py") == "a.py:1: import os"
     assert "invalid regular expression '('" in refused("search_files", work, pattern="(", regex=True)
 
