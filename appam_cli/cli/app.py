@@ -44,6 +44,7 @@ def _register() -> None:
         models_cmd,
         run_cmd,
         sessions_cmd,
+        tools_cmd,
         transfer_cmd,
         usage_cmd,
         worker_cmd,
@@ -58,6 +59,7 @@ def _register() -> None:
     app.command("models")(models_cmd.models)
     app.add_typer(worker_cmd.worker_app, name="worker")
     app.add_typer(agents_cmd.agents_app, name="agents")
+    app.add_typer(tools_cmd.tools_app, name="tools")
 
 
 _register()
