@@ -39,6 +39,7 @@ def main(
 def _register() -> None:
     from appam_cli.cli import (
         chat_cmd,
+        config_cmd,
         continue_cmd,
         models_cmd,
         run_cmd,
@@ -56,6 +57,7 @@ def _register() -> None:
     app.command("usage")(usage_cmd.usage)
     app.command("models")(models_cmd.models)
     app.add_typer(worker_cmd.worker_app, name="worker")
+    app.add_typer(config_cmd.config_app, name="config")
 
 
 _register()

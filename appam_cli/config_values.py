@@ -1,0 +1,190 @@
+"""How one config value is read, strictly: from ``config.toml`` (typed by TOML) or from text
+(an ``APPAM_*`` variable, ``appam config set KEY VALUE``), the same way for every key.
+
+A value that would mean something else (``true`` or ``1.9`` for a whole number, ``nan`` or
+``inf`` for a number, ``"3"`` in TOML for a number) is refused with one line naming the key
+and where it came from, never reinterpreted. Cheap to import: every command reads config.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from appam_cli.errors import UserError
+
+ENVIRONMENT = "the environment"
+COMMAND_LINE = "the command line"
+
+
+def invalid(label: str, source: str, why: str) -> UserError:
+    return UserError(f"invalid value for {label} in {source}: {why}")
+
+
+def number(
+    value: Any, key: str, source: str, kind: type, *, positive: bool = False, what: str = "", hint: str = "",
+    text: bool | None = None,
+) -> Any:
+    """A whole number (``kind`` int) or a finite number (float), never negative (or zero, with
+    ``positive``). ``text``: the value is text to parse (the environment, the command line);
+    TOML says what it means, so there ``"3"`` is text, not a number."""
+    what = what or ("a whole number" if kind is int else "a number")
+    bad = invalid(key, source, f"{value!r} is not {what}")
+    if text is None:
+        text = source == ENVIRONMENT
+    if isinstance(value, bool):
+        raise bad
+    if isinstance(value, str) and text:
+        try:
+            result = kind(value.strip())
+        except ValueError:
+            raise bad from None
+    elif kind is int and isinstance(value, int) or kind is float and isinstance(value, (int, float)):
+        result = kind(value)
+    else:
+        raise bad
+    if kind is float and not math.isfinite(result):
+        raise invalid(key, source, f"{value!r} is not a finite number")
+    if result < 0 or (positive and result == 0):
+        least = "more than 0" if positive else "at least 0"
+        raise invalid(key, source, f"must be {least}{hint}")
+    return result
+
+
+def boolean(value: Any, key: str, source: str, text: bool = False) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise invalid(key, source, f"{value!r} is not true or false")
+
+
+def text_value(value: Any, key: str, source: str, text: bool = False) -> str | None:
+    """A string; none (or "") is no value."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise invalid(key, source, f"{value!r} is not a string")
+    return value
+
+
+def api_base_url(value: str | None, key: str, source: str | None = None) -> str | None:
+    """An ``http://`` or ``https://`` URL with a host, else a config error naming ``key`` (and its file)."""
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value.strip())
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if parts is not None and parts.scheme in ("http", "https") and host and value == value.strip() and " " not in value:
+        return value
+    where = f" in {source}" if source else ""
+    raise UserError(
+        f"invalid value for {key}{where}: {value!r} is not an http(s) URL (e.g. http://localhost:11434/v1)"
+    )
+
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def env_name(value: Any, key: str, source: str, text: bool = False) -> str | None:
+    """The NAME of an environment variable (that holds a key), never a key itself."""
+    name = text_value(value, key, source)
+    if name is not None and not _ENV_NAME.match(name):
+        raise invalid(
+            key, source,
+            f"{name!r} is not an environment variable name: give the variable that holds the key "
+            "(e.g. LOCAL_API_KEY), never the key itself",
+        )
+    return name
+
+
+def name_list(value: Any, key: str, source: str, text: bool = False) -> list[str]:
+    """A list of names; from text, separated by commas."""
+    if isinstance(value, str) and text:
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise invalid(key, source, f"{value!r} is not a list of names (e.g. [\"qwen\", \"llama\"])")
+    return list(value)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How a key's value is read. ``read(value, label, source, text)`` returns what Settings holds
+    (None: no value); ``text`` says the value is text to parse (environment, command line).
+    ``toml(text, label, source)`` is the TOML value ``appam config set`` writes for that text."""
+
+    what: str  # shown by ``config show --keys`` / ``config init`` (e.g. "a number")
+    read: Callable[..., Any]
+    toml_type: type = str
+
+    def toml(self, text: str, label: str, source: str = COMMAND_LINE) -> Any:
+        """The typed value to write for ``text``; checked by ``read`` the way the file is read."""
+        if self.toml_type is str:
+            value: Any = text
+        elif self.toml_type is list:
+            value = name_list(text, label, source, text=True)
+        elif self.toml_type is bool:
+            value = boolean(text, label, source)
+        else:
+            value = self.read(text, label, source, text=True)
+            if value is None:
+                return None
+            value = self.toml_type(value)
+        self.read(value, label, source, text=False)
+        return value
+
+
+def _whole(**options: Any) -> Kind:
+    return Kind(
+        options.get("what") or "a whole number",
+        lambda v, k, s, text=False: number(v, k, s, int, text=text, **options),
+        int,
+    )
+
+
+def _real(**options: Any) -> Kind:
+    return Kind(
+        options.get("what") or "a number",
+        lambda v, k, s, text=False: number(v, k, s, float, text=text, **options),
+        float,
+    )
+
+
+def _usd_cap(value: Any, key: str, source: str, text: bool = False) -> float | None:
+    """USD, more than 0; no value (or "") is no cap."""
+    if value is None or value == "":
+        return None
+    return number(value, key, source, float, positive=True, what="an amount in USD", hint=" (remove it for no cap)",
+                  text=text)
+
+
+def _url(value: Any, key: str, source: str, text: bool = False) -> str | None:
+    return api_base_url(text_value(value, key, source), key, source)
+
+
+def _zero_is_none(kind: Kind) -> Kind:
+    return Kind(kind.what, lambda v, k, s, text=False: kind.read(v, k, s, text) or None, kind.toml_type)
+
+
+TEXT = Kind("text", text_value)
+URL = Kind("an http(s) URL", _url)
+ENV_NAME = Kind("an environment variable name", env_name)
+NAMES = Kind("a list of names", name_list, list)
+BOOL = Kind("true or false", boolean, bool)
+WHOLE = _whole()
+NUMBER = _real()
+POSITIVE = _real(positive=True)
+SECONDS = _real(positive=True, what="seconds")
+USD_CAP = Kind("an amount in USD", _usd_cap, float)
+USD_RATE = _real(what="USD per million tokens")
+COUNT_OR_NONE = _zero_is_none(WHOLE)  # 0: no limit
