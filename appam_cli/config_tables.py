@@ -55,7 +55,8 @@ def prices(table: Any, source: str, label: str = "prices") -> dict[str, ModelPri
                 raise UserError(f"invalid {where} {key} in {source}: must not be negative")
             values[key] = float(value)
         out[str(model)] = ModelPrice.per_million(
-            values["input"], values["output"], cache_read=values.get("cache_read"), cache_write=values.get("cache_write")
+            values["input"], values["output"],
+            cache_read=values.get("cache_read"), cache_write=values.get("cache_write"),
         )
     return out
 
@@ -88,7 +89,7 @@ def aliases(table: Any, source: str, profiles: dict[str, Profile]) -> dict[str, 
 
 def profiles(table: Any, source: str) -> dict[str, Profile]:
     """``[profiles.NAME]`` api_base (required), api_key_env, models, ``[profiles.NAME.prices."<model>"]``."""
-    from appam_cli.providers.prefixes import PROVIDER_PREFIXES
+    from appam_cli.datamodel.provider_prefixes import PROVIDER_PREFIXES
 
     table = _table(table, "profiles", source, ', e.g. [profiles.local] api_base = "http://localhost:8080/v1"')
     out: dict[str, Profile] = {}
@@ -114,12 +115,14 @@ def profiles(table: Any, source: str) -> dict[str, Profile]:
             near = closest(unknown[0], list(PROFILE_KEYS))
             hint = f" (did you mean {near}?)" if near else f" (use {', '.join(PROFILE_KEYS)})"
             raise UserError(f"invalid config file {source}: unknown key {label}{hint}")
-        key = lambda field: join_path(("profiles", name, field))  # noqa: E731
-        base = api_base_url(text_value(body.get("api_base"), key("api_base"), source), key("api_base"), source)
+        base_key, env_key, models_key = (
+            join_path(("profiles", name, field)) for field in ("api_base", "api_key_env", "models")
+        )
+        base = api_base_url(text_value(body.get("api_base"), base_key, source), base_key, source)
         if base is None:
             raise UserError(f"invalid {where} in {source}: api_base is required (the server's URL)")
-        models = tuple(name_list(body["models"], key("models"), source)) if "models" in body else ()
-        out[name] = Profile(name, base, env_name(body.get("api_key_env"), key("api_key_env"), source), models)
+        models = tuple(name_list(body["models"], models_key, source)) if "models" in body else ()
+        out[name] = Profile(name, base, env_name(body.get("api_key_env"), env_key, source), models)
     return out
 
 

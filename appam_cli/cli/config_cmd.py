@@ -88,7 +88,7 @@ def get(key: str = KEY) -> None:
     if value is None:
         from appam_cli.errors import UserError
 
-        meaning = f" ({at.key.default_text})" if at.key.default_text else ""
+        meaning = f" ({at.key.default_text})" if at.key is not None and at.key.default_text else ""
         raise UserError(f"{at.name} has no value{meaning}")
     typer.echo(value if isinstance(value, str) else _plain(value))
 

@@ -38,7 +38,9 @@ def edit_config() -> int:
         try:
             code = subprocess.call(command)
         except OSError as exc:
-            raise UserError(f"cannot start the editor {command[0]!r}: {exc.strerror} (set $VISUAL or $EDITOR)") from None
+            raise UserError(
+                f"cannot start the editor {command[0]!r}: {exc.strerror} (set $VISUAL or $EDITOR)"
+            ) from None
         if code != 0:
             raise UserError(f"the editor {command[0]!r} exited with status {code}; {path} is as it left it")
         try:

@@ -81,18 +81,18 @@ def _model(state: ChatState, arg: str) -> Action:
     if not arg:
         output.notice(f"model: {state.model}  (/model NAME switches it)")
         return DONE
+    from appam_cli.agent.model_route import route_model
     from appam_cli.errors import UserError
     from appam_cli.providers import prices_data
-    from appam_cli.providers.model_names import check_model
 
     try:
-        check_model(arg.split()[0])
+        route = route_model(state.settings, arg.split()[0])  # an alias or a profile's model too
     except UserError as exc:
         output.error(f"{exc.message} (the model stays {state.model})")
         return DONE
-    state.model = arg.split()[0]
+    state.model = route.model
 
-    known = prices_data.find_entry(state.model) is not None
+    known = prices_data.find_entry(state.model) is not None or state.model in state.settings.prices
     output.notice(
         f"model: {state.model} for the next turns"
         + ("" if known else " (not in litellm's price list: its cost will show as unknown)")
