@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from appam_cli.config import DEFAULT, ENV, FILE, Settings, read_toml, settings_from
-from appam_cli.config_keys import KEYS, SCALARS, SECTIONS, TABLES, Key, did_you_mean, join_path, match, split_path
+from appam_cli import config_keys
+from appam_cli.config_keys import Key, did_you_mean, join_path, match, split_path
 from appam_cli.errors import UserError
 
 
@@ -46,7 +47,7 @@ def locate(text: str) -> Located:
 def _entry(parts: list[str]) -> list[str] | None:
     """``parts`` names one entry of a table of tables (every ``*`` of a key's leading parts filled):
     that path, or an unquoted name with dots taken whole where the entry has one ``*`` (``prices.gpt-4.1``)."""
-    heads = {key.parts[:size] for key in KEYS for size in range(2, len(key.parts)) if key.parts[size - 1] == "*"}
+    heads = {key.parts[:size] for key in config_keys.KEYS for size in range(2, len(key.parts)) if key.parts[size - 1] == "*"}
     for head in heads:
         if len(head) == len(parts) and all(p == "*" or p == q for p, q in zip(head, parts, strict=True)):
             return list(parts)
@@ -60,7 +61,7 @@ def _entry(parts: list[str]) -> list[str] | None:
 def is_table(text: str) -> bool:
     """``text`` names a table of the file ([history], [aliases], a profile), not one key."""
     parts = split_path(text.strip())
-    return parts[0] in SECTIONS | TABLES and (len(parts) == 1 or parts[0] == "profiles" and len(parts) == 2)
+    return parts[0] in config_keys.SECTIONS | config_keys.TABLES and (len(parts) == 1 or parts[0] == "profiles" and len(parts) == 2)
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -94,7 +95,7 @@ class Row:
 def rows(settings: Settings, data: dict[str, Any]) -> list[Row]:
     """Every scalar key, then every entry of the file's tables, with its value and origin."""
     out = []
-    for key in SCALARS:
+    for key in config_keys.SCALARS:
         assert key.target is not None
         origin = settings.origins.get(key.name, DEFAULT)
         value = settings.value(key.target)
@@ -102,7 +103,7 @@ def rows(settings: Settings, data: dict[str, Any]) -> list[Row]:
         if value is None and key.default_text:
             note = key.default_text
         out.append(Row(key.name, value, origin, note))
-    for table in sorted(TABLES):
+    for table in sorted(config_keys.TABLES):
         for parts, value in _leaves(data.get(table), [table]):
             out.append(Row(join_path(parts), value, FILE))
     return out
@@ -242,7 +243,7 @@ def starter_text() -> str:
         "",
     ]
     section = None
-    for key in SCALARS:
+    for key in config_keys.SCALARS:
         assert key.target is not None
         head = key.parts[0] if len(key.parts) > 1 else None
         if head != section:
@@ -278,4 +279,3 @@ def starter_text() -> str:
     return "\n".join(lines)
 
 
-KNOWN = KEYS  # re-exported for `config show --keys`

@@ -168,11 +168,13 @@ def join_path(parts: list[str] | tuple[str, ...]) -> str:
 def match(parts: list[str]) -> tuple[Key, list[str]] | None:
     """The key a path names, and the path with each ``*`` filled. An unquoted model name with
     dots (``prices.openai/gpt-4.1.input``) is taken whole where the key has one ``*``."""
-    for key in KEYS:
+    from appam_cli import config_keys  # this module's table as it is now (a test may add a row)
+
+    for key in config_keys.KEYS:
         pattern = key.parts
         if len(pattern) == len(parts) and all(p == "*" or p == q for p, q in zip(pattern, parts, strict=True)):
             return key, list(parts)
-    for key in KEYS:
+    for key in config_keys.KEYS:
         pattern = key.parts
         if pattern.count("*") != 1 or len(parts) <= len(pattern):
             continue

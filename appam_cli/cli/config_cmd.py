@@ -16,7 +16,7 @@ config_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-KEY = typer.Argument(..., metavar="KEY", help="A key as in config.toml: model, history.auto_save, aliases.fast, …")
+KEY = typer.Argument(..., help="A key as in config.toml: model, history.auto_save, aliases.fast, …")
 
 
 @config_app.command("path")
@@ -40,7 +40,8 @@ def show(
     import json
 
     from appam_cli.config import config_path, load_settings, read_toml
-    from appam_cli.config_edit import KNOWN, rows
+    from appam_cli.config_edit import rows
+    from appam_cli.config_keys import KEYS as KNOWN
     from appam_cli.config_values import api_base_url
 
     if keys:
@@ -99,11 +100,11 @@ def _plain(value: object) -> str:
     return toml_text(value)
 
 
-@config_app.command("set")
+@config_app.command("set", context_settings={"ignore_unknown_options": True})
 @handle_errors
 def set_(
     key: str = KEY,
-    value: str = typer.Argument(..., metavar="VALUE", help="The value, as text: 0.5, true, gpt-4o-mini, a,b."),
+    value: str = typer.Argument(..., help="The value, as text: 0.5, true, gpt-4o-mini, a,b (a negative number too)."),
 ) -> None:
     """Set a key in config.toml; the file's comments and order are kept, and it is checked first."""
     from appam_cli.config import config_path
