@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from appam_cli.config import DEFAULT, ENV, FILE, Settings, read_toml, settings_from
 from appam_cli import config_keys
+from appam_cli.config import DEFAULT, ENV, FILE, Settings, read_toml, settings_from
 from appam_cli.config_keys import Key, did_you_mean, join_path, match, split_path
 from appam_cli.errors import UserError
 
@@ -47,7 +47,9 @@ def locate(text: str) -> Located:
 def _entry(parts: list[str]) -> list[str] | None:
     """``parts`` names one entry of a table of tables (every ``*`` of a key's leading parts filled):
     that path, or an unquoted name with dots taken whole where the entry has one ``*`` (``prices.gpt-4.1``)."""
-    heads = {key.parts[:size] for key in config_keys.KEYS for size in range(2, len(key.parts)) if key.parts[size - 1] == "*"}
+    heads = {
+        key.parts[:size] for key in config_keys.KEYS for size in range(2, len(key.parts)) if key.parts[size - 1] == "*"
+    }
     for head in heads:
         if len(head) == len(parts) and all(p == "*" or p == q for p, q in zip(head, parts, strict=True)):
             return list(parts)
@@ -61,7 +63,9 @@ def _entry(parts: list[str]) -> list[str] | None:
 def is_table(text: str) -> bool:
     """``text`` names a table of the file ([history], [aliases], a profile), not one key."""
     parts = split_path(text.strip())
-    return parts[0] in config_keys.SECTIONS | config_keys.TABLES and (len(parts) == 1 or parts[0] == "profiles" and len(parts) == 2)
+    if parts[0] not in config_keys.SECTIONS | config_keys.TABLES:
+        return False
+    return len(parts) == 1 or parts[0] == "profiles" and len(parts) == 2
 
 
 # -- reading --------------------------------------------------------------------------------
