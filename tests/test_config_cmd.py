@@ -266,3 +266,15 @@ def test_edit_that_leaves_an_invalid_file_is_one_line_without_a_terminal(offline
 def test_edit_with_a_missing_editor_is_one_line(offline_cli, monkeypatch):
     monkeypatch.setenv("VISUAL", "/nonexistent/editor --wait")
     offline_cli("config", "edit").error_line("cannot start the editor", "$VISUAL")
+
+
+@pytest.mark.e2e
+def test_config_commands_and_models_never_import_litellm(offline_cli, write_config):
+    from import_report import NOT_FOR_HELP, assert_light, run_appam
+
+    write_config('[aliases]\nfast = "team/m"\n[profiles.team]\napi_base = "http://127.0.0.1:1/v1"\n')
+    for args in (("config", "show"), ("config", "get", "aliases.fast"), ("config", "set", "timeout", "9"),
+                 ("models", "fast")):
+        run = run_appam(*args)
+        assert run.returncode == 0, (args, run.stderr)
+        assert_light(run, NOT_FOR_HELP)

@@ -191,3 +191,14 @@ def test_the_provider_prefixes_are_litellms():
     import litellm
 
     assert {str(getattr(p, "value", p)) for p in litellm.provider_list} == set(PROVIDER_PREFIXES)
+
+
+def test_show_names_the_profile_a_session_was_answered_by(cli, write_config, monkeypatch):
+    monkeypatch.setenv("TEAM_KEY", "k")
+    write_config(profile_config(cli.server.url))
+    cli.server.enqueue(Reply("one"))
+    assert cli("run", "-m", "team/m", "q1").exit_code == 0
+    shown = " ".join(cli("sessions", "show", "last").stdout.split())
+    assert f"{cli.server.url} (provider profile team)" in shown
+    exported = json.loads(cli("sessions", "export", "last").stdout)
+    assert exported["profile"] == "team" and exported["api_base"] == cli.server.url

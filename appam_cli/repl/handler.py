@@ -77,6 +77,19 @@ def _new(state: ChatState, arg: str) -> Action:
     return DONE
 
 
+def _where_answered(state: ChatState) -> str:
+    """The API base the next turn goes to: its model's provider profile's, or the chat's."""
+    from appam_cli.agent.model_route import route_model
+
+    try:
+        profile = route_model(state.settings, state.model, check=False).profile
+    except Exception:
+        profile = None
+    if profile is not None:
+        return f"{profile.api_base} (provider profile {profile.name})"
+    return state.settings.api_base or "the provider's default"
+
+
 def _model(state: ChatState, arg: str) -> Action:
     if not arg:
         output.notice(f"model: {state.model}  (/model NAME switches it)")
@@ -161,7 +174,7 @@ def _info(state: ChatState, arg: str) -> Action:
         ("session", f"{s.session_id} ({where})"),
         ("title", s.title or "-"),
         ("model", state.model + (f" (context window {compact(window)} tokens)" if window else "")),
-        ("api base", state.settings.api_base or "the provider's default"),
+        ("api base", _where_answered(state)),
         ("system", " ".join((system or "-").split())[:100]),
         ("messages", f"{len(s.messages)} ({exchanges} from you)"),
         ("status", s.status),
