@@ -185,9 +185,29 @@ def _inline_table(text: str, name: str) -> dict[str, Any]:
     return dict(value)
 
 
+def stray(path: Path, text: str) -> Located | None:
+    """A key the file holds that no row of the table knows (a typo to remove), or None."""
+    parts = split_path(text.strip())
+    if match(parts) is not None or _entry(parts) is not None:
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return Located(None, parts) if file_value(data, parts)[0] else None
+
+
 def unset_value(path: Path, at: Located) -> bool:
-    """Remove KEY from the file (False: it was not there); the file as it would be is checked first."""
+    """Remove KEY from the file (False: it was not there). Refused when it would turn a valid file
+    into an invalid one; a file that is invalid already (a typo being removed) is only made better."""
+    import tomlkit
+
     doc = _document(path)
+    try:
+        check_text(tomlkit.dumps(doc), path)
+        valid = True
+    except UserError:
+        valid = False
     table = doc
     for part in at.parts[:-1]:
         if part not in table or not isinstance(table[part], dict):
@@ -196,7 +216,10 @@ def unset_value(path: Path, at: Located) -> bool:
     if at.parts[-1] not in table:
         return False
     del table[at.parts[-1]]
-    _write_checked(path, doc)
+    if valid:
+        _write_checked(path, doc)
+    else:
+        write_file(path, tomlkit.dumps(doc))
     return True
 
 

@@ -278,3 +278,21 @@ def test_config_commands_and_models_never_import_litellm(offline_cli, write_conf
         run = run_appam(*args)
         assert run.returncode == 0, (args, run.stderr)
         assert_light(run, NOT_FOR_HELP)
+
+
+def test_the_readme_documents_every_keys_variable():
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    missing = [key.env for key in SCALARS if key.env and f"`{key.env}`" not in readme]
+    assert not missing, f"README's Configuration does not name {missing}"
+
+
+def test_unset_removes_a_mistyped_key_that_stops_every_command(offline_cli, write_config):
+    path = write_config('modle = "gpt-4o"  # a typo\ntimout = 5\ntimeout = 5\n')
+    offline_cli("config", "show").error_line("unknown key modle (did you mean model?)")
+    for typo in ("modle", "timout"):
+        result = offline_cli("config", "unset", typo)
+        assert result.exit_code == 0, result.stderr
+    assert path.read_text() == "timeout = 5\n"
+    assert offline_cli("config", "show").exit_code == 0

@@ -121,13 +121,13 @@ def set_(
 @config_app.command("unset")
 @handle_errors
 def unset(key: str = KEY) -> None:
-    """Remove a key from config.toml (its default applies again)."""
+    """Remove a key from config.toml (its default applies again); an unknown key the file holds too."""
     from appam_cli.config import config_path
-    from appam_cli.config_edit import locate, unset_value
+    from appam_cli.config_edit import locate, stray, unset_value
     from appam_cli.render.environment import environment
 
-    at = locate(key)
     path = config_path()
+    at = stray(path, key) or locate(key)
     if unset_value(path, at):
         typer.echo(f"{at.name} removed ({path})")
         _overridden(at.key.env if at.key else None, environment().notice)
