@@ -202,3 +202,15 @@ def test_show_names_the_profile_a_session_was_answered_by(cli, write_config, mon
     assert f"{cli.server.url} (provider profile team)" in shown
     exported = json.loads(cli("sessions", "export", "last").stdout)
     assert exported["profile"] == "team" and exported["api_base"] == cli.server.url
+
+
+@pytest.mark.parametrize(
+    "model, fragment",
+    [("tema/m", "did you mean team/m?"), ("anthropc/claude-x", "did you mean anthropic/claude-x?"),
+     ("nothing-like-it/m", "neither a litellm provider nor a profile")],
+)
+def test_an_unknown_prefix_is_one_line_before_anything_is_sent(cli, write_config, model, fragment):
+    write_config(profile_config(cli.server.url))
+    cli("run", "-m", model, "--api-base", cli.server.url, "q").error_line(f"unknown provider {model.split('/')[0]!r}",
+                                                                         fragment, code=1)
+    assert cli.server.requests == []

@@ -33,5 +33,24 @@ def route_model(settings: Settings, name: str, *, check: bool = True) -> ModelRo
     if check:
         from appam_cli.providers.model_names import check_model
 
+        if slash:
+            _check_prefix(settings, name, prefix)
         check_model(name)
     return ModelRoute(name, alias)
+
+
+def _check_prefix(settings: Settings, name: str, prefix: str) -> None:
+    """``PREFIX/model`` must name a litellm provider or a profile (or be a name the price map
+    knows): a typo is one line before anything is sent, with the closest of both."""
+    import difflib
+
+    from appam_cli.datamodel.provider_prefixes import PROVIDER_PREFIXES
+    from appam_cli.providers.prices_data import find_entry
+
+    if prefix in PROVIDER_PREFIXES or find_entry(name) is not None:
+        return
+    near = difflib.get_close_matches(prefix, [*settings.profiles, *PROVIDER_PREFIXES], n=1, cutoff=0.6)
+    hint = f"; did you mean {near[0]}/{name.split('/', 1)[1]}?" if near else ""
+    raise UserError(
+        f"unknown provider {prefix!r} in {name!r}: neither a litellm provider nor a profile in config.toml{hint}"
+    )
