@@ -12,6 +12,7 @@ from appam_cli.cli.errors import handle_errors
 
 config_app = typer.Typer(
     help="See and change config.toml: the effective values and where each comes from.",
+    short_help="See and change config.toml.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -22,7 +23,9 @@ KEY = typer.Argument(..., help="A key as in config.toml: model, history.auto_sav
 @config_app.command("path")
 @handle_errors
 def path() -> None:
-    """Print where config.toml is (it need not exist yet)."""
+    """Print where config.toml is.
+
+    It need not exist yet: `appam config init` or `set` creates it."""
     from appam_cli.config import config_path
 
     typer.echo(str(config_path()))
@@ -36,7 +39,10 @@ def show(
     keys: bool = typer.Option(False, "--keys", help="List every key with its type, variable and help instead."),
     json_output: bool = typer.Option(False, "--json", help="The values as JSON: {key: {value, source}}."),
 ) -> None:
-    """The effective value of every key and where it comes from: flag, environment, file or default."""
+    """Every key's value and where it comes from.
+
+    Sources: flag, environment (naming the variable), file or default; then the entries of the
+    file's [aliases], [profiles.*] and [prices.*]."""
     import json
 
     from appam_cli.config import config_path, load_settings, read_toml
@@ -68,7 +74,9 @@ def show(
 @config_app.command("get")
 @handle_errors
 def get(key: str = KEY) -> None:
-    """Print a key's effective value (plain, for scripts); a table prints its entries as TOML."""
+    """Print one key's value.
+
+    Plain, for scripts; exit 1 when it has none. A table ([aliases], a profile) prints its entries as TOML."""
     from appam_cli.config import config_path, load_settings, read_toml
     from appam_cli.config_edit import effective, is_table, locate
 
@@ -106,7 +114,10 @@ def set_(
     key: str = KEY,
     value: str = typer.Argument(..., help="The value, as text: 0.5, true, gpt-4o-mini, a,b (a negative number too)."),
 ) -> None:
-    """Set a key in config.toml; the file's comments and order are kept, and it is checked first."""
+    """Set a key in config.toml.
+
+    VALUE is checked, and the whole file as it would be, before anything is written; the file's
+    comments and order are kept. A table entry takes 'input = 0.5, output = 1.5'."""
     from appam_cli.config import config_path
     from appam_cli.config_edit import locate, set_value, toml_text
     from appam_cli.render.environment import environment
@@ -121,7 +132,9 @@ def set_(
 @config_app.command("unset")
 @handle_errors
 def unset(key: str = KEY) -> None:
-    """Remove a key from config.toml (its default applies again); an unknown key the file holds too."""
+    """Remove a key from config.toml.
+
+    Its default applies again. A key the file holds that appam does not know (a typo) can be removed too."""
     from appam_cli.config import config_path
     from appam_cli.config_edit import locate, stray, unset_value
     from appam_cli.render.environment import environment
@@ -145,7 +158,10 @@ def _overridden(env: str | None, notice) -> None:
 @config_app.command("edit")
 @handle_errors
 def edit() -> None:
-    """Open config.toml in $VISUAL / $EDITOR, then check it (again on a terminal, until it is valid)."""
+    """Open config.toml in your editor, then check it.
+
+    $VISUAL, else $EDITOR, else vi. An invalid file is named in one line: on a terminal the editor
+    opens again on request, otherwise exit 1."""
     from appam_cli.cli.config_editor import edit_config
 
     raise typer.Exit(edit_config())
@@ -154,7 +170,9 @@ def edit() -> None:
 @config_app.command("init")
 @handle_errors
 def init(force: bool = typer.Option(False, "--force", help="Replace an existing config.toml.")) -> None:
-    """Write a commented starter config.toml (every key, its default and its variable)."""
+    """Write a commented starter config.toml.
+
+    Every key with its default and its variable, commented out. An existing file is kept unless --force."""
     from appam_cli.config import config_path
     from appam_cli.config_edit import starter_text, write_file
     from appam_cli.errors import UserError

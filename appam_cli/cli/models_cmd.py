@@ -19,8 +19,10 @@ def models(
     provider: str | None = typer.Option(None, "--provider", "-p", help="Only this provider, e.g. openai, anthropic."),
     json_output: bool = typer.Option(False, "--json", help="A JSON array, one object per model."),
 ) -> None:
-    """Your aliases (config.toml), then the chat models litellm knows, with context window and prices
-    in USD per million tokens."""
+    """Chat models litellm knows, and your aliases.
+
+    Your aliases (config.toml) first, then litellm's chat models with context window and prices in
+    USD per million tokens."""
     import json
     import sys
 
