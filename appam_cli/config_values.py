@@ -135,11 +135,11 @@ class Kind:
             value = name_list(text, label, source, text=True)
         elif self.toml_type is bool:
             value = boolean(text, label, source)
-        else:
-            value = self.read(text, label, source, text=True)
-            if value is None:
+        else:  # a number: as typed (0 stays 0 where it means "no limit"), once it reads as one
+            self.read(text, label, source, text=True)
+            if not text.strip():
                 return None
-            value = self.toml_type(value)
+            value = self.toml_type(text.strip())
         self.read(value, label, source, text=False)
         return value
 

@@ -105,6 +105,7 @@ def test_set_keeps_the_files_comments_and_order(offline_cli, write_config):
 
 def test_set_writes_typed_values_and_creates_tables(offline_cli):
     for key, value in [
+        ("history.max_sessions", "0"),
         ("timeout", "45"), ("retries", "2"), ("worker", "no"), ("budget.daily_usd", "1.5"),
         ("aliases.fast", "groq/llama-3.3-70b-versatile"), ("profiles.local.api_base", "http://127.0.0.1:8080/v1"),
         ("profiles.local.models", "qwen, llama"), ('prices."openai/gpt-4.1-x"', "input = 0.5, output = 1.5"),
@@ -118,6 +119,7 @@ def test_set_writes_typed_values_and_creates_tables(offline_cli):
     assert settings.profiles["local"].models == ("qwen", "llama")
     assert settings.prices["openai/gpt-4.1-x"].to_per_million()["output"] == pytest.approx(1.5)
     text = config_text(offline_cli.home)
+    assert "max_sessions = 0" in text and settings.max_sessions is None  # 0: keep all
     assert "timeout = 45.0" in text and "worker = false" in text and '[prices."openai/gpt-4.1-x"]' in text
 
 
