@@ -21,7 +21,8 @@ COMMAND_LINE = "the command line"
 
 
 def invalid(label: str, source: str, why: str) -> UserError:
-    return UserError(f"invalid value for {label} in {source}: {why}")
+    where = "on" if source == COMMAND_LINE else "in"
+    return UserError(f"invalid value for {label} {where} {source}: {why}")
 
 
 def number(
@@ -121,7 +122,9 @@ def name_list(value: Any, key: str, source: str, text: bool = False) -> list[str
 class Kind:
     """How a key's value is read. ``read(value, label, source, text)`` returns what Settings holds
     (None: no value); ``text`` says the value is text to parse (environment, command line).
-    ``toml(text, label, source)`` is the TOML value ``appam config set`` writes for that text."""
+    ``toml(text, label, source)`` is the TOML value ``appam config set`` writes for that text: a
+    number is converted first, so ``read`` is only ever given text from the environment (a check
+    written as ``check(value, key, source)`` fits as ``lambda v, k, s, text=False: check(v, k, s)``)."""
 
     what: str  # shown by ``config show --keys`` / ``config init`` (e.g. "a number")
     read: Callable[..., Any]
@@ -135,11 +138,15 @@ class Kind:
             value = name_list(text, label, source, text=True)
         elif self.toml_type is bool:
             value = boolean(text, label, source)
-        else:  # a number: as typed (0 stays 0 where it means "no limit"), once it reads as one
-            self.read(text, label, source, text=True)
+        else:  # a number, as typed (0 stays 0 where it means "no limit"); checked as the file's would be
             if not text.strip():
+                self.read(text, label, source, text=True)  # "" is no value where a key allows that
                 return None
-            value = self.toml_type(text.strip())
+            try:
+                value = self.toml_type(text.strip())
+            except ValueError:
+                self.read(text, label, source, text=True)  # the key's own words for what is wrong
+                raise invalid(label, source, f"{text!r} is not {self.what}") from None
         self.read(value, label, source, text=False)
         return value
 
