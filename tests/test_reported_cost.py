@@ -135,3 +135,10 @@ def test_the_litellm_proxy_route_reports_the_same(cli, monkeypatch):
     assert cli.server.requests[-1].api_key == "sk-proxy"
     [request] = saved_requests(cli.home)
     assert (request.cost_usd, request.cost_reported, request.served_model) == (0.007, True, REAL)
+
+
+def test_a_served_model_name_is_kept_to_printable_text(cli):
+    cli.server.enqueue(Reply("hi", usage=usage(0.001), headers={"x-litellm-model-name": "gpt-4o\x1b[2J\x07x" + "y" * 300}))
+    assert run(cli).exit_code == 0
+    [request] = saved_requests(cli.home)
+    assert request.served_model == ("gpt-4o[2Jx" + "y" * 300)[:200]

@@ -65,6 +65,7 @@ def reported_cost(response: Any, usage: Any, *, streamed: bool) -> float | None:
 
 
 def served_model(response: Any) -> str | None:
-    """The model the server says answered (a proxy's real model behind its own name), or None."""
-    name = headers(response).get(MODEL_HEADER, "").strip()
+    """The model the server says answered (a proxy's real model behind its own name), or None.
+    A server's text: kept to printable characters (it is shown in tables), at most 200."""
+    name = "".join(c for c in headers(response).get(MODEL_HEADER, "") if c.isprintable()).strip()
     return name[:200] or None
