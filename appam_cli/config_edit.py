@@ -14,7 +14,7 @@ from typing import Any
 
 from appam_cli import config_keys
 from appam_cli.config import DEFAULT, ENV, FILE, Settings, read_toml, settings_from
-from appam_cli.config_keys import Key, did_you_mean, join_path, match, split_path
+from appam_cli.config_keys import Key, did_you_mean, fit, join_path, match, split_path
 from appam_cli.errors import UserError
 
 
@@ -47,16 +47,15 @@ def locate(text: str) -> Located:
 def _entry(parts: list[str]) -> list[str] | None:
     """``parts`` names one entry of a table of tables (every ``*`` of a key's leading parts filled):
     that path, or an unquoted name with dots taken whole where the entry has one ``*`` (``prices.gpt-4.1``)."""
-    heads = {
+    starred = {
         key.parts[:size] for key in config_keys.KEYS for size in range(2, len(key.parts)) if key.parts[size - 1] == "*"
     }
-    for head in heads:
-        if len(head) == len(parts) and all(p == "*" or p == q for p, q in zip(head, parts, strict=True)):
-            return list(parts)
-    for head in heads:
-        size = len(head)
-        if head.count("*") == 1 and len(parts) > size and list(head[:-1]) == parts[: size - 1]:
-            return [*parts[: size - 1], ".".join(parts[size - 1:])]
+    heads = sorted(starred, key=lambda head: (-len(head), head))
+    for absorb in (False, True):
+        for head in heads:
+            found = fit(head, parts, absorb=absorb)
+            if found is not None:
+                return found
     return None
 
 

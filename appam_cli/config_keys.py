@@ -165,21 +165,30 @@ def join_path(parts: list[str] | tuple[str, ...]) -> str:
     return ".".join(p if _BARE.match(p) else '"' + p.replace('"', '\\"') + '"' for p in parts)
 
 
+def fit(pattern: tuple[str, ...], parts: list[str], *, absorb: bool) -> list[str] | None:
+    """``parts`` as ``pattern`` names them (``*``: any one name), or None. With ``absorb`` an
+    unquoted name with dots (``gpt-4.1`` split in two) is taken whole by the pattern's last ``*``."""
+    if len(parts) == len(pattern):
+        if all(p == "*" or p == q for p, q in zip(pattern, parts, strict=True)):
+            return list(parts)
+        return None
+    if not absorb or len(parts) < len(pattern) or "*" not in pattern:
+        return None
+    star = len(pattern) - 1 - pattern[::-1].index("*")
+    tail = len(pattern) - star - 1
+    rest = len(parts) - tail
+    joined = [*parts[:star], ".".join(parts[star:rest]), *parts[rest:]]
+    return joined if fit(pattern, joined, absorb=False) is not None else None
+
+
 def match(parts: list[str]) -> tuple[Key, list[str]] | None:
     """The key a path names, and the path with each ``*`` filled. An unquoted model name with
-    dots (``prices.openai/gpt-4.1.input``) is taken whole where the key has one ``*``."""
+    dots (``prices.openai/gpt-4.1.input``) is taken whole by the key's last ``*``."""
     from appam_cli import config_keys  # this module's table as it is now (a test may add a row)
 
-    for key in config_keys.KEYS:
-        pattern = key.parts
-        if len(pattern) == len(parts) and all(p == "*" or p == q for p, q in zip(pattern, parts, strict=True)):
-            return key, list(parts)
-    for key in config_keys.KEYS:
-        pattern = key.parts
-        if pattern.count("*") != 1 or len(parts) <= len(pattern):
-            continue
-        star = pattern.index("*")
-        tail = len(pattern) - star - 1
-        if list(pattern[:star]) == parts[:star] and list(pattern[star + 1:]) == parts[len(parts) - tail:]:
-            return key, [*parts[:star], ".".join(parts[star:len(parts) - tail]), *parts[len(parts) - tail:]]
+    for absorb in (False, True):
+        for key in config_keys.KEYS:
+            found = fit(key.parts, parts, absorb=absorb)
+            if found is not None:
+                return key, found
     return None

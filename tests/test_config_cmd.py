@@ -298,3 +298,12 @@ def test_unset_removes_a_mistyped_key_that_stops_every_command(offline_cli, writ
         assert result.exit_code == 0, result.stderr
     assert path.read_text() == "timeout = 5\n"
     assert offline_cli("config", "show").exit_code == 0
+
+
+def test_a_profiles_model_with_dots_needs_no_quotes_either(offline_cli):
+    assert offline_cli("config", "set", "profiles.lab.api_base", "http://127.0.0.1:1/v1").exit_code == 0
+    result = offline_cli("config", "set", "profiles.lab.prices.qwen-2.5", "input = 1, output = 2")
+    assert result.exit_code == 0, result.stderr
+    assert offline_cli("config", "set", "profiles.lab.prices.qwen-2.5.output", "4").exit_code == 0
+    rates = load_settings().prices["lab/qwen-2.5"].to_per_million()
+    assert (rates["input"], rates["output"]) == (1.0, 4.0)
