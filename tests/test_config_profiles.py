@@ -214,3 +214,15 @@ def test_an_unknown_prefix_is_one_line_before_anything_is_sent(cli, write_config
     cli("run", "-m", model, "--api-base", cli.server.url, "q").error_line(f"unknown provider {model.split('/')[0]!r}",
                                                                          fragment, code=1)
     assert cli.server.requests == []
+
+
+def test_a_profiles_model_may_itself_hold_a_slash(cli, write_config, monkeypatch):
+    """OpenRouter-style names: -m or/anthropic/claude-x reaches the server as anthropic/claude-x."""
+    write_config(profile_config(cli.server.url, name="or", key_env="OR_KEY"))
+    monkeypatch.setenv("OR_KEY", "sk-or")
+    cli.server.enqueue(Reply("ok"))
+    result = cli("run", "-m", "or/anthropic/claude-x", "q")
+    assert result.exit_code == 0, result.stderr
+    assert cli.server.requests[-1].body["model"] == "anthropic/claude-x"
+    assert cli.server.requests[-1].api_key == "sk-or"
+    assert only_session(cli.home).model == "or/anthropic/claude-x"
