@@ -4,25 +4,44 @@ command-line flag > ``APPAM_*`` environment variable > ``config.toml`` > default
 
 ``APPAM_HOME`` puts the config file and the data (database, input history) in one
 folder; otherwise they live in the platform's user config and data dirs.
-This module stays cheap to import (no pydantic): every command reads it.
+Every key is a row of ``config_keys.KEYS``; this module reads them all the same way.
+It stays cheap to import (no pydantic): every command reads it.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from appam_cli.datamodel.options import REASONING_EFFORTS, TEMPERATURE_RANGE, RequestOptions
+from appam_cli.config_values import (
+    ENVIRONMENT,
+    api_base_url,
+    check_max_steps,
+    check_max_tokens,
+    check_model,
+    check_reasoning_effort,
+    check_system,
+    check_temperature,
+)
+from appam_cli.datamodel.options import REASONING_EFFORTS, RequestOptions
 from appam_cli.datamodel.price import ModelPrice
+from appam_cli.datamodel.profile import Profile
 from appam_cli.errors import UserError
 
 APP_NAME = "appam"
-ENVIRONMENT = "the environment"
-PRICE_KEYS = ("input", "output", "cache_read", "cache_write")
+CONFIG_FILE = "config.toml"
+# Where a value came from (``Settings.origins``, ``appam config show``).
+FLAG, ENV, FILE, DEFAULT = "flag", "environment", "file", "default"
+
+__all__ = [
+    "ENVIRONMENT", "REASONING_EFFORTS", "Settings", "api_base_url", "check_max_steps", "check_max_tokens",
+    "check_model", "check_reasoning_effort", "check_system", "check_temperature", "config_dir", "config_path",
+    "data_dir", "load_settings",
+]
 
 
 @dataclass
@@ -44,6 +63,9 @@ class Settings:
     # ``[prices."<model>"]``: USD per million tokens, over the price map, for new requests.
     prices: dict[str, ModelPrice] = field(default_factory=dict)
     budget: BudgetSettings = field(default_factory=BudgetSettings)
+    # ``[aliases] NAME = "model"`` and ``[profiles.NAME]`` (datamodel/profile.py).
+    aliases: dict[str, str] = field(default_factory=dict)
+    profiles: dict[str, Profile] = field(default_factory=dict)
     config_path: Path | None = None
     data_dir: Path = field(default_factory=Path)
     # The provider worker (providers/worker.py): on unless ``worker = false`` / APPAM_PROVIDER_WORKER=0;
@@ -53,6 +75,8 @@ class Settings:
     # ``[tools] auto_approve``: side-effecting tools that run without asking ("run_shell", an MCP
     # server's tool "github.list_issues", or all of a server's tools "github").
     tools_auto_approve: tuple[str, ...] = ()
+    # Key name (config_keys) -> where its value came from: flag, environment or file (absent: default).
+    origins: dict[str, str] = field(default_factory=dict)
 
     @property
     def model(self) -> str | None:
@@ -68,7 +92,21 @@ class Settings:
 
     def with_flags(self, **flags: Any) -> Settings:
         """These settings with the command-line request options that were given (None: not given)."""
-        return replace(self, request=self.request.merged(**flags))
+        from appam_cli.config_keys import by_target
+
+        origins = dict(self.origins)
+        for name, value in flags.items():
+            key = by_target(f"request.{name}")
+            if value is not None and key is not None:
+                origins[key.name] = FLAG
+        return replace(self, request=self.request.merged(**flags), origins=origins)
+
+    def value(self, target: str) -> Any:
+        """The value a key's ``target`` names (``request.model``, ``budget.daily_usd``)."""
+        value: Any = self
+        for part in target.split("."):
+            value = getattr(value, part)
+        return value
 
 
 def config_dir() -> Path:
@@ -80,6 +118,10 @@ def config_dir() -> Path:
     return user_config_path(APP_NAME, appauthor=False)
 
 
+def config_path() -> Path:
+    return config_dir() / CONFIG_FILE
+
+
 def data_dir() -> Path:
     home = os.environ.get("APPAM_HOME")
     if home:
@@ -89,7 +131,7 @@ def data_dir() -> Path:
     return user_data_path(APP_NAME, appauthor=False)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -103,276 +145,74 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise UserError(f"cannot read config file {path}: {exc.strerror}") from None
 
 
-def _number(
-    value: Any, key: str, source: str, kind: type, *, positive: bool = False, what: str = "", hint: str = ""
-) -> Any:
-    """A whole number (``kind`` int) or a finite number (float), never negative (or zero, with
-    ``positive``). TOML gives typed values; the environment gives text, parsed the same strict way:
-    ``true``, ``1.9`` for a whole number, ``nan`` and ``inf`` are refused, never reinterpreted."""
-    what = what or ("a whole number" if kind is int else "a number")
-    bad = UserError(f"invalid value for {key} in {source}: {value!r} is not {what}")
-    if isinstance(value, bool):
-        raise bad
-    if isinstance(value, str) and source == ENVIRONMENT:  # TOML says what it means: "3" is text
-        try:
-            result = kind(value.strip())
-        except ValueError:
-            raise bad from None
-    elif kind is int and isinstance(value, int) or kind is float and isinstance(value, (int, float)):
-        result = kind(value)
-    else:
-        raise bad
-    if kind is float and not math.isfinite(result):
-        raise UserError(f"invalid value for {key} in {source}: {value!r} is not a finite number")
-    if result < 0 or (positive and result == 0):
-        least = "more than 0" if positive else "at least 0"
-        raise UserError(f"invalid value for {key} in {source}: must be {least}{hint}")
-    return result
-
-
-def _boolean(value: Any, key: str, source: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = value.strip().lower() if isinstance(value, str) else None
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise UserError(f"invalid value for {key} in {source}: {value!r} is not true or false")
-
-
-def _prices(table: Any, source: str) -> dict[str, ModelPrice]:
-    """``[prices."openai/my-model"] input = 0.5, output = 1.5, cache_read = 0.05, cache_write = 0.6``."""
-    if not isinstance(table, dict):
-        raise UserError(f"invalid config file {source}: [prices] must be a table of models")
-    prices = {}
-    for model, rates in table.items():
-        where = f'[prices."{model}"]'
-        if not isinstance(rates, dict):
-            raise UserError(
-                f"invalid {where} in {source}: give input and output in USD per million tokens, "
-                f'e.g. [prices."{model}"] input = 0.5, output = 1.5'
-            )
-        rates = {str(k).replace("-", "_"): v for k, v in rates.items()}
-        unknown = sorted(set(rates) - set(PRICE_KEYS))
-        if unknown:
-            raise UserError(
-                f"invalid {where} in {source}: unknown key {unknown[0]!r} (use {', '.join(PRICE_KEYS)}, "
-                "in USD per million tokens)"
-            )
-        missing = [k for k in ("input", "output") if k not in rates]
-        if missing:
-            raise UserError(f"invalid {where} in {source}: {missing[0]} is required (USD per million tokens)")
-        values: dict[str, float] = {}
-        for key, value in rates.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise UserError(f"invalid {where} {key} in {source}: {value!r} is not a number")
-            if value < 0:
-                raise UserError(f"invalid {where} {key} in {source}: must not be negative")
-            values[key] = float(value)
-        prices[str(model)] = ModelPrice.per_million(
-            values["input"],
-            values["output"],
-            cache_read=values.get("cache_read"),
-            cache_write=values.get("cache_write"),
-        )
-    return prices
-
-
-def _budget_amount(value: Any, key: str, source: str) -> float | None:
-    """USD, more than 0; no value (or "") is no cap."""
-    if value is None or value == "":
-        return None
-    return _number(value, key, source, float, positive=True, what="an amount in USD", hint=" (remove it for no cap)")
-
-
-TOP_LEVEL_KEYS = {
-    "model", "api_base", "database_url", "timeout", "retries", "retry_max_wait", "history", "prices", "budget",
-    "worker", "worker_idle", "system", "temperature", "max_tokens", "reasoning_effort", "tools",
-}
-HISTORY_KEYS = {"auto_save", "max_sessions"}
-# Request options read as numbers from config.toml and from APPAM_<KEY> in the environment.
-NUMBER_KEYS: dict[str, type] = {"timeout": float, "retries": int, "retry_max_wait": float}
-POSITIVE_KEYS = {"timeout"}
-
-
-def _text(value: Any, key: str, source: str) -> str | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise UserError(f"invalid value for {key} in {source}: {value!r} is not a string")
-    return value
-
-
-# -- how to answer: keys shared by config.toml, APPAM_* and agents/NAME.toml (agent_files.py) --------
-# One function per key; ``source`` names the file (with its line, for an agent file) or the environment.
-
-
-def check_model(value: Any, key: str, source: str) -> str | None:
-    """A model name; "" is none."""
-    return _text(value, key, source)
-
-
-def check_system(value: Any, key: str, source: str) -> str:
-    """A system prompt: any text ("" is no system prompt)."""
-    if not isinstance(value, str):
-        raise UserError(f"invalid value for {key} in {source}: {value!r} is not a string")
-    return value
-
-
-def check_temperature(value: Any, key: str, source: str) -> float:
-    """A number from 0 to 2."""
-    low, high = TEMPERATURE_RANGE
-    allowed = f"{low:g} to {high:g}"
-    result = float(_number(value, key, source, float, what=f"a number from {allowed}", hint=f" (use {allowed})"))
-    if result > high:
-        raise UserError(f"invalid value for {key} in {source}: {value!r} is more than {high:g} (use {allowed})")
-    return result
-
-
-def check_max_tokens(value: Any, key: str, source: str) -> int:
-    """A whole number of tokens, more than 0."""
-    return int(_number(value, key, source, int, positive=True, what="a whole number of tokens"))
-
-
-def check_reasoning_effort(value: Any, key: str, source: str) -> str:
-    """One of REASONING_EFFORTS, as litellm takes them."""
-    text = value.strip() if isinstance(value, str) and source == ENVIRONMENT else value
-    if not isinstance(text, str) or text not in REASONING_EFFORTS:
-        raise UserError(
-            f"invalid value for {key} in {source}: {value!r} is not one of {', '.join(REASONING_EFFORTS)}"
-        )
-    return text
-
-
-def check_max_steps(value: Any, key: str, source: str) -> int:
-    """Provider requests the tool loop may make for one prompt: a whole number, more than 0."""
-    return int(_number(value, key, source, int, positive=True, what="a whole number of steps"))
-
-
-# The request options among them, with the RequestOptions field each sets.
-REQUEST_CHECKS = {
-    "temperature": check_temperature,
-    "max_tokens": check_max_tokens,
-    "reasoning_effort": check_reasoning_effort,
-}
-
-
-def api_base_url(value: str | None, key: str, source: str | None = None) -> str | None:
-    """An ``http://`` or ``https://`` URL with a host, else a config error naming ``key`` (and its file)."""
-    if value is None:
-        return None
-    from urllib.parse import urlsplit
-
-    try:
-        parts = urlsplit(value.strip())
-        host = parts.hostname
-    except ValueError:
-        parts, host = None, None
-    if parts is not None and parts.scheme in ("http", "https") and host and value == value.strip() and " " not in value:
-        return value
-    where = f" in {source}" if source else ""
-    raise UserError(
-        f"invalid value for {key}{where}: {value!r} is not an http(s) URL (e.g. http://localhost:11434/v1)"
-    )
-
-
-TOOLS_KEYS = {"auto_approve"}
-
-
-def _tools_table(table: Any, source: str) -> tuple[str, ...]:
-    """``[tools] auto_approve = ["read_file", "github.list_issues", "github"]``: a list of tool names."""
-    if not isinstance(table, dict):
-        raise UserError(f"invalid config file {source}: [tools] must be a table")
-    unknown = sorted(set(table) - TOOLS_KEYS)
-    if unknown:
-        raise UserError(f"invalid config file {source}: unknown key tools.{unknown[0]} (use auto_approve)")
-    names = table.get("auto_approve", [])
-    example = ' (e.g. auto_approve = ["write_file", "github.list_issues"])'
-    if not isinstance(names, list):
-        raise UserError(
-            f"invalid value for tools.auto_approve in {source}: {names!r} is not a list of tool names{example}"
-        )
-    for name in names:
-        if not isinstance(name, str) or not name.strip() or name != name.strip():
-            raise UserError(f"invalid value for tools.auto_approve in {source}: {name!r} is not a tool name{example}")
-    return tuple(names)
-
-
 def load_settings() -> Settings:
     """Config file, then ``APPAM_*`` variables over it. Flags are applied by the caller."""
-    path = config_dir() / "config.toml"
-    data = _read_toml(path)
-    source = str(path)
-    history = data.get("history", {})
-    if not isinstance(history, dict):
-        raise UserError(f"invalid config file {path}: [history] must be a table")
-    unknown = sorted(set(data) - TOP_LEVEL_KEYS) or sorted(f"history.{k}" for k in set(history) - HISTORY_KEYS)
-    if unknown:
-        raise UserError(f"invalid config file {path}: unknown key {unknown[0]} (see the README's Configuration)")
-    s = Settings(config_path=path, data_dir=data_dir())
-    env = os.environ
-    request: dict[str, Any] = {
-        "model": check_model(data.get("model"), "model", source),
-        "api_base": api_base_url(_text(data.get("api_base"), "api_base", source), "api_base", source),
-    }
-    s.database_url = _text(data.get("database_url"), "database_url", source)
-    if "system" in data:
-        s.system = check_system(data["system"], "system", source) or None
-    for key, check in REQUEST_CHECKS.items():
-        if key in data:
-            request[key] = check(data[key], key, source)
-    for key, kind in NUMBER_KEYS.items():
-        if key in data:
-            request[key] = _number(data[key], key, source, kind, positive=key in POSITIVE_KEYS)
-    if "worker" in data:
-        s.worker = _boolean(data["worker"], "worker", source)
-    if "worker_idle" in data:
-        s.worker_idle = _number(data["worker_idle"], "worker_idle", source, float, positive=True, what="seconds")
-    if "auto_save" in history:
-        s.auto_save = _boolean(history["auto_save"], "history.auto_save", source)
-    if history.get("max_sessions") is not None:
-        s.max_sessions = _number(history["max_sessions"], "history.max_sessions", source, int) or None
-    if "prices" in data:
-        s.prices = _prices(data["prices"], source)
-    budget = data.get("budget", {})
-    if not isinstance(budget, dict):
-        raise UserError(f"invalid config file {path}: [budget] must be a table")
-    unknown = sorted(set(budget) - {"daily_usd", "monthly_usd"})
-    if unknown:
-        raise UserError(f"invalid config file {path}: unknown key budget.{unknown[0]} (use daily_usd, monthly_usd)")
-    s.budget.daily_usd = _budget_amount(budget.get("daily_usd"), "budget.daily_usd", source)
-    s.budget.monthly_usd = _budget_amount(budget.get("monthly_usd"), "budget.monthly_usd", source)
-    s.tools_auto_approve = _tools_table(data.get("tools", {}), source)
+    path = config_path()
+    return settings_from(read_toml(path), str(path), os.environ, path=path)
 
-    request["model"] = env.get("APPAM_MODEL") or request["model"]
-    if env.get("APPAM_API_BASE"):
-        request["api_base"] = api_base_url(env["APPAM_API_BASE"], "APPAM_API_BASE", ENVIRONMENT)
-    s.database_url = env.get("APPAM_DATABASE_URL") or s.database_url
-    s.system = env.get("APPAM_SYSTEM") or s.system
-    for key, check in REQUEST_CHECKS.items():
-        name = f"APPAM_{key.upper()}"
-        if env.get(name):
-            request[key] = check(env[name], name, ENVIRONMENT)
-    for key, kind in NUMBER_KEYS.items():
-        name = f"APPAM_{key.upper()}"
-        if env.get(name):
-            request[key] = _number(env[name], name, ENVIRONMENT, kind, positive=key in POSITIVE_KEYS)
-    if env.get("APPAM_PROVIDER_WORKER"):
-        s.worker = _boolean(env["APPAM_PROVIDER_WORKER"], "APPAM_PROVIDER_WORKER", ENVIRONMENT)
-    if env.get("APPAM_WORKER_IDLE"):
-        s.worker_idle = _number(
-            env["APPAM_WORKER_IDLE"], "APPAM_WORKER_IDLE", ENVIRONMENT, float, positive=True, what="seconds"
-        )
-    if env.get("APPAM_AUTO_SAVE"):
-        s.auto_save = _boolean(env["APPAM_AUTO_SAVE"], "APPAM_AUTO_SAVE", ENVIRONMENT)
-    if env.get("APPAM_MAX_SESSIONS"):
-        s.max_sessions = _number(env["APPAM_MAX_SESSIONS"], "APPAM_MAX_SESSIONS", ENVIRONMENT, int) or None
-    if env.get("APPAM_BUDGET_DAILY_USD"):
-        s.budget.daily_usd = _budget_amount(env["APPAM_BUDGET_DAILY_USD"], "APPAM_BUDGET_DAILY_USD", ENVIRONMENT)
-    if env.get("APPAM_BUDGET_MONTHLY_USD"):
-        s.budget.monthly_usd = _budget_amount(
-            env["APPAM_BUDGET_MONTHLY_USD"], "APPAM_BUDGET_MONTHLY_USD", ENVIRONMENT
-        )
+
+def _check_names(data: dict[str, Any], source: str) -> None:
+    """Unknown keys and misshapen sections, with the closest known name."""
+    from appam_cli.config_keys import SCALARS, SECTIONS, TOP_LEVEL, did_you_mean
+
+    names = sorted(TOP_LEVEL)
+    for name in data:
+        if name not in TOP_LEVEL:
+            raise UserError(
+                f"invalid config file {source}: unknown key {name}{did_you_mean(name, names)} "
+                "(see `appam config show`)"
+            )
+    for section in sorted(SECTIONS):
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            raise UserError(f"invalid config file {source}: [{section}] must be a table")
+        known = [k.parts[1] for k in SCALARS if k.parts[0] == section]
+        for name in table:
+            if name not in known:
+                hint = did_you_mean(name, known) or f" (use {', '.join(known)})"
+                raise UserError(f"invalid config file {source}: unknown key {section}.{name}{hint}")
+
+
+def _in_file(data: dict[str, Any], parts: tuple[str, ...]) -> tuple[bool, Any]:
+    value: Any = data
+    for part in parts:
+        if not isinstance(value, dict) or part not in value:
+            return False, None
+        value = value[part]
+    return True, value
+
+
+def settings_from(
+    data: dict[str, Any], source: str, env: Mapping[str, str], *, path: Path | None = None
+) -> Settings:
+    """Settings from a config file's content (``source`` names it in errors) and the environment."""
+    from appam_cli import config_tables
+    from appam_cli.config_keys import SCALARS
+
+    _check_names(data, source)
+    s = Settings(config_path=path, data_dir=data_dir())
+    request: dict[str, Any] = {}
+    for key in SCALARS:
+        found, raw = _in_file(data, key.parts)
+        origin = None
+        if found:
+            value, origin = key.kind.read(raw, key.name, source), FILE
+        if key.env and env.get(key.env):
+            value, origin = key.kind.read(env[key.env], key.env, ENVIRONMENT, text=True), ENV
+        if origin is None or key.target is None:
+            continue
+        s.origins[key.name] = origin
+        if key.target.startswith("request."):
+            request[key.target.removeprefix("request.")] = value
+        else:
+            *owner, attr = key.target.split(".")
+            setattr(s.value(".".join(owner)) if owner else s, attr, value)
     s.request = s.request.merged(**request)
+    if "profiles" in data:
+        s.profiles = config_tables.profiles(data["profiles"], source)
+        s.prices.update(config_tables.profile_prices(data["profiles"], source))
+    if "prices" in data:
+        s.prices.update(config_tables.prices(data["prices"], source))  # over a profile's own prices
+    if "aliases" in data:
+        s.aliases = config_tables.aliases(data["aliases"], source, s.profiles)
     return s

@@ -132,6 +132,9 @@ class Reply:
         [DONE] is sent. For a non-streamed request: reset midway through the JSON body.
     send_done: send ``data: [DONE]`` at the end.
     model: the ``model`` field of the answer (default: the model the request named).
+    headers: extra response headers (OpenAI protocol), e.g. what a LiteLLM proxy adds:
+        ``x-litellm-model-name`` (the model that really answered) and ``x-litellm-response-cost``;
+        a proxy's reported cost in a stream comes as ``usage={"cost": …, …}`` in the usage chunk.
     """
 
     text: str | list[str] = ""
@@ -144,6 +147,7 @@ class Reply:
     drop_after: int | None = None
     send_done: bool = True
     model: str | None = None
+    headers: dict | None = None
     # An error inside a 200 stream, before any content, then the stream stays open until the client
     # lets go. Anthropic: after message_start and ping, an ``event: error`` of this type (e.g.
     # "overloaded_error"). Gemini: a ``data:`` error object of this status (e.g. "UNAVAILABLE").
@@ -845,19 +849,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     # -- replies
-    def _start_event_stream(self) -> None:
+    def _start_event_stream(self, headers: dict | None = None) -> None:
         """Headers of an SSE answer, sent in HTTP chunks (both protocols)."""
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self._common_headers()
+        for k, v in (headers or {}).items():
+            self.send_header(k, str(v))
         self.end_headers()
 
     def _stream_reply(self, reply: Reply, body: dict) -> None:
         owner = self.server.owner
         plan = _Plan(reply, body, owner._next_id())
-        self._start_event_stream()
+        self._start_event_stream(reply.headers)
 
         def event(payload: str) -> None:
             data = f"data: {payload}\n\n".encode()
@@ -910,9 +916,9 @@ class _Handler(BaseHTTPRequestHandler):
         usage = plan.usage()
         if usage is not None:
             obj["usage"] = usage
-        self._send_whole_answer(obj, cut=reply.drop_after is not None)
+        self._send_whole_answer(obj, cut=reply.drop_after is not None, headers=reply.headers)
 
-    def _send_whole_answer(self, obj: dict, *, cut: bool) -> None:
+    def _send_whole_answer(self, obj: dict, *, cut: bool, headers: dict | None = None) -> None:
         """A non-streamed answer; ``cut`` resets the connection halfway through the body."""
         data = json.dumps(obj).encode()
         if cut:
@@ -923,7 +929,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(data[: len(data) // 2])
             self._abort(DROP_GRACE)
-        self._send_json(200, None, raw=data)
+        self._send_json(200, None, raw=data, headers=headers)
 
     def _anthropic_reply(self, reply: Reply, body: dict) -> None:
         """The Anthropic messages protocol: SSE events when ``stream`` is true, else one message."""

@@ -194,7 +194,7 @@ def test_tools_auto_approve_config(write_config) -> None:
     "text, fragment",
     [
         ("tools = 1\n", "[tools] must be a table"),
-        ("[tools]\nauto_aprove = []\n", "unknown key tools.auto_aprove (use auto_approve)"),
+        ("[tools]\nauto_aprove = []\n", "unknown key tools.auto_aprove (did you mean auto_approve?)"),
         ('[tools]\nauto_approve = "run_shell"\n', "invalid value for tools.auto_approve in"),
         ("[tools]\nauto_approve = [1]\n", "1 is not a tool name"),
         ('[tools]\nauto_approve = [""]\n', "'' is not a tool name"),

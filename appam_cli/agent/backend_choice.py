@@ -16,9 +16,17 @@ if TYPE_CHECKING:
 
 
 def warm_model(settings: Settings, model: str | None = None) -> str | None:
-    """The model the first request will most likely use (nothing is checked or raised here)."""
+    """The model the first request will most likely use, as litellm is given it (an alias or a
+    provider profile's model resolved); nothing is checked or raised here."""
     if model or settings.model:
-        return model or settings.model
+        from appam_cli.agent.model_route import route_model
+
+        name = model or settings.model or ""
+        try:
+            route = route_model(settings, name, check=False)
+        except Exception:
+            return name
+        return route.provider_model or route.model
     from appam_cli.providers.keys import default_model
 
     return default_model()

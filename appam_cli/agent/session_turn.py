@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from appam_cli.agent.store import SessionStore
     from appam_cli.config import Settings
     from appam_cli.datamodel import Session
+    from appam_cli.datamodel.profile import ModelRoute
     from appam_cli.providers import ProviderBackend
 
 
@@ -59,23 +60,42 @@ def default_model(settings: Settings) -> str:
     return model
 
 
-def turn_model(settings: Settings, spec: TurnSpec, session: Session | None) -> str:
-    """-m, else the session's own model, else the configured default; UserError for a mistyped name."""
-    from appam_cli.providers.model_names import check_model
+def turn_route(settings: Settings, spec: TurnSpec, session: Session | None) -> ModelRoute:
+    """-m, else the session's own model, else the configured default, through config's aliases and
+    profiles; UserError for a mistyped name, and for a session whose profile config no longer has."""
+    from appam_cli.agent.model_route import route_model
 
+    if not spec.model and session is not None and session.model and session.profile:
+        if session.profile not in settings.profiles:
+            raise UserError(
+                f"session {session.session_id[:8]} was answered by provider profile {session.profile!r}, which "
+                f"config.toml no longer has: add [profiles.{session.profile}] again, or continue with -m MODEL"
+            )
     model = spec.model or (session.model if session is not None and session.model else None) or default_model(settings)
-    check_model(model)
-    return model
+    return route_model(settings, model)
 
 
-def turn_api_base(settings: Settings, spec: TurnSpec, session: Session | None) -> str | None:
-    """--api-base, else where the session was answered, else the configured one (env, config.toml).
+def turn_model(settings: Settings, spec: TurnSpec, session: Session | None) -> str:
+    """The model name recorded for the turn (an alias resolved); UserError for a mistyped name."""
+    return turn_route(settings, spec, session).model
+
+
+def turn_api_base(
+    settings: Settings, spec: TurnSpec, session: Session | None, route: ModelRoute | None = None
+) -> str | None:
+    """--api-base, else the model's provider profile (as config.toml has it today), else where the
+    session was answered, else the configured one (env, config.toml).
 
     An API base that only an imported file names is never used (a key would go to a host the
-    user never chose): UserError telling how to confirm it or to pass --api-base.
+    user never chose): UserError telling how to confirm it or to pass --api-base. The address of
+    a profile's session belongs to the profile: a model outside it goes where config sends it.
     """
     if spec.api_base:
         return spec.api_base
+    if route is not None and route.profile is not None:
+        return route.profile.api_base
+    if session is not None and session.profile:
+        return settings.api_base
     if session is not None and session.api_base:
         return session.api_base
     if session is not None and session.imported_api_base:
@@ -102,9 +122,14 @@ def prepare_agent(
     Raises BudgetExceeded when a budget is used up and UserError when a cost limit names a
     model with no known price: before anything is saved or sent.
     """
-    model = turn_model(settings, spec, session)
     # The tool loop takes the agent's tools, MCP servers and max_steps from agent_tooling(spec.agent).
-    options = settings.request.merged(api_base=turn_api_base(settings, spec, session))
+    route = turn_route(settings, spec, session)
+    model = route.model
+    options = settings.request.merged(api_base=turn_api_base(settings, spec, session, route))
+    if route.profile is not None:  # its server, its key (by the variable's name), its name for the model
+        options = options.merged(
+            profile=route.profile.name, api_key_env=route.profile.api_key_env, provider_model=route.provider_model
+        )
     return Agent(
         model,
         spec.system,

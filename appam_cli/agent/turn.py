@@ -69,6 +69,7 @@ def run_turn(agent: Agent, session: Session, prompt: str | None, callbacks: Call
     session.agent_name = agent.name  # who answers now, like the model (each ledger row has its own)
     base = agent.options.api_base
     session.api_base = without_credentials(base) if base else None  # where it is answered, never a key
+    session.profile = agent.options.profile  # the provider profile that answers it (config.toml), if any
     session.imported_api_base = None  # answered where the user chose: the file's address is history
     session.status = SessionStatus.RUNNING
     session.ended_at = None
@@ -226,6 +227,8 @@ class _Turn:
             RequestStatus.INCOMPLETE if result.incomplete else RequestStatus.COMPLETED,
             duration_ms=result.duration_ms,
             ttft_ms=result.ttft_ms,
+            served_model=result.served_model,
+            cost_reported=result.cost_reported,
         )
         self._end(SessionStatus.INTERRUPTED if result.incomplete else SessionStatus.COMPLETED)
 
@@ -265,6 +268,8 @@ class _Turn:
         *,
         duration_ms: int | None = None,
         ttft_ms: int | None = None,
+        served_model: str | None = None,
+        cost_reported: bool = False,
     ) -> None:
         session = self.session
         record = self.record or RequestRecord(
@@ -273,6 +278,7 @@ class _Turn:
         self.record = None
         record.usage, record.cost_usd, record.status = usage, cost_usd, status
         record.duration_ms, record.ttft_ms = duration_ms, ttft_ms
+        record.served_model, record.cost_reported = served_model, cost_reported
         session.requests.append(record)
         if self.agent.cost_guard is not None:
             self.agent.cost_guard.add_spent(cost_usd)

@@ -40,6 +40,7 @@ def _register() -> None:
     from appam_cli.cli import (
         agents_cmd,
         chat_cmd,
+        config_cmd,
         continue_cmd,
         models_cmd,
         run_cmd,
@@ -60,6 +61,7 @@ def _register() -> None:
     app.add_typer(worker_cmd.worker_app, name="worker")
     app.add_typer(agents_cmd.agents_app, name="agents")
     app.add_typer(tools_cmd.tools_app, name="tools")
+    app.add_typer(config_cmd.config_app, name="config")
 
 
 _register()

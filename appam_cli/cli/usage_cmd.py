@@ -15,7 +15,11 @@ from appam_cli.cli.errors import handle_errors
 def usage(
     since: str | None = typer.Option(None, "--since", help="From: a duration ago (30d, 12h) or a UTC date/time."),
     until: str | None = typer.Option(None, "--until", help="Before (exclusive): 7d, 2026-11-01, 2026-11-01T12:00."),
-    by: str = typer.Option("day", "--by", help="Group by day, week, month (UTC), model, agent or session."),
+    by: str = typer.Option(
+        "day", "--by",
+        help="Group by day, week, month (UTC), model, served-model (the model the server says answered), agent "
+        "or session.",
+    ),
     model: str | None = typer.Option(None, "--model", "-m", help="Only models whose name contains this."),
     agent: str | None = typer.Option(None, "--agent", help="Only requests made by this agent."),
     json_output: bool = typer.Option(False, "--json", help="The report as JSON."),

@@ -31,6 +31,12 @@ class RequestOptions:
     retries: int = DEFAULT_RETRIES  # before the first byte of an answer only
     retry_max_wait: float = DEFAULT_RETRY_MAX_WAIT
     stream: bool = True
+    # A provider profile's model (config's [profiles.NAME]): the profile, the NAME of the environment
+    # variable that holds its key (never the key), and the name litellm is given (``openai/qwen``
+    # for ``local/qwen``); None otherwise.
+    profile: str | None = None
+    api_key_env: str | None = None
+    provider_model: str | None = None
 
     def merged(self, **given: Any) -> RequestOptions:
         """These options with every value that was given (not None) over them."""

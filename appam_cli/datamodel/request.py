@@ -22,6 +22,10 @@ class RequestRecord:
     status: RequestStatus = RequestStatus.COMPLETED
     agent_name: str = "default"
     imported: bool = False
+    # What the server said of the request: the model that answered (a LiteLLM proxy names the real
+    # one behind its own name), and whether ``cost_usd`` is the cost it reported (not our price).
+    served_model: str | None = None
+    cost_reported: bool = False
     id: int | None = None  # set once the row is saved
 
     def to_dict(self) -> dict[str, Any]:
@@ -41,6 +45,8 @@ class RequestRecord:
             "usage_estimated": u.estimated,
             "agent_name": self.agent_name,
             "imported": self.imported,
+            **({"served_model": self.served_model} if self.served_model else {}),
+            **({"cost_reported": True} if self.cost_reported else {}),
         }
 
     @classmethod
@@ -62,4 +68,6 @@ class RequestRecord:
             status=RequestStatus(data.get("status") or RequestStatus.COMPLETED),
             agent_name=data.get("agent_name") or "default",
             imported=bool(data.get("imported")),
+            served_model=data.get("served_model"),
+            cost_reported=bool(data.get("cost_reported")),
         )

@@ -38,6 +38,9 @@ class Session:
     # An API base named only by an imported file: not used until the user confirms it
     # (``appam sessions confirm-api-base``) or passes ``--api-base``.
     imported_api_base: str | None = None
+    # The provider profile (config.toml's [profiles.NAME]) that answered it; continuing reads that
+    # profile from today's config. None: not a profile's.
+    profile: str | None = None
     # The provider requests made for this session (the ledger rows). Loaded on
     # export; a running agent appends one per request.
     requests: list[RequestRecord] = field(default_factory=list)
@@ -67,6 +70,8 @@ class Session:
         )
         if self.api_base or self.imported_api_base:
             data["api_base"] = self.api_base or self.imported_api_base
+        if self.profile:
+            data["profile"] = self.profile
         if include_requests:
             data["requests"] = [r.to_dict() for r in self.requests]
         return data
@@ -86,5 +91,6 @@ class Session:
             status=SessionStatus(data.get("status") or SessionStatus.COMPLETED),
             parent_id=data.get("parent_id"),
             imported_api_base=data.get("api_base"),  # a file names it: the user confirms it first
+            profile=data.get("profile"),
             requests=[RequestRecord.from_dict(r) for r in data.get("requests") or []],
         )

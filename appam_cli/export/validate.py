@@ -200,6 +200,8 @@ def _request(data: Any, path: str, session: Session, started_at: datetime) -> Re
         status=r.text("status", choices=REQUEST_STATUSES, default="completed"),
         agent_name=r.text("agent_name", default=session.agent_name),
         imported=r.boolean("imported"),
+        served_model=r.text("served_model"),
+        cost_reported=r.boolean("cost_reported"),
     )
 
 
@@ -253,6 +255,7 @@ def session_from_record(data: Any, *, now: datetime) -> Session:
         status=s.text("status", choices=STATUSES, default="completed"),
         parent_id=s.text("parent_id"),
         imported_api_base=_api_base(s),
+        profile=s.text("profile"),
     )
     session.messages = [_message(m, f"messages[{i}]") for i, m in enumerate(raw_messages)]
     stamps = [m.timestamp for m in session.messages if m.timestamp is not None]

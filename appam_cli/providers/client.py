@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import time
 from collections.abc import Generator, Iterator
@@ -26,6 +27,7 @@ from appam_cli.providers.events import (
 from appam_cli.providers.finish import FinishWatch
 from appam_cli.providers.loader import load_litellm
 from appam_cli.providers.pricing import request_cost
+from appam_cli.providers.reported import reported_cost, served_model
 from appam_cli.providers.routes import litellm_model
 from appam_cli.providers.usage import (
     estimate_usage,
@@ -48,7 +50,7 @@ def stream_chat(request: ProviderRequest) -> Generator[Event, None, None]:
     kwargs = _completion_kwargs(request)
     _check_key(litellm, request)
     given = {k: v for k, v in kwargs.items() if k in model_params.USER_OPTIONS}
-    notice = model_params.ignored_notice(litellm, request.model, options.api_base, given)
+    notice = model_params.ignored_notice(litellm, _sent_name(request), options.api_base, given)
     if notice:
         yield Notice(notice)
     attempt = 0
@@ -129,11 +131,18 @@ def _close(response: Any, watch: FinishWatch) -> None:
     close_response(watch.inner)  # the provider stream, now under the watch
 
 
+def _sent_name(request: ProviderRequest) -> str:
+    """The model name litellm is given: a provider profile's model goes by its server's protocol
+    (``local/qwen`` -> ``openai/qwen``); the user's name is kept for the ledger and messages."""
+    return request.options.provider_model or request.model
+
+
 def _completion_kwargs(request: ProviderRequest) -> dict[str, Any]:
     options = request.options
+    name = _sent_name(request)
     kwargs: dict[str, Any] = {
-        "model": litellm_model(request.model),  # ollama/NAME goes to /api/chat, like ollama_chat/NAME
-        "messages": model_params.provider_messages(request.model, request.messages),
+        "model": litellm_model(name),  # ollama/NAME goes to /api/chat, like ollama_chat/NAME
+        "messages": model_params.provider_messages(name, request.messages),
         "stream": options.stream,
         "timeout": options.timeout,
         "max_retries": 0,  # we retry ourselves: only before the first byte, honouring Retry-After
@@ -142,7 +151,10 @@ def _completion_kwargs(request: ProviderRequest) -> dict[str, Any]:
         kwargs["stream_options"] = {"include_usage": True}
     if options.api_base:
         kwargs["api_base"] = options.api_base
-    if keys.needs_placeholder_key(request.model, options.api_base):
+    if options.profile:  # its own key, from the variable it names; never another provider's
+        key = os.environ.get(options.api_key_env) if options.api_key_env else None
+        kwargs["api_key"] = key or keys.PLACEHOLDER_KEY
+    elif keys.needs_placeholder_key(request.model, options.api_base):
         kwargs["api_key"] = keys.PLACEHOLDER_KEY
     if request.tools:
         kwargs["tools"] = request.tools
@@ -156,7 +168,16 @@ def _completion_kwargs(request: ProviderRequest) -> dict[str, Any]:
 def _check_key(litellm: Any, request: ProviderRequest) -> None:
     """Name the environment variable to set, rather than letting the SDK fail obscurely. A custom
     API base spares the key only of an ``openai/`` model (a placeholder is sent to such servers);
-    litellm asks a Gemini or Anthropic model for its key wherever it is sent."""
+    litellm asks a Gemini or Anthropic model for its key wherever it is sent. A provider profile's
+    key is in the variable its ``api_key_env`` names (none named: its server takes no key)."""
+    options = request.options
+    if options.profile:
+        if options.api_key_env and not os.environ.get(options.api_key_env):
+            raise ProviderError(
+                f"no API key for {request.model}: set {options.api_key_env} (api_key_env of profile {options.profile})",
+                kind="auth",
+            )
+        return
     if keys.is_keyless(request.model) or (request.options.api_base and request.model.startswith("openai/")):
         return
     try:
@@ -248,17 +269,26 @@ def _normalise(
     usage = _provider_usage(response, summary_usage) if finish and not error else None
     if finish:
         error = None
+    reported = reported_cost(response, _raw_usage(response, summary_usage), streamed=True) if usage else None
     if usage is None:
         usage = estimate_usage(request.model, request.messages, "".join(text_parts))
     yield StreamResult(
         finish_reason=finish,
         usage=usage,
-        cost_usd=request_cost(request.model, usage, request.price),
+        cost_usd=reported if reported is not None else request_cost(request.model, usage, request.price),
+        cost_reported=reported is not None,
+        served_model=served_model(response),
         ttft_ms=ttft,
         duration_ms=_ms(started),
         tool_calls=tools.result(),
         error=error or (None if finish else "the stream ended without a finish reason"),
     )
+
+
+def _raw_usage(response: Any, summary: Any) -> Any:
+    """The usage object the provider sent last (where a server's ``usage.cost`` is)."""
+    sent = [c.usage for c in getattr(response, "chunks", None) or [] if getattr(c, "usage", None)]
+    return sent[-1] if sent else summary
 
 
 def _provider_usage(response: Any, summary: Any) -> RequestUsage | None:
@@ -303,10 +333,13 @@ def _whole_response(response: Any, request: ProviderRequest, started: float) -> 
     else:  # litellm fills a missing usage with zeros: count it ourselves, marked estimated
         usage = estimate_usage(request.model, request.messages, message.content or "")
     duration = _ms(started)
+    reported = reported_cost(response, raw_usage, streamed=False)
     yield StreamResult(
         finish_reason=choice.finish_reason or None,
         usage=usage,
-        cost_usd=request_cost(request.model, usage, request.price),
+        cost_usd=reported if reported is not None else request_cost(request.model, usage, request.price),
+        cost_reported=reported is not None,
+        served_model=served_model(response),
         ttft_ms=duration,
         duration_ms=duration,
         tool_calls=tools.result(),

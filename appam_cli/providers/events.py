@@ -75,6 +75,8 @@ class StreamResult:
     duration_ms: int | None = None
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None  # why a started stream was cut
+    cost_reported: bool = False  # ``cost_usd`` is what the server reported it charged (providers/reported.py)
+    served_model: str | None = None  # the model the server says answered (a proxy's real model)
 
     @property
     def incomplete(self) -> bool:

@@ -63,14 +63,17 @@ def print_usage_details(usage: AggregatedUsage, requests: list[RequestRecord]) -
     for r in requests:
         u = r.usage
         cost = "cost unknown" if r.cost_usd is None else format_usd(r.cost_usd)
+        if r.cost_reported:
+            cost += " (reported by the server)"
         timing = []
         if r.ttft_ms is not None:
             timing.append(f"first token {r.ttft_ms / 1000:.2f} s")
         if r.duration_ms is not None:
             timing.append(f"total {r.duration_ms / 1000:.2f} s")
         flags = " · estimated usage" if u.estimated else ""
+        model = f"{r.model} (served by {r.served_model})" if r.served_model and r.served_model != r.model else r.model
         line = (
-            f"{r.model} · {r.status} · {u.input_tokens:,} in / {u.output_tokens:,} out · {cost}"
+            f"{model} · {r.status} · {u.input_tokens:,} in / {u.output_tokens:,} out · {cost}"
             + (" · " + ", ".join(timing) if timing else "")
             + flags
         )

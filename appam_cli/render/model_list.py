@@ -37,6 +37,21 @@ def _litellm_version() -> str:
         return "?"
 
 
+def print_aliases(aliases: list[tuple[str, str]]) -> None:
+    """Config's aliases, before the price map's models: ``fast  groq/llama-3.3-70b-versatile``."""
+    from rich.table import Table
+    from rich.text import Text
+
+    console = environment().table_console(highlight=False)
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("alias", style="cyan", no_wrap=True)
+    table.add_column("model", no_wrap=True)
+    for name, model in aliases:
+        table.add_row(Text(name), Text(model))
+    console.print(table)
+    console.print(f"[dim]{len(aliases)} alias{'' if len(aliases) == 1 else 'es'} from config.toml (-m ALIAS)[/]\n")
+
+
 def print_models(found: list[ModelInfo], *, search: str | None, provider: str | None) -> None:
     from rich.table import Table
     from rich.text import Text

@@ -70,6 +70,8 @@ def header_rows(session: Session, view: TranscriptView) -> list[tuple[str, str]]
 
 
 def _api_base_row(session: Session) -> list[tuple[str, str]]:
+    if session.profile:
+        return [("api base", f"{session.api_base or '-'} (provider profile {session.profile})")]
     if session.api_base:
         return [("api base", session.api_base)]
     if session.imported_api_base:

@@ -77,22 +77,35 @@ def _new(state: ChatState, arg: str) -> Action:
     return DONE
 
 
+def _where_answered(state: ChatState) -> str:
+    """The API base the next turn goes to: its model's provider profile's, or the chat's."""
+    from appam_cli.agent.model_route import route_model
+
+    try:
+        profile = route_model(state.settings, state.model, check=False).profile
+    except Exception:
+        profile = None
+    if profile is not None:
+        return f"{profile.api_base} (provider profile {profile.name})"
+    return state.settings.api_base or "the provider's default"
+
+
 def _model(state: ChatState, arg: str) -> Action:
     if not arg:
         output.notice(f"model: {state.model}  (/model NAME switches it)")
         return DONE
+    from appam_cli.agent.model_route import route_model
     from appam_cli.errors import UserError
     from appam_cli.providers import prices_data
-    from appam_cli.providers.model_names import check_model
 
     try:
-        check_model(arg.split()[0])
+        route = route_model(state.settings, arg.split()[0])  # an alias or a profile's model too
     except UserError as exc:
         output.error(f"{exc.message} (the model stays {state.model})")
         return DONE
-    state.model = arg.split()[0]
+    state.model = route.model
 
-    known = prices_data.find_entry(state.model) is not None
+    known = prices_data.find_entry(state.model) is not None or state.model in state.settings.prices
     output.notice(
         f"model: {state.model} for the next turns"
         + ("" if known else " (not in litellm's price list: its cost will show as unknown)")
@@ -169,7 +182,7 @@ def _info(state: ChatState, arg: str) -> Action:
         ("title", s.title or "-"),
         ("model", state.model + (f" (context window {compact(window)} tokens)" if window else "")),
         ("agent", _agent_line(state)),
-        ("api base", state.settings.api_base or "the provider's default"),
+        ("api base", _where_answered(state)),
         ("system", " ".join((system or "-").split())[:100]),
         ("messages", f"{len(s.messages)} ({exchanges} from you)"),
         ("status", s.status),

@@ -509,6 +509,7 @@ class SessionHistory:
             parent_id=parent.session_id,
             api_base=parent.api_base,
             imported_api_base=parent.imported_api_base,
+            profile=parent.profile,
         )
         self.save_session(fork)
         return fork

@@ -16,6 +16,10 @@ already here are never edited. They run in order, inside the caller's write tran
    the rows still running.
 5. Where a session was answered: ``sessions.api_base``, and ``sessions.imported_api_base``
    for one named only by an imported file (used once the user confirms it).
+6. (Taken by the tool loop's step; a no-op on this branch until the two are merged.)
+7. The provider profile that answered a session (``sessions.profile``), and for each request
+   the model the server says answered it (``requests.served_model``) and whether its cost is
+   the one the server reported (``requests.cost_reported``).
 """
 
 from __future__ import annotations
@@ -127,6 +131,13 @@ _V5 = (
 )
 
 
+_V7 = (
+    "ALTER TABLE sessions ADD COLUMN profile VARCHAR",
+    "ALTER TABLE requests ADD COLUMN served_model VARCHAR",
+    "ALTER TABLE requests ADD COLUMN cost_reported BOOLEAN NOT NULL DEFAULT 0",
+)
+
+
 def _run(statements: tuple[str, ...]) -> Callable[[sqlite3.Connection], None]:
     def step(conn: sqlite3.Connection) -> None:
         for statement in statements:
@@ -148,6 +159,8 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     3: _run(_V3),
     4: _run(_V4),
     5: _run(_V5),
+    6: _run(()),  # numbered for the tool-loop branch's step (renumber at merge if needed)
+    7: _run(_V7),
 }
 
 

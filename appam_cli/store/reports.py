@@ -18,7 +18,9 @@ from appam_cli.datamodel.usage import AggregatedUsage
 from appam_cli.datamodel.usage_report import ReportFilter, ReportRow, UsageReport
 from appam_cli.store import db, queries
 
-BY = ("day", "week", "month", "model", "agent", "session")
+# ``model``: the name a request asked for; ``served-model``: the model the server says answered it
+# (a LiteLLM proxy's real model behind its own name), or the asked-for name when it said none.
+BY = ("day", "week", "month", "model", "served-model", "agent", "session")
 TIME_GROUPS = ("day", "week", "month")
 # Sums of the ledger columns (inner) and of those sums (outer, for groups made of groups).
 _SUMS = (
@@ -46,6 +48,8 @@ def _group_sql(by: str, where: str) -> str:
         return f"SELECT {fold} AS grp, {_RESUMS} FROM ({day}) GROUP BY 1"
     if by == "model":
         return f"SELECT model AS grp, {_SUMS} FROM requests{where} GROUP BY model"
+    if by == "served-model":  # not in a covering index: a scan of the rows in range
+        return f"SELECT COALESCE(served_model, model) AS grp, {_SUMS} FROM requests{where} GROUP BY 1"
     if by == "agent":
         return (
             f"SELECT agent_name AS grp, {_RESUMS} FROM (SELECT model, agent_name, {_SUMS} FROM requests{where} "

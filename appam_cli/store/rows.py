@@ -68,6 +68,7 @@ def session_from_row(row: sqlite3.Row, messages: list[ChatMessage]) -> Session:
         parent_id=row["parent_id"],
         api_base=row["api_base"],
         imported_api_base=row["imported_api_base"],
+        profile=row["profile"],
     )
 
 
@@ -101,6 +102,7 @@ def session_params(session: Session, *, started_at: datetime | None, updated_at:
         **dict.fromkeys(SESSION_TOTALS, 0),
         "api_base": session.api_base,
         "imported_api_base": session.imported_api_base,
+        "profile": session.profile,
     }
 
 
@@ -139,6 +141,8 @@ def request_from_row(row: sqlite3.Row) -> RequestRecord:
         status=row["status"],
         agent_name=row["agent_name"],
         imported=bool(row["imported"]),
+        served_model=row["served_model"],
+        cost_reported=bool(row["cost_reported"]),
     )
 
 
@@ -164,4 +168,6 @@ def request_params(session_id: str | None, r: RequestRecord) -> dict[str, Any]:
         "owner_pid": None,
         "owner_host": None,
         "heartbeat_at": None,
+        "served_model": r.served_model,
+        "cost_reported": int(r.cost_reported),
     }

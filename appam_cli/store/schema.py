@@ -69,6 +69,7 @@ SESSIONS = Table(
         Column("estimated_requests", "INTEGER"),
         Column("api_base", "VARCHAR", not_null=False),  # where it was answered (never a key)
         Column("imported_api_base", "VARCHAR", not_null=False),  # named by an imported file, unconfirmed
+        Column("profile", "VARCHAR", not_null=False),  # the provider profile (config.toml) that answered it
     ),
 )
 # The session columns that the ledger sets (store.ledger), never a save.
@@ -120,6 +121,10 @@ REQUESTS = Table(
         Column("owner_pid", "INTEGER", not_null=False),
         Column("owner_host", "VARCHAR", not_null=False),
         Column("heartbeat_at", "DATETIME", not_null=False),
+        # The model the server says answered (a LiteLLM proxy's x-litellm-model-name), beside ``model``
+        # (the name it was asked for); and whether ``cost_usd`` is what the server reported it charged.
+        Column("served_model", "VARCHAR", not_null=False),
+        Column("cost_reported", "BOOLEAN"),
     ),
 )
 
