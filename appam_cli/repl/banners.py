@@ -10,18 +10,77 @@ _DIM, _RESET = "\x1b[2m", "\x1b[0m"
 
 
 def greet(state: ChatState) -> None:
-    """One dim line before the first prompt (plain ANSI: Rich is not loaded yet)."""
+    """One dim line before the first prompt (plain ANSI: Rich is not loaded yet), broken between
+    its parts, never inside one, when the screen is narrower than the line."""
+    import shutil
+
     s = state.session
-    keys = "Enter sends · Esc-Enter new line · /help · Ctrl-D quits"
+    keys = ["Enter sends", "Esc-Enter new line", "/help", "Ctrl-D quits"]
     if s.messages:
         title = " ".join((s.title or "").split())
         title = f' "{title[:37] + "…" if len(title) > 38 else title}"' if title else ""
-        head = f"continuing {s.session_id[:8]}{title} · {len(s.messages)} messages · {state.model}"
-        keys = "/help · Ctrl-D quits"
+        parts = [f"continuing {s.session_id[:8]}{title}", f"{len(s.messages)} messages", state.model]
+        keys = keys[2:]
     else:
-        head = f"appam chat · {state.model}" + ("" if state.options.save else " · not saved (--no-save)")
-    sys.stdout.write(f"{_DIM}{head} · {keys}{_RESET}\n")
+        parts = ["appam chat", state.model] + ([] if state.options.save else ["not saved (--no-save)"])
+    width = shutil.get_terminal_size().columns
+    for line in wrap_parts(parts + keys, width):
+        sys.stdout.write(f"{_DIM}{line}{_RESET}\n")
+    if s.messages:
+        sys.stdout.write(last_exchange(s, width))
     sys.stdout.flush()
+
+
+QUESTION_LINES, ANSWER_LINES = 2, 6
+
+
+def last_exchange(session, width: int) -> str:
+    """The session's last question and answer, shortened, as the chat shows a reopened session:
+    ``> question`` (cyan, at most two lines), the answer as plain text (at most six lines), and
+    a dim line saying how much was left out and where to read it all. Text from the store is
+    made safe for the terminal. Empty when the session has no question."""
+    from appam_cli.render.safe_text import safe_text
+
+    messages = session.messages
+    index = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].role == "user"), None)
+    if index is None:
+        return ""
+    answer = "\n\n".join(
+        m.content.strip() for m in messages[index + 1:] if m.role == "assistant" and (m.content or "").strip()
+    )
+
+    def lines_of(text: str, limit: int, indent: int, *, blank: bool = True) -> tuple[list[str], bool]:
+        rows = [line.rstrip().expandtabs(4) for line in safe_text(text.strip()).split("\n")]
+        rows = [r for i, r in enumerate(rows) if (blank and (r or rows[i - 1])) or r]  # no blank runs
+        room = max(8, width - indent)
+        cut = [r if len(r) <= room else r[: room - 1] + "…" for r in rows[:limit]]
+        return cut, len(rows) > limit or any(len(r) > room for r in rows[:limit])
+
+    question, q_cut = lines_of(messages[index].content or "", QUESTION_LINES, 2, blank=False)
+    out = [f"\x1b[1;36m>{_RESET} {question[0]}"] + [f"\x1b[90m.{_RESET} {line}" for line in question[1:]]
+    a_cut = False
+    if answer:
+        shown, a_cut = lines_of(answer, ANSWER_LINES, 0)
+        out += shown
+    else:
+        out.append(f"{_DIM}(no answer yet){_RESET}")
+    if q_cut or a_cut:
+        out.append(f"{_DIM}… shortened; all of it: appam sessions show {session.session_id[:8]}{_RESET}")
+    return "\n".join(out) + "\n\n"
+
+
+def wrap_parts(parts: list[str], width: int, sep: str = " · ") -> list[str]:
+    """``parts`` joined by ``sep`` in lines of at most ``width`` cells, broken between parts."""
+    lines: list[str] = []
+    current = ""
+    for part in parts:
+        joined = f"{current}{sep}{part}" if current else part
+        if current and len(joined) > width:
+            lines.append(current)
+            current = part
+        else:
+            current = joined
+    return lines + ([current] if current else [])
 
 
 def farewell(state: ChatState) -> None:
