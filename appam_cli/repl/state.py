@@ -134,6 +134,10 @@ class ChatState:
         from appam_cli.agent.session_turn import TurnSpec, turn_api_base, turn_model
 
         session = self.reader.load_session(session_id, with_requests=True)
+        if session is None:  # deleted since it was named
+            from appam_cli.store.history import UnknownSession
+
+            raise UnknownSession(f"no session matches id {session_id!r}")
         origin = self.origin or self.settings
         model = turn_model(origin, TurnSpec(model=self.options.model), session)
         api_base = turn_api_base(origin, TurnSpec(api_base=self.options.api_base), session)
