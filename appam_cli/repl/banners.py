@@ -34,7 +34,7 @@ def greet(state: ChatState) -> None:
 QUESTION_LINES, ANSWER_LINES = 2, 6
 
 
-def last_exchange(session, width: int) -> str:
+def last_exchange(session, width: int, *, styled: bool = True) -> str:
     """The session's last question and answer, shortened, as the chat shows a reopened session:
     ``> question`` (cyan, at most two lines), the answer as plain text (at most six lines), and
     a dim line saying how much was left out and where to read it all. Text from the store is
@@ -56,16 +56,17 @@ def last_exchange(session, width: int) -> str:
         cut = [r if len(r) <= room else r[: room - 1] + "…" for r in rows[:limit]]
         return cut, len(rows) > limit or any(len(r) > room for r in rows[:limit])
 
+    dim, reset, cyan, grey = (_DIM, _RESET, "\x1b[1;36m", "\x1b[90m") if styled else ("", "", "", "")
     question, q_cut = lines_of(messages[index].content or "", QUESTION_LINES, 2, blank=False)
-    out = [f"\x1b[1;36m>{_RESET} {question[0]}"] + [f"\x1b[90m.{_RESET} {line}" for line in question[1:]]
+    out = [f"{cyan}>{reset} {question[0]}"] + [f"{grey}.{reset} {line}" for line in question[1:]]
     a_cut = False
     if answer:
         shown, a_cut = lines_of(answer, ANSWER_LINES, 0)
         out += shown
     else:
-        out.append(f"{_DIM}(no answer yet){_RESET}")
+        out.append(f"{dim}(no answer yet){reset}")
     if q_cut or a_cut:
-        out.append(f"{_DIM}… shortened; all of it: appam sessions show {session.session_id[:8]}{_RESET}")
+        out.append(f"{dim}… shortened; all of it: appam sessions show {session.session_id[:8]}{reset}")
     return "\n".join(out) + "\n\n"
 
 

@@ -286,7 +286,7 @@ def _open(state: ChatState, arg: str) -> Action:
     from appam_cli.render.environment import environment
     from appam_cli.repl.banners import last_exchange
 
-    text = last_exchange(s, environment().width)
+    text = last_exchange(s, environment().width, styled=environment().stdout_isatty)
     if text:
         environment().stdout.write(text)
         environment().stdout.flush()
