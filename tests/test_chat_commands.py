@@ -90,6 +90,13 @@ def test_a_reopened_session_shows_its_last_exchange_shortened():
     assert last_exchange(Session(model="m"), 60) == ""
 
 
+def test_the_last_exchange_counts_wide_characters_as_two_cells():
+    session = Session(model="m", messages=[ChatMessage("user", "日本語" * 20), ChatMessage("assistant", "答" * 50)])
+    shown = last_exchange(session, 40, styled=False).split("\n")
+    assert shown[0] == "> " + ("日本語" * 7)[:18] + "…"  # 36 cells and the mark, in 38
+    assert shown[1] == "答" * 19 + "…"
+
+
 # -- /undo and /system ---------------------------------------------------------------------
 
 

@@ -73,9 +73,14 @@ class ReflowTerminal:
         shown = [row_text(self.screen.buffer[y], self.columns) for y in range(self.rows)]
         return self.scrollback + old + shown
 
-    def narrow(self, columns: int) -> None:
+    def narrow(self, columns: int, *, reflow: bool = True) -> None:
+        """Narrower: re-wrapped as tmux does, or (``reflow=False``, as xterm) each row cut."""
         self.scrollback += [row_text(line, self.columns) for line in self.screen.history.top]
         x, y = self.screen.cursor.x, self.screen.cursor.y
+        if not reflow:
+            rows = [row_text(self.screen.buffer[i], self.columns)[:columns] for i in range(self.rows)]
+            self._replace(columns, rows, y, min(x, columns - 1))
+            return
         rows: list[str] = []
         cursor_row = 0
         for index in range(self.rows):
@@ -87,21 +92,27 @@ class ReflowTerminal:
             rows += pieces
         top = max(0, cursor_row - y)  # the cursor keeps its row: what is above the top scrolls away
         self.scrollback += rows[:top]
-        rows = rows[top : top + self.rows]
+        self._replace(columns, rows[top : top + self.rows], cursor_row - top, x % columns)
+
+    def _replace(self, columns: int, rows: list[str], y: int, x: int) -> None:
         self.columns = columns
         self.screen = pyte.HistoryScreen(columns, self.rows, history=100_000)
         self.stream = pyte.ByteStream(self.screen)
         self.stream.feed("\r\n".join(rows).encode())
-        self.stream.feed(f"\x1b[{cursor_row - top + 1};{x % columns + 1}H".encode())
+        self.stream.feed(f"\x1b[{y + 1};{x + 1}H".encode())
 
 
-def stream_and_narrow(tmp_path: Path, before: int, after: int, *, filler: int) -> list[str]:
+def stream_and_narrow(tmp_path: Path, before: int, after: int, *, filler: int, xterm: bool = False) -> list[str]:
     """Stream ANSWER in a ``before``-column pty (``filler`` lines already on screen), narrow it to
     ``after`` columns while the Bravo paragraph is live, and return every line at the end."""
     answer = tmp_path / "answer.md"
     answer.write_text(ANSWER, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR")}
     env.update(TERM="xterm-256color", PYTHONUNBUFFERED="1")
+    env.pop("TMUX", None)
+    env.pop("XTERM_VERSION", None)
+    if xterm:
+        env["XTERM_VERSION"] = "XTerm(390)"
     terminal = ReflowTerminal(before, ROWS)
     terminal.feed(b"".join(b"filler %d\r\n" % i for i in range(filler)))
     child = pexpect.spawn(
@@ -118,7 +129,7 @@ def stream_and_narrow(tmp_path: Path, before: int, after: int, *, filler: int) -
             shown = "\n".join(terminal.lines())
             if not narrowed and "Bravo one" in shown and "Delta" not in shown:
                 child.setwinsize(ROWS, after)  # the terminal reflows, then the program hears SIGWINCH
-                terminal.narrow(after)
+                terminal.narrow(after, reflow=not xterm)
                 narrowed = True
     finally:
         child.close()
@@ -136,3 +147,13 @@ def test_narrowing_mid_stream_leaves_no_copy_behind(tmp_path, before, after):
     tail = lines[lines.index(next(line for line in lines if "Charlie" in line)):]
     assert all(len(line) <= after for line in tail), "after the resize the answer is drawn at the new width"
     assert "Delta done." in text
+
+
+def test_a_terminal_that_cuts_rows_instead_keeps_every_finished_line(tmp_path):
+    """xterm does not re-wrap: its rows are cut, none are added, and Rich's own redraw is right;
+    clearing the rows a re-wrap would have made would erase finished text above the answer."""
+    lines = stream_and_narrow(tmp_path, 140, 60, filler=ROWS, xterm=True)
+    text = "\n".join(lines)
+    for marker in MARKERS:
+        assert text.count(marker) == 1, f"{marker!r} shown {text.count(marker)} times:\n{text}"
+    assert "filler 39" in text and "Delta done." in text

@@ -26,6 +26,7 @@ cursor moves inside the screen instead of smearing lines into the scrollback.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -152,9 +153,11 @@ class LiveMarkdownView(ViewContext):
         (tmux, VTE, kitty, iTerm2 and most others reflow), so it takes more rows than Rich drew.
         Rich is told that height, so its redraw clears every one of them: no leftover copy."""
         width, drawn = self.console.width, self._drawn
+        if width >= drawn.width or not _terminal_reflows():
+            return
         render = getattr(live, "_live_render", None)
         shape = getattr(render, "_shape", None)
-        if render is None or shape is None or not drawn.lengths or width >= drawn.width:
+        if render is None or shape is None or not drawn.lengths:
             return
         rows = sum(max(1, -(-length // width)) for length in drawn.lengths[: shape[1]])
         if rows > shape[1]:
@@ -301,6 +304,13 @@ class LiveMarkdownView(ViewContext):
             live.refresh()
             if out:
                 self.console.print(_Measured(Group(*out)))
+
+
+def _terminal_reflows() -> bool:
+    """Whether the terminal re-wraps its rows when it gets narrower: tmux, VTE (GNOME Terminal…),
+    kitty, iTerm2, WezTerm, Windows Terminal and most others do; xterm keeps each row and cuts it
+    (there Rich's own redraw is right, and clearing more rows would erase finished text)."""
+    return bool(os.environ.get("TMUX")) or not os.environ.get("XTERM_VERSION")
 
 
 class _Measured:

@@ -53,8 +53,8 @@ def last_exchange(session, width: int, *, styled: bool = True) -> str:
         rows = [line.rstrip().expandtabs(4) for line in safe_text(text.strip()).split("\n")]
         rows = [r for i, r in enumerate(rows) if (blank and (r or rows[i - 1])) or r]  # no blank runs
         room = max(8, width - indent)
-        cut = [r if len(r) <= room else r[: room - 1] + "…" for r in rows[:limit]]
-        return cut, len(rows) > limit or any(len(r) > room for r in rows[:limit])
+        cut = [_cut(r, room) for r in rows[:limit]]
+        return cut, len(rows) > limit or any(c != r for c, r in zip(cut, rows, strict=False))
 
     dim, reset, cyan, grey = (_DIM, _RESET, "\x1b[1;36m", "\x1b[90m") if styled else ("", "", "", "")
     question, q_cut = lines_of(messages[index].content or "", QUESTION_LINES, 2, blank=False)
@@ -99,3 +99,22 @@ def farewell(state: ChatState) -> None:
     print_footer(session, saved=saved)
     if saved:
         output.notice(f"continue it with: appam continue {session.session_id[:8]}")
+
+
+def _cells(char: str) -> int:
+    import unicodedata
+
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _cut(text: str, room: int) -> str:
+    """``text`` in at most ``room`` terminal cells (wide characters count two), "…" when cut."""
+    if sum(_cells(c) for c in text) <= room:
+        return text
+    used, out = 0, []
+    for char in text:
+        used += _cells(char)
+        if used > room - 1:
+            break
+        out.append(char)
+    return "".join(out) + "…"

@@ -262,6 +262,7 @@ def _open(state: ChatState, arg: str) -> Action:
         output.notice("usage: /open ID  (an id, a unique prefix or last; /sessions lists them)")
         return DONE
     old = state.session
+    unsaved = state.unsaved
     try:
         session_id = state.reader.resolve_id(ref)
         if session_id == old.session_id and state.persisted:
@@ -272,7 +273,9 @@ def _open(state: ChatState, arg: str) -> Action:
     except AppamError as exc:
         output.error(f"{exc.message} (the chat stays in {_where(state)})")
         return DONE
-    if old.messages and old.session_id != session_id:
+    if unsaved:  # the end of the chat it leaves stays on screen only: say so, as leaving does
+        output.error(f"{unsaved}: the end of session {old.session_id[:8]} is not in the store")
+    elif old.messages and old.session_id != session_id:
         output.notice(
             f"session {old.session_id[:8]} is saved" if state.saving else "the previous chat was not saved"
         )
