@@ -10,8 +10,9 @@ import pytest
 
 from appam_cli.config import load_settings
 from appam_cli.datamodel import AggregatedUsage, ChatMessage, RequestRecord, RequestUsage, Session
+from appam_cli.render.columns import wrap_parts
 from appam_cli.repl import clipboard
-from appam_cli.repl.banners import last_exchange, wrap_parts
+from appam_cli.repl.banners import last_exchange
 from appam_cli.repl.handler import handle_line
 from appam_cli.repl.state import ChatOptions, ChatState
 from appam_cli.repl.toolbar import toolbar_text

@@ -175,3 +175,18 @@ def short_count(n: int) -> str:
         if round(value) < 1000 or unit == "B":
             return f"{value:.0f}{unit}"
     return f"{n:,}"  # not reached
+
+
+def wrap_parts(parts: list[str], width: int, sep: str = " · ") -> list[str]:
+    """``parts`` joined by ``sep`` in lines of at most ``width`` cells, broken between parts,
+    never inside one (a part wider than the screen has a line to itself)."""
+    lines: list[str] = []
+    current = ""
+    for part in parts:
+        joined = f"{current}{sep}{part}" if current else part
+        if current and len(joined) > width:
+            lines.append(current)
+            current = part
+        else:
+            current = joined
+    return lines + ([current] if current else [])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from appam_cli.render.columns import wrap_parts
 from appam_cli.repl.state import ChatState
 
 _DIM, _RESET = "\x1b[2m", "\x1b[0m"
@@ -68,20 +69,6 @@ def last_exchange(session, width: int, *, styled: bool = True) -> str:
     if q_cut or a_cut:
         out.append(f"{dim}… shortened; all of it: appam sessions show {session.session_id[:8]}{reset}")
     return "\n".join(out) + "\n\n"
-
-
-def wrap_parts(parts: list[str], width: int, sep: str = " · ") -> list[str]:
-    """``parts`` joined by ``sep`` in lines of at most ``width`` cells, broken between parts."""
-    lines: list[str] = []
-    current = ""
-    for part in parts:
-        joined = f"{current}{sep}{part}" if current else part
-        if current and len(joined) > width:
-            lines.append(current)
-            current = part
-        else:
-            current = joined
-    return lines + ([current] if current else [])
 
 
 def farewell(state: ChatState) -> None:
