@@ -151,3 +151,13 @@ def test_search_hits_keep_the_date_and_fit(store, width):
     heads = [line for line in lines_of(out) if "#1 user" in line]
     assert heads and all(re.search(r"· \d{4}-\d\d-\d\d \d\d:\d\d$", h) for h in heads), out
     assert all(len(h) <= width for h in heads)
+
+
+@pytest.mark.parametrize("args", [("sessions", "list"), ("usage", "--by", "session"), ("usage",)])
+def test_narrower_than_what_never_leaves_the_lines_run_past_the_edge_figures_stay_whole(store, args):
+    out = run(store, 24, *args)
+    assert not CUT_NUMBER.search(out), out
+    assert "$12.35" in out or "$12.85" in out
+    if args[0] == "sessions":
+        assert "cost unknown" in out  # not "cost unkn"
+        assert all(len(row.split()[0]) == 8 for row in lines_of(out)[1:4])  # whole ids

@@ -156,6 +156,21 @@ def build_table(fitted: Fitted, *, total_row: bool = False, header_style: str = 
     return table
 
 
+def print_table(console, fitted: Fitted, *, total_row: bool = False) -> None:
+    """Print the fitted table. On a screen narrower than even the columns that never leave,
+    the lines run past the edge (the terminal wraps them) rather than cutting a figure."""
+    table = build_table(fitted, total_row=total_row)
+    if fitted.total_width <= console.width:
+        console.print(table)
+        return
+    saved = console.__dict__.get("_width")  # Rich's print(width=) never goes past the screen
+    console.width = fitted.total_width
+    try:
+        console.print(table)
+    finally:
+        console.__dict__["_width"] = saved
+
+
 def left_out_note(fitted: Fitted, more: str = "a wider window shows them") -> str | None:
     """``not shown at this width: cache read, reasoning (a wider window shows them)``, or None."""
     if not fitted.left_out:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from appam_cli.render.columns import Column, build_table, fit, left_out_note
+from appam_cli.render.columns import Column, fit, left_out_note, print_table
 from appam_cli.render.environment import environment
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def print_models(found: list[ModelInfo], *, search: str | None, provider: str | 
         column(6, "cache rd", 5), column(7, "cache wr", 5),
     ]
     fitted = fit(columns, console.width)
-    console.print(build_table(fitted))
+    print_table(console, fitted)
     note = left_out_note(fitted, "a wider window or --json shows them")
     if note:
         console.print(Text(note, style="dim"))

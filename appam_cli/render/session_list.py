@@ -4,7 +4,7 @@ them are shown visibly (`safe_text`), never written raw."""
 from __future__ import annotations
 
 from appam_cli.datamodel.session_summary import SessionSummary
-from appam_cli.render.columns import Column, build_table, fit, left_out_note, short_count
+from appam_cli.render.columns import Column, fit, left_out_note, print_table, short_count
 from appam_cli.render.environment import environment
 from appam_cli.render.safe_text import safe_text
 
@@ -37,7 +37,7 @@ def print_session_list(summaries: list[SessionSummary], total: int, *, filtered:
             console.print('No saved sessions yet. Start one with: appam run "PROMPT"')
         return
     fitted = fit(_columns(summaries), console.width)
-    console.print(build_table(fitted))
+    print_table(console, fitted)
     note = left_out_note(fitted, "a wider window or --json shows them")
     if note:
         console.print(Text(note, style="dim"))

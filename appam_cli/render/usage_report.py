@@ -7,7 +7,7 @@ import json
 from typing import IO, TYPE_CHECKING
 
 from appam_cli.datamodel.usage import AggregatedUsage, format_usd
-from appam_cli.render.columns import Column, build_table, fit, left_out_note, short_count
+from appam_cli.render.columns import Column, fit, left_out_note, print_table, short_count
 from appam_cli.render.environment import environment
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def print_report(report: UsageReport, console: Console | None = None) -> None:
         return
     console.print(Text(period_line(report), style="bold"))
     fitted = fit(_columns(report), console.width)
-    console.print(build_table(fitted, total_row=True))
+    print_table(console, fitted, total_row=True)
     notes = [left_out_note(fitted, "a wider window, --json or --csv shows them") or ""]
     est, unpriced = report.total.estimated_requests, report.total.unpriced_requests
     if est:
@@ -174,8 +174,9 @@ def _print_chart(report: UsageReport, console: Console) -> None:
     costs = [_cost(r.usage) for r in report.rows]
     cost_width = max(len(c) for c in costs)
     room = console.width - cost_width - 4  # the label and the bar share what the cost leaves
-    label_width = max(8, min(32, max(len(label) for label in labels), room - 8))
-    width = max(4, min(MAX_BAR, room - label_width))
+    longest = max(len(label) for label in labels)
+    label_width = max(min(10, longest), min(32, longest, room - 8))  # a date stays whole
+    width = max(1, min(MAX_BAR, room - label_width))
     console.print()
     console.print(Text(f"Cost per {report.by}", style="bold"))
     chart = Text(no_wrap=True, overflow="ellipsis")  # one Text, not a Table: hundreds of days print fast
