@@ -55,9 +55,12 @@ def test_list_is_a_table_newest_first(offline_cli, appam_home):
 def test_list_on_a_narrow_screen_drops_columns_that_say_nothing(offline_cli, appam_home):
     save(appam_home, make_session("a question long enough to be cut on a narrow screen"))
     narrow = offline_cli("sessions", "list", env={"COLUMNS": "80"})
-    header, row = narrow.stdout.splitlines()
-    assert header.split() == ["id", "title", "model", "msgs", "tokens", "cost", "updated"]
+    header, row, note = narrow.stdout.splitlines()
+    # status and agent say nothing (all completed, all default): they leave first, unmentioned;
+    # then the message count, which the note names
+    assert header.split() == ["id", "title", "model", "tokens", "cost", "updated"]
     assert "a question" in row and "…" in row and len(row.rstrip()) <= 80
+    assert note == "not shown at this width: msgs (a wider window or --json shows them)"
     save(appam_home, make_session("q1", agent="coder", status="interrupted"))
     header, *rows = offline_cli("sessions", "list", env={"COLUMNS": "80"}).stdout.splitlines()
     assert header.split()[:3] == ["id", "title", "agent"] and "status" in header

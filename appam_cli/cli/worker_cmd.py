@@ -12,7 +12,22 @@ worker_app = typer.Typer(
 )
 
 
-def _describe(st) -> str:
+def _say(parts: list[str]) -> None:
+    """One line ``a · b · c``; on a terminal narrower than that, broken between its parts."""
+    from appam_cli.render.columns import wrap_parts
+    from appam_cli.render.environment import environment
+
+    env = environment()
+    if not env.stdout_isatty:
+        typer.echo(" · ".join(parts))
+        return
+    import shutil
+
+    for line in wrap_parts(parts, shutil.get_terminal_size().columns):
+        typer.echo(line)
+
+
+def _describe(st) -> list[str]:
     info = st.info
     parts = [f"pid {st.pid}", f"appam {info.get('version', '?')}"]
     if not st.current:
@@ -21,7 +36,7 @@ def _describe(st) -> str:
     if isinstance(idle, (int, float)):
         parts.append(f"exits after {idle:g} s without requests")
     parts.append(f"socket {st.place.socket}")
-    return " · ".join(parts)
+    return parts
 
 
 @worker_app.command("status")
@@ -32,11 +47,11 @@ def worker_status() -> None:
 
     st = status()
     if st.running:
-        typer.echo(f"worker running · {_describe(st)}")
+        _say(["worker running", *_describe(st)])
     elif st.pid:
-        typer.echo(f"worker not answering · pid {st.pid} · socket {st.place.socket}")
+        _say(["worker not answering", f"pid {st.pid}", f"socket {st.place.socket}"])
     else:
-        typer.echo(f"no worker running · socket {st.place.socket}")
+        _say(["no worker running", f"socket {st.place.socket}"])
 
 
 @worker_app.command("start")
@@ -52,7 +67,7 @@ def worker_start() -> None:
     if not st.running:
         typer.echo(f"appam: the worker could not start (socket {st.place.socket})", err=True)
         raise typer.Exit(1)
-    typer.echo(f"worker running · {_describe(st)}")
+    _say(["worker running", *_describe(st)])
 
 
 @worker_app.command("stop")

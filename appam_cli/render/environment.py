@@ -111,7 +111,8 @@ class Environment:
     def _line(self, markup: str, text: str) -> None:
         from rich.markup import escape
 
-        self.console(stderr=True).print(markup.format(escape(text)))
+        # a terminal gets the line broken between words; a pipe or a log gets it whole
+        self.console(stderr=True).print(markup.format(escape(text)), soft_wrap=not self.stderr_isatty)
 
 
 _default = Environment()

@@ -44,7 +44,8 @@ def print_footer(
     if usage is not None and total is not None and total.request_count > usage.request_count:
         text += f" · session total {total.cost_display()}"
     where = f"session {session.session_id[:8]}" if saved else "not saved"
-    console.print(f"[dim]{escape(where)} · {escape(text)}[/]")
+    # on a terminal the line breaks between words, not inside "request"
+    console.print(f"[dim]{escape(where)} · {escape(text)}[/]", soft_wrap=not environment().stderr_isatty)
 
 
 def print_usage_details(usage: AggregatedUsage, requests: list[RequestRecord]) -> None:

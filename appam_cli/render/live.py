@@ -26,11 +26,13 @@ cursor moves inside the screen instead of smearing lines into the scrollback.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
-from rich.console import Console, Group, NewLine, RenderableType
+from rich.console import Console, ConsoleOptions, Group, NewLine, RenderableType, RenderResult
 from rich.live import Live
+from rich.segment import Segment
 from rich.text import Text
 
 from appam_cli.render.blocks import BlockSplitter, CodeTail
@@ -80,6 +82,7 @@ class LiveMarkdownView(ViewContext):
         self._think_blank = 0  # blank reasoning lines held back (dropped at the end)
         self._thinking = False  # hidden reasoning is arriving
         self._tail: RenderableType = _EMPTY
+        self._drawn = _Measured(_EMPTY)  # the tail as last drawn, and its lines' lengths
         self._code_tail = CodeTailView(code_theme)
         # text from the model is data: control characters are shown, never sent raw
         self._safe = {"content": SafeStream(), "reasoning": SafeStream()}
@@ -137,13 +140,28 @@ class LiveMarkdownView(ViewContext):
         with self._lock:
             if self._closed:
                 return
-            changed = bool(self._inbox)
+            changed = bool(self._inbox) or self.console.width != self._drawn.width  # new text, or resized
             out = self._drain()
             if changed:
                 self._tail = self._make_tail()
                 self._draw(out)
 
     # -- internals -----------------------------------------------------------------
+
+    def _after_resize(self, live: Live) -> None:
+        """The screen got narrower since the tail was drawn: the terminal has re-wrapped its lines
+        (tmux, VTE, kitty, iTerm2 and most others reflow), so it takes more rows than Rich drew.
+        Rich is told that height, so its redraw clears every one of them: no leftover copy."""
+        width, drawn = self.console.width, self._drawn
+        if width >= drawn.width or not _terminal_reflows():
+            return
+        render = getattr(live, "_live_render", None)
+        shape = getattr(render, "_shape", None)
+        if render is None or shape is None or not drawn.lengths:
+            return
+        rows = sum(max(1, -(-length // width)) for length in drawn.lengths[: shape[1]])
+        if rows > shape[1]:
+            render._shape = (shape[0], rows)
 
     def _run_timer(self) -> None:
         interval = self._interval
@@ -277,10 +295,52 @@ class LiveMarkdownView(ViewContext):
         live = self._live
         if live is None or self._closed:
             if out:
-                self.console.print(Group(*out))
+                self.console.print(_Measured(Group(*out)))
             return
-        live.update(self._tail)
+        self._after_resize(live)
+        self._drawn = _Measured(self._tail)
+        live.update(self._drawn)
         with self.console:  # one buffered write: no frame shows a block twice or not at all
             live.refresh()
             if out:
-                self.console.print(Group(*out))
+                self.console.print(_Measured(Group(*out)))
+
+
+def _terminal_reflows() -> bool:
+    """Whether the terminal re-wraps its rows when it gets narrower: tmux, VTE (GNOME Terminal…),
+    kitty, iTerm2, WezTerm, Windows Terminal and most others do; xterm keeps each row and cuts it
+    (there Rich's own redraw is right, and clearing more rows would erase finished text)."""
+    return bool(os.environ.get("TMUX")) or not os.environ.get("XTERM_VERSION")
+
+
+class _Measured:
+    """A renderable drawn as lines without their plain trailing spaces, that remembers the width
+    it was drawn at and the length of each line: what a terminal re-wraps when it gets narrower.
+
+    Rich pads a paragraph's lines to the full width; a terminal that reflows on resize would
+    turn each padded line into several rows. Styled spaces (a code block's background) stay.
+    """
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+        self.width = 0
+        self.lengths: list[int] = []
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lines = [_rstrip(line) for line in console.render_lines(self.renderable, options, pad=False)]
+        self.width = options.max_width
+        self.lengths = [Segment.get_line_length(line) for line in lines]
+        new_line = Segment.line()
+        for line in lines:
+            yield from line
+            yield new_line
+
+
+def _rstrip(line: list[Segment]) -> list[Segment]:
+    """The line without the spaces at its end that have no style (nothing to see in them)."""
+    end = len(line)
+    while end and not line[end - 1].control and not line[end - 1].style and not line[end - 1].text.strip(" "):
+        end -= 1
+    if end and not line[end - 1].control and not line[end - 1].style:
+        return [*line[: end - 1], Segment(line[end - 1].text.rstrip(" "))]
+    return line[:end]

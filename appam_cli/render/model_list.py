@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from appam_cli.render.columns import Column, fit, left_out_note, print_table
 from appam_cli.render.environment import environment
 
 if TYPE_CHECKING:
@@ -53,7 +54,6 @@ def print_aliases(aliases: list[tuple[str, str]]) -> None:
 
 
 def print_models(found: list[ModelInfo], *, search: str | None, provider: str | None) -> None:
-    from rich.table import Table
     from rich.text import Text
 
     console = environment().table_console(highlight=False)
@@ -74,20 +74,24 @@ def print_models(found: list[ModelInfo], *, search: str | None, provider: str | 
             per_million(per_m.get("cache_read")),
             per_million(per_m.get("cache_write")),
         ])
-    headers = ("model", "provider", "context", "max out", "input", "output", "cache rd", "cache wr")
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for i, name in enumerate(headers):
-        if i == 0:  # the model name folds when the screen is narrow; the figures never shrink
-            longest = max(len(name), *(len(r[0]) for r in rows))
-            table.add_column(name, style="cyan", overflow="fold", min_width=min(longest, 24))
-        elif i == 1:
-            table.add_column(name, no_wrap=True, overflow="ellipsis", max_width=12)
-        else:
-            width = max(len(name), *(len(r[i]) for r in rows))
-            table.add_column(name, justify="right", no_wrap=True, min_width=width)
-    for row in rows:
-        table.add_row(Text(row[0]), *row[1:])
-    console.print(table)
+    def column(i: int, header: str, drop: int | None) -> Column:
+        return Column(header, [r[i] for r in rows], justify="right", drop=drop)
+
+    longest = max(len("model"), *(len(r[0]) for r in rows))
+    columns = [
+        # the model name folds on a narrow screen (it is copied whole); the figures never shrink
+        Column("model", [Text(r[0]) for r in rows], style="cyan", flex=True, overflow="fold",
+               min_width=min(longest, 16), preferred=min(longest, 24)),
+        Column("provider", [r[1] for r in rows], flex=True, min_width=6, max_width=12, drop=6),
+        column(2, "context", 3), column(3, "max out", 4),
+        column(4, "input", None), column(5, "output", None),
+        column(6, "cache rd", 5), column(7, "cache wr", 5),
+    ]
+    fitted = fit(columns, console.width)
+    print_table(console, fitted)
+    note = left_out_note(fitted, "a wider window or --json shows them")
+    if note:
+        console.print(Text(note, style="dim"))
     console.print(
         f"[dim]{len(found)} model{'' if len(found) == 1 else 's'} · "
         "prices in USD per million tokens (input, output, cache read, cache write) · "

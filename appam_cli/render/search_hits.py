@@ -38,9 +38,12 @@ def print_hits(hits: list[SearchHit]) -> None:
         head = Text()
         head.append(hit.session_id[:8], style="cyan")
         head.append(safe_text(f" #{hit.position + 1} {hit.role}"), style="bold")
-        title = safe_text(" ".join((hit.title or "").split()))
-        if title:
-            head.append(f" · {title}")
+        title = Text(safe_text(" ".join((hit.title or "").split())))
+        room = console.width - head.cell_len - len(f" · {when}") - 3  # the title gives way, the date stays
+        if title and room >= 4:
+            title.truncate(room, overflow="ellipsis")
+            head.append(" · ")
+            head.append(title)
         head.append(f" · {when}", style="dim")
-        console.print(head, overflow="ellipsis", no_wrap=True)
+        console.print(head, overflow="fold")
         console.print(Padding(_snippet_text(hit.snippet, styled), (0, 0, 0, 2), expand=False))

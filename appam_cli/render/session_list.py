@@ -4,6 +4,7 @@ them are shown visibly (`safe_text`), never written raw."""
 from __future__ import annotations
 
 from appam_cli.datamodel.session_summary import SessionSummary
+from appam_cli.render.columns import Column, fit, left_out_note, print_table, short_count
 from appam_cli.render.environment import environment
 from appam_cli.render.safe_text import safe_text
 
@@ -26,7 +27,6 @@ def relative_time(summary_time) -> str:
 
 
 def print_session_list(summaries: list[SessionSummary], total: int, *, filtered: bool = False) -> None:
-    from rich.table import Table
     from rich.text import Text
 
     console = environment().table_console()
@@ -36,70 +36,40 @@ def print_session_list(summaries: list[SessionSummary], total: int, *, filtered:
         else:
             console.print('No saved sessions yet. Start one with: appam run "PROMPT"')
         return
-    columns = ["id", "title", "agent", "model", "msgs", "tokens", "cost", "status", "updated"]
-    rows = [_cells(s) for s in summaries]
-    widths = _natural_widths(columns, rows)
-    # Room for the titles first: leave out the status and agent columns when they say
-    # nothing (every session completed, every one by the default agent), then cut long
-    # model names; what is left goes to the title.
-    wanted = min(40, widths["title"])
-    for name, usual in (("status", "completed"), ("agent", "default")):
-        if _total(widths, wanted) > console.width and all(r[columns.index(name)] == usual for r in rows):
-            i = columns.index(name)
-            columns.pop(i)
-            del widths[name]
-            for r in rows:
-                r.pop(i)
-    widths["model"] = max(16, min(widths["model"], widths["model"] - (_total(widths, 12) - console.width)))
-    title_width = max(8, min(60, widths["title"], console.width - _total(widths, 0)))
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for name in columns:
-        table.add_column(
-            name,
-            style="cyan" if name == "id" else None,
-            min_width=8 if name == "id" else None,  # an id you can copy
-            justify="right" if name in ("msgs", "tokens", "cost") else "left",
-            no_wrap=True,
-            overflow="ellipsis",
-            width=title_width if name == "title" else widths["model"] if name == "model" else None,
-        )
-    for row in rows:
-        table.add_row(*(Text(cell) for cell in row))  # Text, not str: a title like "[/]" is not markup
-    console.print(table)
+    fitted = fit(_columns(summaries), console.width)
+    print_table(console, fitted)
+    note = left_out_note(fitted, "a wider window or --json shows them")
+    if note:
+        console.print(Text(note, style="dim"))
     if total > len(summaries):
         console.print(f"[dim]{len(summaries)} of {total} sessions; -n N or --all for more[/]", highlight=False)
 
 
-def _cells(s: SessionSummary) -> list[str]:
-    usage = s.usage
+def _columns(summaries: list[SessionSummary]) -> list[Column]:
+    """Id, title and cost stay; on a narrow screen the others leave, the least telling first
+    (status and agent before anything when they say nothing: all completed, all default)."""
+    rows = [(s, s.usage) for s in summaries]
+    statuses = [s.status for s in summaries]
+    agents = [safe_text(s.agent_name) for s in summaries]
+    tokens = [u.total_tokens() for _, u in rows]
     return [
-        safe_text(s.session_id[:8]),
-        safe_text(" ".join((s.title or "").split())),
-        safe_text(s.agent_name),
-        safe_text(s.model),
-        str(s.message_count),
-        compact_count(usage.total_tokens()),
-        usage.cost_display() if usage.request_count else "-",
-        s.status,
-        relative_time(s.updated_at),
+        Column("id", [safe_text(s.session_id[:8]) for s in summaries], style="cyan"),  # an id you can copy
+        Column(
+            "title", [safe_text(" ".join((s.title or "").split())) for s in summaries],
+            flex=True, min_width=8, preferred=20, max_width=60,
+        ),
+        Column("agent", agents, drop=20, telling=False) if all(a == "default" for a in agents)
+        else Column("agent", agents, drop=5),
+        Column(
+            "model", [safe_text(s.model) for s in summaries], flex=True, min_width=12, preferred=16,
+            max_width=32, drop=6,
+        ),
+        Column("msgs", [f"{s.message_count:,}" for s in summaries], justify="right", drop=7,
+               short=[short_count(s.message_count) for s in summaries]),
+        Column("tokens", [f"{n:,}" for n in tokens], justify="right", drop=2, short=[short_count(n) for n in tokens]),
+        Column("cost", [u.cost_display() if u.request_count else "-" for _, u in rows], justify="right"),
+        Column("status", statuses, drop=21, telling=False) if all(st == "completed" for st in statuses)
+        else Column("status", statuses, drop=4),
+        Column("updated", [relative_time(s.updated_at) for s in summaries], drop=3),
     ]
 
-
-def compact_count(n: int) -> str:
-    """``5,426``; ``603k``; ``56.5M``: at most six characters."""
-    if n < 100_000:
-        return f"{n:,}"
-    if n < 10_000_000:
-        return f"{n / 1000:.0f}k"
-    return f"{n / 1_000_000:.1f}M"
-
-
-def _natural_widths(columns: list[str], rows: list[list[str]]) -> dict[str, int]:
-    widths = {name: max(len(name), *(len(r[i]) for r in rows)) for i, name in enumerate(columns)}
-    widths["model"] = min(widths["model"], 32)
-    return widths
-
-
-def _total(widths: dict[str, int], title: int) -> int:
-    """The table's width with the title column ``title`` wide (two spaces between columns)."""
-    return sum(w for name, w in widths.items() if name != "title") + title + 2 * (len(widths) - 1)

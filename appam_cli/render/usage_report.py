@@ -7,6 +7,7 @@ import json
 from typing import IO, TYPE_CHECKING
 
 from appam_cli.datamodel.usage import AggregatedUsage, format_usd
+from appam_cli.render.columns import Column, fit, left_out_note, print_table, short_count
 from appam_cli.render.environment import environment
 
 if TYPE_CHECKING:
@@ -80,10 +81,6 @@ def _label(report: UsageReport, row: ReportRow) -> str:
     return row.group
 
 
-def _tokens(value: int, usage: AggregatedUsage) -> str:
-    return ("~" if usage.estimated_requests else "") + f"{value:,}"
-
-
 def _cost(usage: AggregatedUsage) -> str:
     if usage.request_count and usage.unpriced_requests == usage.request_count:
         return "unknown"
@@ -91,7 +88,6 @@ def _cost(usage: AggregatedUsage) -> str:
 
 
 def print_report(report: UsageReport, console: Console | None = None) -> None:
-    from rich.table import Table
     from rich.text import Text
 
     console = console or environment().table_console(highlight=False)
@@ -102,20 +98,9 @@ def print_report(report: UsageReport, console: Console | None = None) -> None:
             console.print(f"No requests match: {period_line(report).removeprefix(f'Usage by {report.by}, ')}")
         return
     console.print(Text(period_line(report), style="bold"))
-    cells = [_cells(_label(report, row), row.usage) for row in report.rows]
-    total = _cells("total", report.total)
-    table = Table(box=None, header_style="bold", pad_edge=False, show_footer=False)
-    label_width = min(16, max(len(report.by), *(len(str(c[0])) for c in cells)))  # a date stays whole
-    table.add_column(report.by, no_wrap=True, overflow="ellipsis", min_width=label_width, max_width=48)
-    names = ("requests", "input", "output", "cache read", "cache write", "reasoning", "cost", "unpriced")
-    for i, name in enumerate(names, start=1):  # figures never shrink; the group label does
-        width = max(len(name), len(str(total[i])), *(len(str(c[i])) for c in cells))
-        table.add_column(name, justify="right", no_wrap=True, min_width=width)
-    for i, row_cells in enumerate(cells):
-        table.add_row(*row_cells, end_section=i == len(cells) - 1)
-    table.add_row(*total, style="bold")
-    console.print(table)
-    notes = []
+    fitted = fit(_columns(report), console.width)
+    print_table(console, fitted, total_row=True)
+    notes = [left_out_note(fitted, "a wider window, --json or --csv shows them") or ""]
     est, unpriced = report.total.estimated_requests, report.total.unpriced_requests
     if est:
         notes.append(f"~ estimated: {_requests(est)} without counts from the provider (counted locally)")
@@ -125,7 +110,8 @@ def print_report(report: UsageReport, console: Console | None = None) -> None:
             'set [prices."<model>"] in config.toml, then: appam usage --reprice'
         )
     for note in notes:
-        console.print(Text(note, style="dim"))
+        if note:
+            console.print(Text(note, style="dim"))
     _print_chart(report, console)
 
 
@@ -133,19 +119,38 @@ def _requests(n: int) -> str:
     return f"{n} request" + ("" if n == 1 else "s")
 
 
-def _cells(label: str, u: AggregatedUsage) -> list:
+def _columns(report: UsageReport) -> list[Column]:
+    """The report's columns, the group and the cost last to leave a narrow screen."""
     from rich.text import Text
 
+    usages = [r.usage for r in report.rows] + [report.total]
+    labels = [Text(_label(report, r)) for r in report.rows] + [Text("total")]
+
+    def tokens(header: str, value, drop: int, *, estimated: bool = False) -> Column:
+        values = [value(u) for u in usages]
+        mark = ["~" if estimated and u.estimated_requests else "" for u in usages]
+        idle = not any(values)  # a column of zeros goes first
+        return Column(
+            header,
+            [m + f"{v:,}" for m, v in zip(mark, values, strict=True)],
+            justify="right",
+            drop=drop + (10 if idle else 0),
+            short=[m + short_count(v) for m, v in zip(mark, values, strict=True)],
+        )
+
+    label_width = min(16, max(len(report.by), *(len(str(c)) for c in labels)))  # a date stays whole
+    unpriced = [f"{u.unpriced_requests:,}" if u.unpriced_requests else "-" for u in usages]
     return [
-        Text(label),
-        f"{u.request_count:,}",
-        _tokens(u.total_input_tokens, u),
-        _tokens(u.total_output_tokens, u),
-        f"{u.total_cache_read_tokens:,}",
-        f"{u.total_cache_creation_tokens:,}",
-        f"{u.total_reasoning_tokens:,}",
-        _cost(u),
-        f"{u.unpriced_requests:,}" if u.unpriced_requests else "-",
+        Column(report.by, labels, flex=True, min_width=min(label_width, 10), preferred=label_width, max_width=48),
+        tokens("requests", lambda u: u.request_count, 3),
+        tokens("input", lambda u: u.total_input_tokens, 2, estimated=True),
+        tokens("output", lambda u: u.total_output_tokens, 1, estimated=True),
+        tokens("cache read", lambda u: u.total_cache_read_tokens, 6),
+        tokens("cache write", lambda u: u.total_cache_creation_tokens, 7),
+        tokens("reasoning", lambda u: u.total_reasoning_tokens, 5),
+        Column("cost", [_cost(u) for u in usages], justify="right"),
+        # the unpriced count says the cost is not the whole story: it stays while it says so
+        Column("unpriced", unpriced, justify="right", drop=0 if report.total.unpriced_requests else 20),
     ]
 
 
@@ -166,10 +171,12 @@ def _print_chart(report: UsageReport, console: Console) -> None:
         console.print(Text("No priced requests: no cost chart.", style="dim"))
         return
     labels = [_label(report, r) for r in report.rows]
-    label_width = min(32, max(len(label) for label in labels))
     costs = [_cost(r.usage) for r in report.rows]
     cost_width = max(len(c) for c in costs)
-    width = max(8, min(MAX_BAR, console.width - label_width - cost_width - 4))
+    room = console.width - cost_width - 4  # the label and the bar share what the cost leaves
+    longest = max(len(label) for label in labels)
+    label_width = max(min(10, longest), min(32, longest, room - 8))  # a date stays whole
+    width = max(1, min(MAX_BAR, room - label_width))
     console.print()
     console.print(Text(f"Cost per {report.by}", style="bold"))
     chart = Text(no_wrap=True, overflow="ellipsis")  # one Text, not a Table: hundreds of days print fast

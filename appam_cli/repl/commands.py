@@ -29,14 +29,16 @@ COMMANDS: tuple[Command, ...] = (
     Command("usage", "", "this session's tokens and cost, in detail"),
     Command("info", "", "the session, model, settings and files"),
     Command("retry", "", "regenerate the last answer"),
-    Command("undo", "", "remove the last exchange from the session"),
+    Command("undo", "", "remove the last question and its answer"),
     Command("rename", "TITLE", "give this session a title"),
     Command("reasoning", "[on|off]", "show or hide the model's reasoning"),
     Command("sessions", "", "the most recent sessions"),
+    Command("open", "ID", "switch to a saved session (id, prefix or last)"),
+    Command("clear", "", "clear the screen"),
     Command("copy", "", "copy the last answer to the clipboard"),
     Command("edit", "[TEXT]", "write the next message in $EDITOR"),
 )
-ALIASES = {"quit": "exit", "q": "exit", "?": "help", "clear": "new"}
+ALIASES = {"quit": "exit", "q": "exit", "?": "help", "cls": "clear"}
 BY_NAME = {c.name: c for c in COMMANDS}
 
 _COMMAND = re.compile(r"/([A-Za-z?][\w-]*)(?:\s+(.*))?\Z", re.DOTALL)

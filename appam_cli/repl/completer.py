@@ -1,7 +1,8 @@
 """Tab completion at the chat prompt: slash commands, then their arguments.
 
 ``/mo`` -> ``/model``; ``/model gpt-4o`` -> model names (those of this session,
-then litellm's price list); ``/reasoning `` -> ``on`` / ``off``. Plain messages
+then litellm's price list); ``/reasoning `` -> ``on`` / ``off``; ``/open `` -> the ids of
+the most recent sessions, with their titles. Plain messages
 get no completions, so the menu only ever appears for commands.
 """
 
@@ -13,6 +14,7 @@ from appam_cli.repl import commands
 from appam_cli.repl.state import ChatState
 
 MAX_MODELS = 40
+MAX_SESSIONS = 20
 
 
 class SlashCompleter(Completer):
@@ -30,8 +32,22 @@ class SlashCompleter(Completer):
                     yield Completion(f"/{c.name}", start_position=-len(text), display_meta=c.summary)
             return
         name = commands.resolve(word)
+        if name == "open":
+            yield from self._sessions(arg.lstrip())
+            return
         for value in self._arguments(name, arg.lstrip()):
             yield Completion(value, start_position=-len(arg.lstrip()))
+
+    def _sessions(self, prefix: str):
+        """The most recent sessions' ids, with their titles beside them."""
+        try:
+            recent = self.state.reader.list_sessions(limit=MAX_SESSIONS)
+        except Exception:  # the store unreadable now: no completions, never an error while typing
+            return
+        for s in recent:
+            if s.session_id.startswith(prefix) and s.session_id != self.state.session.session_id:
+                meta = " ".join((s.title or "").split())[:40]
+                yield Completion(s.session_id[:8], start_position=-len(prefix), display_meta=meta)
 
     def _arguments(self, name: str | None, arg: str) -> list[str]:
         if name == "reasoning":

@@ -122,9 +122,7 @@ def _agent_line(state: ChatState) -> str:
 
 def _system(state: ChatState, arg: str) -> Action:
     if not arg:
-        current = state.system or next(
-            (m.content for m in reversed(state.session.messages) if m.role == "system"), None
-        )
+        current = state.system_prompt()
         output.notice(f"system prompt: {current}" if current else "no system prompt  (/system TEXT sets one)")
         return DONE
     from appam_cli.repl.turns import catch_up
@@ -175,7 +173,7 @@ def _info(state: ChatState, arg: str) -> Action:
     else:
         where = "saved from the first message"
     window = state.context_window()
-    system = state.system or next((m.content for m in reversed(s.messages) if m.role == "system"), None)
+    system = state.system_prompt()
     exchanges = sum(1 for m in s.messages if m.role == "user")
     rows = [
         ("session", f"{s.session_id} ({where})"),
@@ -223,6 +221,7 @@ def _retry(state: ChatState, arg: str) -> Action:
 def _undo(state: ChatState, arg: str) -> Action:
     if not _last_exchange_is_ours(state, "/undo only removes this chat's own exchanges"):
         return DONE
+    index = state.last_user_index()
     removed = state.undo()
     if not removed:
         output.notice("nothing to undo")
@@ -231,6 +230,7 @@ def _undo(state: ChatState, arg: str) -> Action:
     output.notice(
         f"removed the last exchange ({removed} message{'s' if removed != 1 else ''}); "
         f"{left} left" + (" in the store too" if state.persisted and state.saving else "")
+        + (" · the system prompt set after it stays" if index is not None and index < left else "")
     )
     return DONE
 
@@ -273,6 +273,64 @@ def _sessions(state: ChatState, arg: str) -> Action:
     return DONE
 
 
+def _open(state: ChatState, arg: str) -> Action:
+    """Switch to a saved session, as ``appam continue ID`` opens it (the same busy rule)."""
+    from appam_cli.agent.busy import refuse_if_busy
+    from appam_cli.errors import AppamError
+
+    ref = arg.split()[0] if arg.split() else ""
+    if not ref:
+        output.notice("usage: /open ID  (an id, a unique prefix or last; /sessions lists them)")
+        return DONE
+    old = state.session
+    unsaved = state.unsaved
+    try:
+        session_id = state.reader.resolve_id(ref)
+        if session_id == old.session_id and state.persisted:
+            output.notice(f"already in session {session_id[:8]}")
+            return DONE
+        refuse_if_busy(state.reader, session_id)
+        state.open_session(session_id)
+    except AppamError as exc:
+        output.error(f"{exc.message} (the chat stays in {_where(state)})")
+        return DONE
+    if unsaved:  # the end of the chat it leaves stays on screen only: say so, as leaving does
+        output.error(f"{unsaved}: the end of session {old.session_id[:8]} is not in the store")
+    elif old.messages and old.session_id != session_id:
+        output.notice(
+            f"session {old.session_id[:8]} is saved" if state.saving else "the previous chat was not saved"
+        )
+    s = state.session
+    title = " ".join((s.title or "").split())
+    output.notice(
+        f"opened session {s.session_id[:8]}" + (f' "{title}"' if title else "")
+        + f" · {len(s.messages)} messages · {state.model}"
+        + ("" if state.saving else " · not saved (--no-save)")
+    )
+    from appam_cli.render.environment import environment
+    from appam_cli.repl.banners import last_exchange
+
+    text = last_exchange(s, environment().width, styled=environment().stdout_isatty)
+    if text:
+        environment().stdout.write(text)
+        environment().stdout.flush()
+    return DONE
+
+
+def _where(state: ChatState) -> str:
+    return f"session {state.session.session_id[:8]}" if state.session.messages else "the new session"
+
+
+def _clear(state: ChatState, arg: str) -> Action:
+    from appam_cli.render.environment import environment
+
+    env = environment()
+    if env.stdout_isatty:
+        env.stdout.write("\x1b[H\x1b[2J")  # home, clear the screen (the scrollback stays)
+        env.stdout.flush()
+    return DONE
+
+
 def _copy(state: ChatState, arg: str) -> Action:
     from appam_cli.repl.clipboard import copy_text
 
@@ -280,11 +338,22 @@ def _copy(state: ChatState, arg: str) -> Action:
     if not text:
         output.notice("no answer to copy yet")
         return DONE
-    how = copy_text(text)
-    if how is None:
+    copied = copy_text(text)
+    size = f"{len(text):,} characters"
+    if copied is None:
         output.warn("no clipboard here: install wl-copy, xclip or xsel (or use a terminal that supports OSC 52)")
+    elif copied.way == "tmux":
+        output.notice(
+            f"copied the last answer ({size}) into tmux's paste buffer (tmux load-buffer -w); "
+            "tmux passes it on to your clipboard if its set-clipboard option allows"
+        )
+    elif not copied.sure:
+        output.notice(
+            f"sent the last answer ({size}) to the terminal (OSC 52); "
+            "whether it reached the clipboard depends on the terminal"
+        )
     else:
-        output.notice(f"copied the last answer ({len(text):,} characters) with {how}")
+        output.notice(f"copied the last answer ({size}) with {copied.way}")
     return DONE
 
 
@@ -317,6 +386,8 @@ HANDLERS: dict[str, Callable[[ChatState, str], Action]] = {
     "rename": _rename,
     "reasoning": _reasoning,
     "sessions": _sessions,
+    "open": _open,
+    "clear": _clear,
     "copy": _copy,
     "edit": _edit,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from appam_cli.repl.banners import farewell, greet
 from appam_cli.repl.handler import EXIT, RETRY, SEND, handle_line
+from appam_cli.repl.keys import CtrlCOnEmptyLine
 from appam_cli.repl.state import ChatState
 from appam_cli.repl.turns import COMPLETED, report, run_chat_turn
 
@@ -20,6 +21,11 @@ def run_interactive(state: ChatState) -> int:
         while True:
             try:
                 text = prompt.read()
+            except CtrlCOnEmptyLine:
+                from appam_cli.repl import output
+
+                output.notice("Ctrl-D or /exit to leave")
+                continue
             except KeyboardInterrupt:  # Ctrl-C at the prompt: the line is dropped
                 continue
             except EOFError:  # Ctrl-D

@@ -3,11 +3,16 @@
 Enter sends (or, with a completion chosen from the menu, takes it). Esc-Enter --
 which is also what Alt-Enter sends -- and Ctrl-J insert a new line. A bracketed
 paste is inserted as it is, new lines included, and sent only on Enter.
-Ctrl-C (clears the line), Ctrl-D (leaves on an empty line), Ctrl-R (searches the
-input history) and Ctrl-X Ctrl-E (edit in $EDITOR) are prompt-toolkit's own.
+Ctrl-C drops the line; on an empty line it raises `CtrlCOnEmptyLine`, so the chat can
+say how to leave. Ctrl-D (leaves on an empty line), Ctrl-R (searches the input history)
+and Ctrl-X Ctrl-E (edit in $EDITOR) are prompt-toolkit's own.
 """
 
 from __future__ import annotations
+
+
+class CtrlCOnEmptyLine(KeyboardInterrupt):
+    """Ctrl-C at an empty prompt: nothing to drop (someone may be trying to leave)."""
 
 
 def chat_key_bindings():
@@ -31,5 +36,10 @@ def chat_key_bindings():
     @bindings.add("c-j", filter=focused)
     def _new_line(event) -> None:
         event.current_buffer.insert_text("\n")
+
+    @bindings.add("c-c", filter=focused)
+    def _interrupt(event) -> None:
+        empty = not event.current_buffer.text.strip()
+        event.app.exit(exception=CtrlCOnEmptyLine() if empty else KeyboardInterrupt(), style="class:aborting")
 
     return bindings

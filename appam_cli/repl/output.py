@@ -28,7 +28,8 @@ def error(text: str) -> None:
 
 
 def show(renderable: Any) -> None:
-    console().print(renderable)
+    """On stdout; on a terminal, text is broken between words at the screen's width."""
+    console().print(renderable, soft_wrap=not environment().stdout_isatty)
 
 
 def lines(rows: list[tuple[str, str]]) -> None:

@@ -21,6 +21,16 @@ STYLE = {
 }
 
 
+def _columns() -> int | None:
+    """The width of the screen the prompt is drawn on."""
+    from prompt_toolkit.application import get_app
+
+    try:
+        return get_app().output.get_size().columns
+    except Exception:
+        return None
+
+
 class ChatPrompt:
     def __init__(self, state: ChatState, on_first_draw: Callable[[object], None] | None = None) -> None:
         from prompt_toolkit import PromptSession
@@ -42,7 +52,7 @@ class ChatPrompt:
             history=input_history(),
             completer=SlashCompleter(state),
             complete_while_typing=True,
-            bottom_toolbar=lambda: toolbar_text(state),
+            bottom_toolbar=lambda: toolbar_text(state, _columns()),
             enable_open_in_editor=True,
             style=Style.from_dict(STYLE),
             include_default_pygments_style=False,

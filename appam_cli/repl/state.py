@@ -47,6 +47,7 @@ class ChatState:
     seen: set[int] = field(default_factory=set)  # rows of the session this chat loaded or wrote
     others: set[int] = field(default_factory=set)  # rows of the session another appam added while this chat ran
     told: set[str] = field(default_factory=set)  # warnings already shown (a model ignoring an option)
+    origin: Settings | None = None  # the settings before a session's own API base was applied (/open)
 
     @classmethod
     def open(cls, settings: Settings, history: SessionStore, session_id: str | None, options: ChatOptions) -> ChatState:
@@ -57,10 +58,12 @@ class ChatState:
         session = None
         if session_id:
             session = reader.load_session(reader.resolve_id(session_id), with_requests=True)
+        origin = settings
         model = turn_model(settings, TurnSpec(model=options.model), session)
         # The chat asks where its session was answered (--api-base over it), for every turn and /info.
         settings = settings.with_flags(api_base=turn_api_base(settings, TurnSpec(api_base=options.api_base), session))
         state = cls(
+            origin=origin,
             settings=settings,
             store=history,
             reader=reader,
@@ -128,11 +131,38 @@ class ChatState:
         self.seen = set()
         self.others = set()
 
+    def open_session(self, session_id: str) -> None:
+        """Switch the chat to a saved session (``/open``), as ``appam continue ID`` opens it: its
+        model (unless -m), where it was answered (unless --api-base). UserError, SessionDeleted or
+        UnknownSession when it cannot be opened (the chat stays where it was)."""
+        from appam_cli.agent.session_turn import TurnSpec, turn_api_base, turn_model
+
+        session = self.reader.load_session(session_id, with_requests=True)
+        if session is None:  # deleted since it was named
+            from appam_cli.store.history import UnknownSession
+
+            raise UnknownSession(f"no session matches id {session_id!r}")
+        origin = self.origin or self.settings
+        model = turn_model(origin, TurnSpec(model=self.options.model), session)
+        api_base = turn_api_base(origin, TurnSpec(api_base=self.options.api_base), session)
+        self.settings = origin.with_flags(api_base=api_base)
+        self.session, self.model = session, model
+        self.persisted, self.edited, self.unsaved = True, False, None
+        self.seen, self.others = set(), set()
+        self.note_rows()
+
     def last_user_index(self) -> int | None:
         for index in range(len(self.session.messages) - 1, -1, -1):
             if self.session.messages[index].role == "user":
                 return index
         return None
+
+    def system_prompt(self) -> str | None:
+        """The system prompt the next request sends: the latest system message of the
+        conversation, or (no message yet) the one a new session starts with."""
+        if not self.session.messages:
+            return self.system
+        return next((m.content for m in reversed(self.session.messages) if m.role == "system"), None)
 
     def add_system(self, text: str) -> None:
         """A system prompt from here on: the first message of a new session, else appended."""
@@ -143,12 +173,17 @@ class ChatState:
             self.save()
 
     def undo(self) -> int:
-        """Remove the last exchange (the last user message and all after it); how many messages went."""
+        """Remove the last exchange: the last user message and the answer to it (assistant and tool
+        messages right after it). A system prompt set after them stays. How many messages went."""
         index = self.last_user_index()
         if index is None:
             return 0
-        removed = len(self.session.messages) - index
-        del self.session.messages[index:]
+        messages = self.session.messages
+        end = index + 1
+        while end < len(messages) and messages[end].role in ("assistant", "tool"):
+            end += 1
+        removed = end - index
+        del messages[index:end]
         self.session.status = self._rest_status()
         self.edited = True
         self.save()
