@@ -9,10 +9,19 @@ from __future__ import annotations
 import typer
 
 from appam_cli import __version__
+from appam_cli.cli.group import AppamGroup
+
+HELP = """Chat with large language models from the terminal; every conversation is saved.
+
+A first argument that is not a command is a prompt: `appam "why is the sky blue?"` is
+`appam run "why is the sky blue?"`, with every option of run (`appam -m gpt-4o "hi"`,
+`echo x | appam "explain"`). Commands come first: send a prompt that starts with a command's
+name with `appam run`, and one that starts with `-` after `--` (`appam -- "-5 degrees in F?"`)."""
 
 app = typer.Typer(
     name="appam",
-    help="Chat with large language models from the terminal; every conversation is saved.",
+    cls=AppamGroup,
+    help=HELP,
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
@@ -33,7 +42,7 @@ def main(
         None, "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:
-    """Chat with large language models from the terminal; every conversation is saved."""
+    """The group's own options (its help is the app's)."""
 
 
 def _register() -> None:

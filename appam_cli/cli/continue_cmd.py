@@ -21,8 +21,12 @@ def continue_session(
     session_id: str | None = typer.Argument(
         None, help="Session id, a unique prefix of it (4+ characters), or `last` [default: the most recent]."
     ),
-    prompt: str | None = typer.Argument(
-        None, help="The prompt. `-` reads it from stdin. Without one, the session opens in the chat REPL."
+    words: list[str] | None = typer.Argument(
+        None,
+        metavar="PROMPT",
+        help="The prompt; several words are joined with spaces. `-` reads it from stdin. Without one, the session "
+        "opens in the chat REPL.",
+        show_default=False,
     ),
     model: str | None = typer.Option(None, "--model", "-m", help="Switch to this model [default: the session's]."),
     api_base: str | None = options.API_BASE,
@@ -43,8 +47,9 @@ def continue_session(
     """Continue a session: one more prompt (or the chat REPL)."""
     from appam_cli.agent.busy import refuse_if_busy
     from appam_cli.cli.context import open_history, request_settings
-    from appam_cli.cli.stdin import build_prompt, piped_stdin
+    from appam_cli.cli.stdin import build_prompt, joined, piped_stdin
 
+    prompt = joined(words)
     settings = request_settings(api_base, temperature, max_tokens, timeout, retries, no_stream)
     history = open_history(settings, writing=True)
     sid = resolve_session(history, session_id, lone=prompt is None)

@@ -6,12 +6,17 @@ import typer
 
 from appam_cli.cli import options
 from appam_cli.cli.errors import debug_enabled, debug_notice, handle_errors
+from appam_cli.cli.stdin import joined
 
 
 @handle_errors
 def run(
-    prompt: str | None = typer.Argument(
-        None, help="The prompt. `-` reads it from stdin; piped text is appended after a blank line."
+    prompt: list[str] | None = typer.Argument(
+        None,
+        metavar="PROMPT",
+        help="The prompt; several words are joined with spaces. `-` reads it from stdin; piped text is appended "
+        "after a blank line. A prompt that starts with `-` goes after `--`.",
+        show_default=False,
     ),
     model: str | None = options.MODEL,
     system: str | None = options.SYSTEM,
@@ -44,7 +49,7 @@ def run(
     settings = request_settings(api_base, temperature, max_tokens, timeout, retries, no_stream)
     # The worker connects (or litellm loads, ~3 s) while we read stdin and the store.
     backend = start_backend(settings, model=model, debug=debug_enabled(debug), notice=debug_notice)
-    text = build_prompt(prompt)
+    text = build_prompt(joined(prompt))
     history = open_history(settings, enabled=not no_save, writing=True)
     session_id = open_history(settings).resolve_id("last") if continue_last else None
     if session_id is not None:
