@@ -21,6 +21,7 @@ name with `appam run`, and one that starts with `-` after `--` (`appam -- "-5 de
 app = typer.Typer(
     name="appam",
     cls=AppamGroup,
+    subcommand_metavar="COMMAND [ARGS]... | [RUN OPTIONS] PROMPT...",
     help=HELP,
     no_args_is_help=True,
     add_completion=True,

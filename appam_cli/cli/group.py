@@ -43,13 +43,16 @@ def typo_distance(a: str, b: str) -> int:
 def looks_like_typo(word: str, commands: list[str]) -> str | None:
     """The command ``word`` is most likely a mistyping of, or None when it reads as a prompt.
 
-    Only a bare lower-case word counts (a quoted sentence or a capitalised word is a prompt),
-    within one edit of a command of up to five letters and two of a longer one.
+    Only a bare lower-case word counts (a quoted sentence or a capitalised word is a prompt), that
+    starts with the command's first letter (``what`` is no typo of ``chat``), within one edit of a
+    command of up to five letters and two of a longer one.
     """
     if not word or not all(c.islower() or c == "-" for c in word):
         return None
     best: tuple[int, str] | None = None
     for name in commands:
+        if name[:1] != word[:1]:
+            continue
         allowed = 1 if len(name) <= 5 else 2
         distance = typo_distance(word, name)
         if 0 < distance <= allowed and (best is None or distance < best[0]):
