@@ -3,7 +3,7 @@ usage errors as one line (exit 2) with uniform help placeholders. Real CLI, real
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 import pytest
 import typer
@@ -146,7 +146,7 @@ def test_usage_errors_are_one_line_in_the_tools_voice(offline_cli, args, fragmen
         assert jargon not in line
 
 
-class Flavour(str, Enum):
+class Flavour(StrEnum):
     plain = "plain"
     spicy = "spicy"
 

@@ -14,7 +14,9 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
 def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text)
     if not match:
-        raise UserError(f"invalid duration {text!r}: use a number and a unit, e.g. 30d, 12h, 90m, 2w", exit_code=EXIT_USAGE)
+        raise UserError(
+            f"invalid duration {text!r}: use a number and a unit, e.g. 30d, 12h, 90m, 2w", exit_code=EXIT_USAGE
+        )
     amount, unit = float(match.group(1)), match.group(2).lower()
     try:
         return timedelta(**{_UNITS[unit]: amount})
