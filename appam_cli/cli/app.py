@@ -50,6 +50,7 @@ def _register() -> None:
     from appam_cli.cli import (
         chat_cmd,
         continue_cmd,
+        last_cmd,
         models_cmd,
         run_cmd,
         sessions_cmd,
@@ -61,6 +62,7 @@ def _register() -> None:
     app.command("run")(run_cmd.run)
     app.command("chat")(chat_cmd.chat)
     app.command("continue")(continue_cmd.continue_session)
+    app.command("last")(last_cmd.last)
     transfer_cmd.register(sessions_cmd.sessions_app)  # sessions export / import
     app.add_typer(sessions_cmd.sessions_app, name="sessions")
     app.command("usage")(usage_cmd.usage)

@@ -37,6 +37,7 @@ def continue_session(
     no_stream: bool = options.NO_STREAM,
     raw: bool = options.RAW,
     json_output: bool = options.JSON,
+    extract: bool = options.EXTRACT,
     usage: bool = options.USAGE,
     max_cost: float | None = typer.Option(
         None, "--max-cost", min=0.0, metavar="USD", help="Stop (exit 5) when this turn would cost more than USD."
@@ -74,7 +75,7 @@ def continue_session(
         TurnSpec(model=model, api_base=api_base),  # no -m: the session's own model (and API base)
         Allowance(max_cost_usd=max_cost, force=force),
         text,
-        Presentation(raw=raw, json_output=json_output, show_usage=usage),
+        Presentation(raw=raw, json_output=json_output, show_usage=usage, extract=extract),
         session_id=sid,
         backend=backend,
     )

@@ -19,3 +19,6 @@ JSON = typer.Option(False, "--json", help="Print only the saved Session as JSON.
 USAGE = typer.Option(False, "--usage", help="After the answer, print the detailed token and cost breakdown.")
 FORCE = typer.Option(False, "--force", help="Go ahead even when a [budget] in config.toml is used up.")
 DEBUG = typer.Option(False, "--debug", help="Show tracebacks for errors.")
+EXTRACT = typer.Option(
+    False, "--extract", "-x", help="Print only the fenced code block(s) of the answer (a blank line between two)."
+)

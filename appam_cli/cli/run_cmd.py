@@ -29,6 +29,7 @@ def run(
     no_stream: bool = options.NO_STREAM,
     raw: bool = options.RAW,
     json_output: bool = options.JSON,
+    extract: bool = options.EXTRACT,
     no_save: bool = typer.Option(False, "--no-save", help="Do not save this exchange."),
     usage: bool = options.USAGE,
     max_cost: float | None = typer.Option(
@@ -63,7 +64,7 @@ def run(
         TurnSpec(model=model, system=system, save=not no_save, api_base=api_base),
         Allowance(max_cost_usd=max_cost, force=force),
         text,
-        Presentation(raw=raw, json_output=json_output, show_usage=usage),
+        Presentation(raw=raw, json_output=json_output, show_usage=usage, extract=extract),
         session_id=session_id,
         backend=backend,
     )
