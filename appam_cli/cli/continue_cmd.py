@@ -38,6 +38,8 @@ def continue_session(
     raw: bool = options.RAW,
     json_output: bool = options.JSON,
     extract: bool = options.EXTRACT,
+    schema: str | None = options.SCHEMA,
+    schema_multi: str | None = options.SCHEMA_MULTI,
     usage: bool = options.USAGE,
     max_cost: float | None = typer.Option(
         None, "--max-cost", min=0.0, metavar="USD", help="Stop (exit 5) when this turn would cost more than USD."
@@ -48,16 +50,25 @@ def continue_session(
     """Continue a session: one more prompt (or the chat REPL)."""
     from appam_cli.agent.busy import refuse_if_busy
     from appam_cli.cli.context import open_history, request_settings
+    from appam_cli.cli.schema_flags import answer_schema
     from appam_cli.cli.stdin import build_prompt, joined, piped_stdin
 
     prompt = joined(words)
+    wanted = answer_schema(schema, schema_multi, json_output=json_output, extract=extract)
     settings = request_settings(api_base, temperature, max_tokens, timeout, retries, no_stream)
+    if wanted is not None:
+        settings = settings.with_flags(response_format=wanted.response_format())
     history = open_history(settings, writing=True)
     sid = resolve_session(history, session_id, lone=prompt is None)
     refuse_if_busy(history, sid)
     if prompt is None:
         piped = piped_stdin()
         if not (piped and piped.strip()):
+            if wanted is not None or extract:
+                from appam_cli.errors import EXIT_USAGE
+
+                raise UserError("--schema, --schema-multi and -x need a prompt (the chat takes none)",
+                                exit_code=EXIT_USAGE)
             raise typer.Exit(open_repl(settings, history, sid, model=model, api_base=api_base))
         text = piped.rstrip("\n")
     else:
@@ -75,7 +86,7 @@ def continue_session(
         TurnSpec(model=model, api_base=api_base),  # no -m: the session's own model (and API base)
         Allowance(max_cost_usd=max_cost, force=force),
         text,
-        Presentation(raw=raw, json_output=json_output, show_usage=usage, extract=extract),
+        Presentation(raw=raw, json_output=json_output, show_usage=usage, extract=extract, schema=wanted),
         session_id=sid,
         backend=backend,
     )

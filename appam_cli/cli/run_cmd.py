@@ -30,6 +30,8 @@ def run(
     raw: bool = options.RAW,
     json_output: bool = options.JSON,
     extract: bool = options.EXTRACT,
+    schema: str | None = options.SCHEMA,
+    schema_multi: str | None = options.SCHEMA_MULTI,
     no_save: bool = typer.Option(False, "--no-save", help="Do not save this exchange."),
     usage: bool = options.USAGE,
     max_cost: float | None = typer.Option(
@@ -44,10 +46,14 @@ def run(
     from appam_cli.agent.session_turn import TurnSpec
     from appam_cli.agent.spending import Allowance
     from appam_cli.cli.context import open_history, request_settings
+    from appam_cli.cli.schema_flags import answer_schema
     from appam_cli.cli.stdin import build_prompt
     from appam_cli.cli.turn_view import Presentation, run_turn_cli
 
+    wanted = answer_schema(schema, schema_multi, json_output=json_output, extract=extract)
     settings = request_settings(api_base, temperature, max_tokens, timeout, retries, no_stream)
+    if wanted is not None:
+        settings = settings.with_flags(response_format=wanted.response_format())
     # The worker connects (or litellm loads, ~3 s) while we read stdin and the store.
     backend = start_backend(settings, model=model, debug=debug_enabled(debug), notice=debug_notice)
     text = build_prompt(joined(prompt))
@@ -64,7 +70,7 @@ def run(
         TurnSpec(model=model, system=system, save=not no_save, api_base=api_base),
         Allowance(max_cost_usd=max_cost, force=force),
         text,
-        Presentation(raw=raw, json_output=json_output, show_usage=usage, extract=extract),
+        Presentation(raw=raw, json_output=json_output, show_usage=usage, extract=extract, schema=wanted),
         session_id=session_id,
         backend=backend,
     )

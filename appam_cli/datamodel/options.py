@@ -26,6 +26,8 @@ class RequestOptions:
     retries: int = DEFAULT_RETRIES  # before the first byte of an answer only
     retry_max_wait: float = DEFAULT_RETRY_MAX_WAIT
     stream: bool = True
+    # Structured output: OpenAI's response_format ({"type": "json_schema", ...}), translated by litellm.
+    response_format: dict[str, Any] | None = None
 
     def merged(self, **given: Any) -> RequestOptions:
         """These options with every value that was given (not None) over them."""
