@@ -242,3 +242,27 @@ def test_every_help_names_values_with_the_same_placeholders(offline_cli):
         assert shown in run_help
     assert "--since WHEN" in offline_cli("sessions", "list", "--help").stdout
     assert "Usage: appam sessions show [OPTIONS] ID" in offline_cli("sessions", "show", "--help").stdout
+
+
+# -- the installed script ----------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_the_installed_appam_takes_a_bare_prompt_with_piped_text(provider):
+    import subprocess
+
+    from conftest import APPAM
+
+    provider.enqueue(Reply("It sets x."))
+    done = subprocess.run(
+        [APPAM, "-m", "openai/test-model", "--api-base", provider.url, "explain", "this"],
+        input="x = 1\n", capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "It sets x.\n"
+    assert provider.requests[-1].messages[-1] == {"role": "user", "content": "explain this\n\nx = 1"}
+    typo = subprocess.run([APPAM, "sesions", "list"], capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL)
+    assert typo.returncode == 2 and typo.stdout == ""
+    assert typo.stderr.startswith("appam: no command 'sesions'; did you mean `sessions`?")
+    assert len(typo.stderr.splitlines()) == 1

@@ -234,3 +234,17 @@ def test_load_schema_reads_a_file_of_the_concise_form(tmp_path):
     path = tmp_path / "fields.txt"
     path.write_text("name\nage int\n")
     assert load_schema(str(path)).schema["required"] == ["name", "age"]
+
+
+def test_gemini_gets_a_response_json_schema(cli, monkeypatch):
+    """litellm maps response_format to Gemini's generationConfig response MIME type and JSON schema."""
+    monkeypatch.setenv("GEMINI_API_KEY", "gemini-test-dummy")
+    cli.server.enqueue(Reply('{"name": "Ada", "age": 36}'))
+    result = cli("run", "--schema", "name, age int", "q", "-m", "gemini/gemini-2.5-flash",
+                 "--api-base", cli.server.gemini_url, "--retries", "0")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == {"name": "Ada", "age": 36}
+    config = cli.server.gemini_requests[-1].body["generationConfig"]
+    # litellm writes the proto field names (response_mime_type); Gemini's JSON takes them as well as camelCase
+    assert config["response_mime_type"] == "application/json"
+    assert config["response_json_schema"]["required"] == ["name", "age"]
