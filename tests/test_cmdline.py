@@ -82,7 +82,8 @@ def test_a_prompt_that_starts_with_a_dash_goes_after_double_dash(cli):
     assert len(sessions(cli.home)) == 2
 
 
-@pytest.mark.parametrize("args", [["-5 degrees in F?"], ["run", "-5 degrees in F?"], ["run", "-3"]])
+@pytest.mark.parametrize("args", [["-5 degrees in F?"], ["run", "-5 degrees in F?"], ["run", "-3"], ["--help me"],
+                                  ["-m", "openai/test-model", "-.5 or more?"]])
 def test_an_unknown_short_option_that_reads_as_a_prompt_says_to_use_double_dash(cli, args):
     result = cli(*args)
     line = result.error_line("no such option -", "goes after --", "appam run --", code=2)

@@ -91,7 +91,7 @@ def _text(exc: UsageError, argv: list[str]) -> str:
 def _no_such_option(exc: NoSuchOption, argv: list[str], path: str) -> str:
     name = exc.option_name
     token = next((a for a in argv if a == name), None) or next((a for a in argv if a.startswith(name)), name)
-    if name.startswith("-") and not name.startswith("--") and _reads_as_prompt(token):
+    if _reads_as_prompt(token):
         return (
             f"no such option {name} for `{path}`; a prompt that starts with '-' goes after --: "
             f"{shlex.join(['appam', 'run', '--', token])}"
@@ -102,9 +102,9 @@ def _no_such_option(exc: NoSuchOption, argv: list[str], path: str) -> str:
 
 
 def _reads_as_prompt(token: str) -> bool:
-    """``-5 degrees in F?``, ``-3``: a negative number or words, not a mistyped flag."""
-    body = token[1:]
-    return bool(body) and (body[0].isdigit() or body[0] == "." or any(c.isspace() for c in token))
+    """``-5 degrees in F?``, ``-3``, ``--help me``: a negative number or words, not a mistyped flag."""
+    body = token.lstrip("-")
+    return bool(body) and (any(c.isspace() for c in token) or (token[1:2] != "-" and body[0] in "0123456789."))
 
 
 def _bad_option_usage(exc: BadOptionUsage) -> str:
