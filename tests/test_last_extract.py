@@ -97,6 +97,11 @@ def test_run_extract_without_a_code_block_is_exit_1_and_nothing_on_stdout(cli):
     assert only_session(cli.home).messages[-1].content == "I would rather explain it in words."
 
 
+def test_extract_and_json_do_not_go_together(cli):
+    cli.run("-x", "--json", "q").error_line("use one of them", code=2)
+    assert cli.server.requests == []
+
+
 def test_continue_extract(cli):
     cli.server.enqueue(Reply("no code yet"), Reply("~~~\nSELECT 1;\n~~~\n"))
     cli.run("q")

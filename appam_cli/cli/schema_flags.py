@@ -1,4 +1,5 @@
-"""``--schema`` / ``--schema-multi`` on run and continue: which one, and what it excludes."""
+"""What run and continue print instead of the answer: ``--schema`` / ``--schema-multi`` (JSON), ``-x``
+(code blocks), ``--json`` (the Session); one of them at a time."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ def answer_schema(
     schema: str | None, schema_multi: str | None, *, json_output: bool, extract: bool
 ) -> AnswerSchema | None:
     """The schema the answer must match (None: a free answer); UserError (exit 2) for a bad combination."""
+    if json_output and extract:
+        raise UserError("-x/--extract prints code blocks, --json the session: use one of them", exit_code=EXIT_USAGE)
     if schema is None and schema_multi is None:
         return None
     if schema is not None and schema_multi is not None:
