@@ -267,3 +267,13 @@ def test_the_installed_appam_takes_a_bare_prompt_with_piped_text(provider):
     assert typo.returncode == 2 and typo.stdout == ""
     assert typo.stderr.startswith("appam: no command 'sesions'; did you mean `sessions`?")
     assert len(typo.stderr.splitlines()) == 1
+
+
+def test_appam_help_shows_help_and_sends_nothing(cli):
+    result = cli("help")
+    assert result.exit_code == 0 and result.stdout.startswith("Usage: appam [OPTIONS] COMMAND")
+    result = cli("help", "sessions", "list")
+    assert result.exit_code == 0 and result.stdout.startswith("Usage: appam sessions list [OPTIONS]")
+    cli("help", "sessions", "lits").error_line("no command 'lits' in `appam sessions`", code=2)
+    assert cli.server.requests == [] and sessions(cli.home) == []
+    assert "help" not in cli("--help").stdout.split("Commands:", 1)[1]  # not listed: --help is the way

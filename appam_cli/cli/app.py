@@ -50,6 +50,7 @@ def _register() -> None:
     from appam_cli.cli import (
         chat_cmd,
         continue_cmd,
+        help_cmd,
         last_cmd,
         models_cmd,
         run_cmd,
@@ -68,6 +69,7 @@ def _register() -> None:
     app.command("usage")(usage_cmd.usage)
     app.command("models")(models_cmd.models)
     app.add_typer(worker_cmd.worker_app, name="worker")
+    app.command("help", hidden=True)(help_cmd.help_command)
 
 
 _register()
