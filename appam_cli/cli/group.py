@@ -22,8 +22,6 @@ from typer.core import TyperGroup
 from appam_cli.cli import placeholders, usage_errors
 
 DEFAULT_COMMAND = "run"
-# Group options: anything else that starts with "-" in first place is an option of the default command.
-_OWN_OPTIONS = ("--help", "-h", "--version", "-V", "--install-completion", "--show-completion")
 
 
 def typo_distance(a: str, b: str) -> int:
@@ -109,9 +107,17 @@ class AppamGroup(OneLineHelpGroup):
         if not args:
             return args
         first = args[0]
-        if first == "--" or (first.startswith("-") and first.split("=", 1)[0] not in _OWN_OPTIONS):
+        if first == "--" or (first.startswith("-") and first.split("=", 1)[0] not in self._own_options()):
             return [DEFAULT_COMMAND, *args]
         return args
+
+    def _own_options(self) -> set[str]:
+        """The group's options (--version, --help, …): anything else first is the default command's."""
+        names = set(self.context_settings.get("help_option_names", ["--help"]))
+        for param in self.params:
+            names.update(param.opts)
+            names.update(param.secondary_opts)
+        return names
 
     def resolve_command(self, ctx: _click.Context, args: list[str]) -> tuple[str | None, Any, list[str]]:
         name = args[0] if args else ""
