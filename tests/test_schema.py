@@ -248,3 +248,29 @@ def test_gemini_gets_a_response_json_schema(cli, monkeypatch):
     # litellm writes the proto field names (response_mime_type); Gemini's JSON takes them as well as camelCase
     assert config["response_mime_type"] == "application/json"
     assert config["response_json_schema"]["required"] == ["name", "age"]
+
+
+# -- the loopback server refuses what the providers refuse ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "response_format, ok",
+    [
+        ({"type": "json_schema", "json_schema": {"name": "answer", "schema": {"type": "object"}, "strict": True}}, True),
+        ({"type": "json_object"}, True),
+        ({"type": "json_schema", "json_schema": {"schema": {"type": "object"}}}, False),  # no name
+        ({"type": "json_schema", "json_schema": {"name": "an answer", "schema": {}}}, False),  # a space in the name
+        ({"type": "json_schema", "schema": {"type": "object"}}, False),  # the schema one level too high
+        ({"type": "json_schema", "json_schema": {"name": "a", "schema": {}, "strict": "yes"}}, False),
+        ({"type": "xml"}, False),
+    ],
+)
+def test_the_loopback_server_checks_response_format_as_openai_documents_it(provider, response_format, ok):
+    import httpx
+
+    provider.enqueue(Reply("{}"))
+    body = {"model": "test-model", "messages": [{"role": "user", "content": "q"}], "response_format": response_format}
+    answer = httpx.post(f"{provider.url}/chat/completions", json=body, timeout=5)
+    assert (answer.status_code == 200) is ok, answer.text
+    if not ok:
+        assert answer.json()["error"]["param"] == "response_format"
