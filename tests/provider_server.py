@@ -25,7 +25,9 @@ JSON ``chat.completion`` object, for every response type.
 Gemini API (``tests/gemini_protocol.py``; api_base ``server.gemini_url`` with ``gemini/<name>``
 models), and ``POST /api/chat`` speaks Ollama's NDJSON chat (``tests/ollama_protocol.py``; api_base
 ``server.root_url`` with ``ollama_chat/<name>``). The same scripted responses serve every protocol,
-and errors take each provider's own shape. Every request is logged (``server.requests``); its
+and errors take each provider's own shape. A ``response_format`` that is not in the shape OpenAI's
+API reference gives (or an Anthropic ``output_format`` / tool ``input_schema`` that is not an object
+schema) is refused with a 400, as the provider would refuse it. Every request is logged (``server.requests``); its
 ``public_headers`` hide the key headers, ``api_key`` tells which key was sent.
 
 Standalone, for manual trials and benchmarks::

@@ -115,9 +115,14 @@ def test_typo_distance_counts_a_swap_as_one_edit():
     assert typo_distance("", "abc") == 3
 
 
-def test_a_prompt_that_starts_with_a_command_name_says_how_to_send_it(offline_cli):
-    line = offline_cli("chat", "about", "cats").error_line("`appam chat` takes no arguments", code=2)
+def test_a_prompt_that_starts_with_a_command_name_says_how_to_send_it(cli):
+    line = cli("chat", "about", "cats").error_line("`appam chat` takes no arguments", code=2)
     assert "appam run 'chat about cats'" in line
+    assert cli.server.requests == []
+    cli.server.enqueue(Reply("Cats purr."))
+    result = cli.run("chat", "about", "cats")  # as the error says
+    assert result.exit_code == 0, result.stderr
+    assert _user_prompt(cli) == "chat about cats"
 
 
 # -- usage errors: one line, exit 2 -----------------------------------------------------------
