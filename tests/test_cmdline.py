@@ -98,14 +98,18 @@ def test_commands_keep_precedence_and_a_typo_is_never_a_paid_prompt(cli):
 
 
 @pytest.mark.parametrize("word, meant", [("sesions", "sessions"), ("contineu", "continue"), ("usge", "usage"),
-                                         ("rnu", "run"), ("modles", "models"), ("caht", "chat")])
+                                         ("rnu", "run"), ("modles", "models"), ("caht", "chat"), ("lsat", "last"),
+                                         ("sesssions", "sessions"), ("continu", "continue"), ("wroker", "worker"),
+                                         ("sessoins", "sessions")])
 def test_typos_of_commands(offline_cli, word, meant):
     offline_cli(word, "x").error_line(f"did you mean `{meant}`?", code=2)
 
 
-@pytest.mark.parametrize("word", ["hello", "Sessions", "what is 2+2", "explain", "summarize", "why", "what", "fun", "hat"])
+@pytest.mark.parametrize("word", ["hello", "Sessions", "what is 2+2", "explain", "summarize", "why", "what", "fun",
+                                  "hat", "list", "least", "lost", "chart", "runs", "ran", "rum", "use", "usages"])
 def test_words_that_are_no_typo_are_prompts(word):
-    assert looks_like_typo(word, ["run", "chat", "continue", "sessions", "usage", "models", "worker"]) is None
+    commands = ["run", "chat", "continue", "last", "sessions", "usage", "models", "worker"]
+    assert looks_like_typo(word, commands) is None
 
 
 def test_typo_distance_counts_a_swap_as_one_edit():

@@ -42,8 +42,10 @@ def looks_like_typo(word: str, commands: list[str]) -> str | None:
     """The command ``word`` is most likely a mistyping of, or None when it reads as a prompt.
 
     Only a bare lower-case word counts (a quoted sentence or a capitalised word is a prompt), that
-    starts with the command's first letter (``what`` is no typo of ``chat``), within one edit of a
-    command of up to five letters and two of a longer one.
+    starts with the command's first letter (``what`` is no typo of ``chat``). Then two neighbouring
+    letters swapped (``contineu``) or one left out (``sesions``, ``usge``) is a typo of any command;
+    a letter added or changed only of a command of six letters or more (one edit; two from eight
+    letters), because near a short command that makes real words: ``list``, ``chart``, ``runs``.
     """
     if not word or not all(c.islower() or c == "-" for c in word):
         return None
@@ -51,9 +53,11 @@ def looks_like_typo(word: str, commands: list[str]) -> str | None:
     for name in commands:
         if name[:1] != word[:1]:
             continue
-        allowed = 1 if len(name) <= 5 else 2
         distance = typo_distance(word, name)
-        if 0 < distance <= allowed and (best is None or distance < best[0]):
+        swapped = distance == 1 and len(word) == len(name) and sorted(word) == sorted(name)
+        left_out = distance == 1 and len(word) == len(name) - 1
+        near = len(name) >= 6 and 0 < distance <= (2 if len(name) >= 8 else 1)
+        if (swapped or left_out or near) and (best is None or distance < best[0]):
             best = (distance, name)
     return best[1] if best else None
 
