@@ -237,6 +237,7 @@ def test_top_level_help_lists_whole_descriptions_and_the_default_command(offline
     text = " ".join(result.stdout.split())
     assert "Send a prompt and stream the answer; the exchange is saved as a session." in text
     assert 'A first argument that is not a command is a prompt' in text
+    assert "looks like a mistyped command (`appam sesions list`) is refused, never sent" in text
 
 
 def test_every_help_names_values_with_the_same_placeholders(offline_cli):

@@ -16,7 +16,8 @@ HELP = """Chat with large language models from the terminal; every conversation 
 A first argument that is not a command is a prompt: `appam "why is the sky blue?"` is
 `appam run "why is the sky blue?"`, with every option of run (`appam -m gpt-4o "hi"`,
 `echo x | appam "explain"`). Commands come first: send a prompt that starts with a command's
-name with `appam run`, and one that starts with `-` after `--` (`appam -- "-5 degrees in F?"`)."""
+name with `appam run`, and one that starts with `-` after `--` (`appam -- "-5 degrees in F?"`).
+A first word that looks like a mistyped command (`appam sesions list`) is refused, never sent."""
 
 app = typer.Typer(
     name="appam",
