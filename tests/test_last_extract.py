@@ -143,3 +143,15 @@ def test_last_reads_only_the_store(appam_home):
         assert run.returncode == 0, run.stderr
         assert run.stdout == out
         assert_light(run, NOT_FOR_READING)
+
+
+def test_on_a_terminal_control_characters_are_shown_not_sent(offline_cli, appam_home, monkeypatch):
+    """A pipe gets the exact bytes; a terminal gets escape sequences made visible (design.md)."""
+    save(appam_home, make_session("q", "title \x1b]0;pwned\x07 ok\n```sh\necho \x1b[31mred\n```"))
+    assert offline_cli("last", "-x").stdout == "echo \x1b[31mred\n"  # a pipe: byte for byte
+    import sys
+
+    monkeypatch.setattr(sys.modules["appam_cli.render.environment"], "is_terminal", lambda stream: True)
+    shown = offline_cli("last").stdout
+    assert "\x1b" not in shown and "\x07" not in shown and "^[]0;pwned^G" in shown
+    assert offline_cli("last", "-x").stdout == "echo ^[[31mred\n"
