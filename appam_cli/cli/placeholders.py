@@ -39,6 +39,7 @@ BY_NAME = {
     "session": "ID",
     "session_id": "ID",
     "agent": "NAME",
+    "provider": "PROVIDER",
     "by": "GROUP",
     "status": "STATUS",
     "role": "ROLE",
