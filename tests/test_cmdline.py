@@ -120,7 +120,7 @@ def test_typo_distance_counts_a_swap_as_one_edit():
 
 
 def test_a_prompt_that_starts_with_a_command_name_says_how_to_send_it(cli):
-    line = cli("chat", "about", "cats").error_line("`appam chat` takes no arguments", code=2)
+    line = cli("chat", "about", "cats").error_line("unexpected arguments 'about cats' for `appam chat`", code=2)
     assert "appam run 'chat about cats'" in line
     assert cli.server.requests == []
     cli.server.enqueue(Reply("Cats purr."))
@@ -146,7 +146,7 @@ def test_a_prompt_that_starts_with_a_command_name_says_how_to_send_it(cli):
         (["run", "-m"], ["-m needs a value"]),
         (["sessions", "show"], ["`appam sessions show` needs ID"]),
         (["sessions", "lst"], ["no command 'lst' in `appam sessions`; did you mean `list`?"]),
-        (["sessions", "show", "1a2b", "extra"], ["`appam sessions show` takes no argument 'extra'"]),
+        (["sessions", "show", "1a2b", "extra"], ["unexpected argument 'extra' for `appam sessions show`"]),
         (["usage", "--since", "soon"], ["invalid"]),
     ],
 )

@@ -117,7 +117,7 @@ def _bad_option_usage(exc: BadOptionUsage) -> str:
 
 
 def _extra_arguments(extra: str, ctx: _click.Context | None, argv: list[str], path: str) -> str:
-    text = f"`{path}` takes no argument {extra!r}" if " " not in extra else f"`{path}` takes no arguments {extra!r}"
+    text = f"unexpected argument{'s' if ' ' in extra else ''} {extra!r} for `{path}`"
     top_level = ctx is not None and ctx.parent is not None and ctx.parent.parent is None
     if top_level and ctx is not None and argv and argv[0] == ctx.info_name:
         # `appam chat about cats`: a prompt that starts with a command's name
