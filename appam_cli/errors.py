@@ -8,6 +8,7 @@ EXIT_USAGE = 2
 EXIT_PROVIDER = 3
 EXIT_INCOMPLETE = 4
 EXIT_BUDGET = 5
+EXIT_SCHEMA = 6
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 
@@ -51,6 +52,12 @@ class BudgetExceeded(AppamError):
     """A spending limit stopped the run (exit code 5); everything already received is saved."""
 
     exit_code = EXIT_BUDGET
+
+
+class AnswerInvalid(AppamError):
+    """The answer does not match the schema asked for (``--schema``; exit code 6); it is saved as it arrived."""
+
+    exit_code = EXIT_SCHEMA
 
 
 class Terminated(BaseException):

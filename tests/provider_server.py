@@ -25,7 +25,9 @@ JSON ``chat.completion`` object, for every response type.
 Gemini API (``tests/gemini_protocol.py``; api_base ``server.gemini_url`` with ``gemini/<name>``
 models), and ``POST /api/chat`` speaks Ollama's NDJSON chat (``tests/ollama_protocol.py``; api_base
 ``server.root_url`` with ``ollama_chat/<name>``). The same scripted responses serve every protocol,
-and errors take each provider's own shape. Every request is logged (``server.requests``); its
+and errors take each provider's own shape. A ``response_format`` that is not in the shape OpenAI's
+API reference gives (or an Anthropic ``output_format`` / tool ``input_schema`` that is not an object
+schema) is refused with a 400, as the provider would refuse it. Every request is logged (``server.requests``); its
 ``public_headers`` hide the key headers, ``api_key`` tells which key was sent.
 
 Standalone, for manual trials and benchmarks::
@@ -497,6 +499,55 @@ def long_reply(tokens: int, words_per_chunk: int = WORDS_PER_CHUNK, **kwargs: An
     return Reply(text=split_words(markdown_document(tokens), words_per_chunk), **kwargs)
 
 
+# --------------------------------------------------------------------------- structured output
+
+_SCHEMA_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def response_format_problem(body: dict) -> str | None:
+    """What is wrong with a chat request's ``response_format`` by OpenAI's API reference (None: nothing,
+    or none given): ``{"type": "text"}``, ``{"type": "json_object"}`` or ``{"type": "json_schema",
+    "json_schema": {"name", "description"?, "schema"?, "strict"?}}``, the name of a-z, A-Z, 0-9, _ and -,
+    at most 64 characters."""
+    value = body.get("response_format")
+    if value is None:
+        return None
+    if not isinstance(value, dict) or value.get("type") not in ("text", "json_object", "json_schema"):
+        return "Invalid value for 'response_format.type': expected 'text', 'json_object' or 'json_schema'."
+    if value["type"] != "json_schema":
+        return None if set(value) == {"type"} else "Unknown parameter in 'response_format'."
+    spec = value.get("json_schema")
+    if not isinstance(spec, dict):
+        return "Missing required parameter: 'response_format.json_schema'."
+    unknown = set(spec) - {"name", "description", "schema", "strict"}
+    if unknown:
+        return f"Unknown parameter: 'response_format.json_schema.{sorted(unknown)[0]}'."
+    if not isinstance(spec.get("name"), str) or not _SCHEMA_NAME.match(spec["name"]):
+        return "Invalid 'response_format.json_schema.name': a-z, A-Z, 0-9, underscores and dashes, at most 64."
+    if "schema" in spec and not isinstance(spec["schema"], dict):
+        return "Invalid type for 'response_format.json_schema.schema': expected an object."
+    if spec.get("strict") not in (None, True, False):
+        return "Invalid type for 'response_format.json_schema.strict': expected a boolean."
+    return None
+
+
+def anthropic_format_problem(body: dict) -> str | None:
+    """Anthropic's messages API: a tool's ``input_schema`` is a JSON Schema object of type object, and
+    ``output_format`` (structured outputs) is ``{"type": "json_schema", "schema": {...}}``."""
+    for tool in body.get("tools") or []:
+        schema = tool.get("input_schema") if isinstance(tool, dict) else None
+        if isinstance(tool, dict) and "input_schema" in tool and (
+            not isinstance(schema, dict) or schema.get("type") != "object"
+        ):
+            return "tools.0.custom.input_schema.type: Input should be 'object'"
+    output = body.get("output_format")
+    if output is not None and (
+        not isinstance(output, dict) or output.get("type") != "json_schema" or not isinstance(output.get("schema"), dict)
+    ):
+        return "output_format: expected {'type': 'json_schema', 'schema': {...}}"
+    return None
+
+
 # --------------------------------------------------------------------------- request log
 
 
@@ -668,6 +719,13 @@ class _Handler(BaseHTTPRequestHandler):
         if body is None:
             self._send_json(400, {"error": {"message": "We could not parse the JSON body of your request.",
                                             "type": "invalid_request_error", "param": None, "code": None}})
+            return
+        problem = (anthropic_format_problem if self.anthropic else response_format_problem)(body)
+        if problem is not None:  # refused as the provider refuses it: 400, nothing scripted is used
+            self._send_json(400, {"type": "error", "error": {"type": "invalid_request_error", "message": problem}}
+                            if self.anthropic else
+                            {"error": {"message": problem, "type": "invalid_request_error",
+                                       "param": "response_format", "code": None}})
             return
         owner = self.server.owner
         response = owner._next_response(body)

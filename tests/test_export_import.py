@@ -239,7 +239,7 @@ def test_export_since_selects_recently_active_sessions(offline_cli, appam_home):
     records = json.loads(ok(offline_cli("sessions", "export", "--since", "7d")))
     assert [r["session_id"] for r in records] == [fork.session_id]
     assert len(json.loads(ok(offline_cli("sessions", "export", "--all", "--since", "2019-12-31")))) == 3
-    offline_cli("sessions", "export", "--since", "yesterday").error_line("invalid time 'yesterday'")
+    offline_cli("sessions", "export", "--since", "yesterday").error_line("invalid time 'yesterday'", code=2)
 
 
 def test_export_bad_selection(offline_cli, appam_home, tmp_path):

@@ -210,7 +210,7 @@ def test_no_match_is_said_plainly(ledger):
 
 @pytest.mark.parametrize(
     "args, message, code",
-    [(("--by", "year"), "invalid --by 'year'", 1), (("--since", "soon"), "invalid time 'soon'", 1),
+    [(("--by", "year"), "invalid --by 'year'", 2), (("--since", "soon"), "invalid time 'soon'", 2),
      (("--json", "--csv"), "cannot be used together", 2)],  # conflicting flags: command-line usage
 )
 def test_bad_options_are_one_line(offline_cli, args, message, code):

@@ -21,8 +21,12 @@ def continue_session(
     session_id: str | None = typer.Argument(
         None, help="Session id, a unique prefix of it (4+ characters), or `last` [default: the most recent]."
     ),
-    prompt: str | None = typer.Argument(
-        None, help="The prompt. `-` reads it from stdin. Without one, the session opens in the chat REPL."
+    words: list[str] | None = typer.Argument(
+        None,
+        metavar="PROMPT",
+        help="The prompt; several words are joined with spaces. `-` reads it from stdin. Without one, the session "
+        "opens in the chat REPL.",
+        show_default=False,
     ),
     model: str | None = typer.Option(None, "--model", "-m", help="Switch to this model [default: the session's]."),
     api_base: str | None = options.API_BASE,
@@ -38,6 +42,9 @@ def continue_session(
     no_stream: bool = options.NO_STREAM,
     raw: bool = options.RAW,
     json_output: bool = options.JSON,
+    extract: bool = options.EXTRACT,
+    schema: str | None = options.SCHEMA,
+    schema_multi: str | None = options.SCHEMA_MULTI,
     usage: bool = options.USAGE,
     max_cost: float | None = typer.Option(
         None, "--max-cost", min=0.0, metavar="USD", help="Stop (exit 5) when this turn would cost more than USD."
@@ -48,12 +55,17 @@ def continue_session(
     """Continue a session: one more prompt (or the chat REPL)."""
     from appam_cli.agent.busy import refuse_if_busy
     from appam_cli.cli.context import agent_settings, choose_agent_for, open_history, request_flags
-    from appam_cli.cli.stdin import build_prompt, piped_stdin
+    from appam_cli.cli.schema_flags import answer_schema
+    from appam_cli.cli.stdin import build_prompt, joined, piped_stdin
     from appam_cli.config import load_settings
 
+    prompt = joined(words)
+    wanted = answer_schema(schema, schema_multi, json_output=json_output, extract=extract)
     flags = request_flags(
         api_base, temperature, max_tokens, timeout, retries, no_stream, reasoning_effort=reasoning_effort
     )
+    if wanted is not None:
+        flags["response_format"] = wanted.response_format()
     base = load_settings()
     history = open_history(base, writing=True)
     sid = resolve_session(history, session_id, lone=prompt is None)
@@ -64,6 +76,11 @@ def continue_session(
     if prompt is None:
         piped = piped_stdin()
         if not (piped and piped.strip()):
+            if wanted is not None or extract:
+                from appam_cli.errors import EXIT_USAGE
+
+                raise UserError("--schema, --schema-multi and -x need a prompt (the chat takes none)",
+                                exit_code=EXIT_USAGE)
             raise typer.Exit(open_repl(settings, history, sid, model=model, api_base=api_base, agent=named))
         text = piped.rstrip("\n")
     else:
@@ -81,7 +98,7 @@ def continue_session(
         TurnSpec(model=model, api_base=api_base, agent=named),  # no -m: the session's own model (and API base)
         Allowance(max_cost_usd=max_cost, force=force),
         text,
-        Presentation(raw=raw, json_output=json_output, show_usage=usage),
+        Presentation(raw=raw, json_output=json_output, show_usage=usage, extract=extract, schema=wanted),
         session_id=sid,
         backend=backend,
     )

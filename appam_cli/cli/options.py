@@ -27,3 +27,16 @@ REASONING_EFFORT = typer.Option(
     help="How hard a reasoning model thinks: none, minimal, low, medium, high, xhigh or max.",
 )
 DEBUG = typer.Option(False, "--debug", help="Show tracebacks for errors.")
+SCHEMA = typer.Option(
+    None,
+    "--schema",
+    metavar="SCHEMA",
+    help='Answer as JSON matching SCHEMA: JSON Schema (inline or a file) or "name, age int, bio: a short bio"; '
+    "printed as JSON, exit 6 when the answer does not match.",
+)
+SCHEMA_MULTI = typer.Option(
+    None, "--schema-multi", metavar="SCHEMA", help="As --schema, for a list of items each matching SCHEMA."
+)
+EXTRACT = typer.Option(
+    False, "--extract", "-x", help="Print only the fenced code block(s) of the answer (a blank line between two)."
+)

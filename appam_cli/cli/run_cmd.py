@@ -6,12 +6,17 @@ import typer
 
 from appam_cli.cli import options
 from appam_cli.cli.errors import debug_enabled, debug_notice, handle_errors
+from appam_cli.cli.stdin import joined
 
 
 @handle_errors
 def run(
-    prompt: str | None = typer.Argument(
-        None, help="The prompt. `-` reads it from stdin; piped text is appended after a blank line."
+    prompt: list[str] | None = typer.Argument(
+        None,
+        metavar="PROMPT",
+        help="The prompt; several words are joined with spaces. `-` reads it from stdin; piped text is appended "
+        "after a blank line. A prompt that starts with `-` goes after `--`.",
+        show_default=False,
     ),
     model: str | None = options.MODEL,
     system: str | None = options.SYSTEM,
@@ -26,6 +31,9 @@ def run(
     no_stream: bool = options.NO_STREAM,
     raw: bool = options.RAW,
     json_output: bool = options.JSON,
+    extract: bool = options.EXTRACT,
+    schema: str | None = options.SCHEMA,
+    schema_multi: str | None = options.SCHEMA_MULTI,
     no_save: bool = typer.Option(False, "--no-save", help="Do not save this exchange."),
     usage: bool = options.USAGE,
     max_cost: float | None = typer.Option(
@@ -40,20 +48,24 @@ def run(
     from appam_cli.agent.session_turn import TurnSpec
     from appam_cli.agent.spending import Allowance
     from appam_cli.cli.context import agent_settings, choose_agent_for, open_history, request_flags
+    from appam_cli.cli.schema_flags import answer_schema
     from appam_cli.cli.stdin import build_prompt
     from appam_cli.cli.turn_view import Presentation, run_turn_cli
     from appam_cli.config import load_settings
 
+    wanted = answer_schema(schema, schema_multi, json_output=json_output, extract=extract)
     flags = request_flags(
         api_base, temperature, max_tokens, timeout, retries, no_stream, reasoning_effort=reasoning_effort
     )
+    if wanted is not None:
+        flags["response_format"] = wanted.response_format()
     base = load_settings()  # config.toml and APPAM_*; the agent's values and the flags go over it
     named = choose_agent_for(base, agent)  # --agent: its file is read (and checked) now
     # The worker connects (or litellm loads, ~3 s) while we read stdin and the store.
     backend = start_backend(
         agent_settings(base, named, flags), model=model or named.model, debug=debug_enabled(debug), notice=debug_notice
     )
-    text = build_prompt(prompt)
+    text = build_prompt(joined(prompt))
     history = open_history(base, enabled=not no_save, writing=True)
     session_id = open_history(base).resolve_id("last") if continue_last else None
     if session_id is not None:
@@ -74,7 +86,7 @@ def run(
         ),
         Allowance(max_cost_usd=max_cost, force=force),
         text,
-        Presentation(raw=raw, json_output=json_output, show_usage=usage),
+        Presentation(raw=raw, json_output=json_output, show_usage=usage, extract=extract, schema=wanted),
         session_id=session_id,
         backend=backend,
     )

@@ -51,6 +51,11 @@ def piped_stdin() -> str | None:
         return raw.decode("utf-8", "replace")
 
 
+def joined(words: list[str] | None) -> str | None:
+    """Several words on the command line are one prompt, joined with spaces (None: no prompt)."""
+    return " ".join(words) if words else None
+
+
 def build_prompt(argument: str | None) -> str:
     """``PROMPT``, ``-`` (all of stdin), or PROMPT + a blank line + piped stdin.
 

@@ -18,9 +18,19 @@ from appam_cli.agent.store import SessionStore
 from appam_cli.cli.unsaved import report_deleted, report_unsaved, store_failure_reason
 from appam_cli.config import Settings
 from appam_cli.datamodel import MessageStatus
-from appam_cli.errors import EXIT_INCOMPLETE, EXIT_OK, BudgetExceeded, ProviderError, SessionDeleted
+from appam_cli.errors import (
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    AnswerInvalid,
+    BudgetExceeded,
+    ProviderError,
+    SessionDeleted,
+    UserError,
+)
+from appam_cli.render.code_blocks import extracted
 
 if TYPE_CHECKING:
+    from appam_cli.agent.structured import AnswerSchema
     from appam_cli.providers import ProviderBackend
 
 
@@ -29,6 +39,13 @@ class Presentation:
     raw: bool = False  # plain text as it arrives
     json_output: bool = False  # only the saved Session as JSON, no view
     show_usage: bool = False  # --usage: the detailed breakdown after the footer
+    extract: bool = False  # -x: only the answer's fenced code blocks, once it is complete
+    schema: AnswerSchema | None = None  # --schema: the answer checked, printed as JSON
+
+    @property
+    def live(self) -> bool:
+        """The answer is shown as it streams (not when only a part of it, or JSON, goes to stdout)."""
+        return not (self.json_output or self.extract or self.schema is not None)
 
 
 def run_turn_cli(
@@ -60,7 +77,7 @@ def run_turn_cli(
             session,
             prompt,
             allowance,
-            None if show.json_output else make_view(raw=show.raw),
+            make_view(raw=show.raw) if show.live else None,
             notice=env.notice,
             warn=env.warn,
         )
@@ -85,10 +102,56 @@ def run_turn_cli(
     answer = session.messages[-1] if session.messages else None
     incomplete = answer is not None and answer.role == "assistant" and answer.status != MessageStatus.COMPLETED
     usage = turn_usage(session.requests[before:])
+    invalid = None
+    if show.schema is not None and not incomplete:
+        try:
+            print_json(show.schema.check(answer.content or "" if answer is not None else ""), env.stdout)
+        except AnswerInvalid as exc:
+            invalid = exc
+    found = show.extract and print_extract(
+        answer.content if answer is not None and answer.role == "assistant" else None, env.stdout
+    )
     print_footer(session, saved=spec.save, incomplete=incomplete, usage=usage)
     if show.show_usage:
         print_usage_details(usage, session.requests[before:])
+    if invalid is not None:  # the answer is saved as it arrived; stdout holds nothing
+        what = f"; saved as it arrived in session {session.session_id[:8]}" if spec.save else ""
+        raise AnswerInvalid(invalid.message + what)
+    if show.extract and not found and not incomplete:
+        raise UserError(NO_CODE_BLOCK)  # nothing on stdout: a pipe never gets prose instead of code
     return EXIT_INCOMPLETE if incomplete else EXIT_OK
+
+
+NO_CODE_BLOCK = "the answer holds no fenced code block (appam last prints it whole)"
+
+
+def print_json(value, out) -> None:
+    """--schema: the answer's value as indented JSON (made safe on a terminal)."""
+    from appam_cli.render.environment import is_terminal
+
+    text = json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+    if is_terminal(out):
+        from appam_cli.render.safe_text import safe_text
+
+        text = safe_text(text)
+    out.write(text)
+    out.flush()
+
+
+def print_extract(text: str | None, out) -> bool:
+    """-x: the fenced code blocks of ``text`` on ``out`` (made safe on a terminal); False when it has none."""
+    from appam_cli.render.environment import is_terminal
+
+    blocks = extracted(text or "")
+    if blocks is None:
+        return False
+    if is_terminal(out):
+        from appam_cli.render.safe_text import safe_text
+
+        blocks = safe_text(blocks)
+    out.write(blocks)
+    out.flush()
+    return True
 
 
 def history_path(history: SessionStore) -> Path:

@@ -37,6 +37,8 @@ class RequestOptions:
     profile: str | None = None
     api_key_env: str | None = None
     provider_model: str | None = None
+    # Structured output: OpenAI's response_format ({"type": "json_schema", ...}), translated by litellm.
+    response_format: dict[str, Any] | None = None
 
     def merged(self, **given: Any) -> RequestOptions:
         """These options with every value that was given (not None) over them."""

@@ -162,6 +162,8 @@ def _completion_kwargs(request: ProviderRequest) -> dict[str, Any]:
     kwargs.update((key, value) for key, value in optional.items() if value is not None)
     if options.reasoning_effort:
         kwargs["reasoning_effort"] = options.reasoning_effort
+    if options.response_format:
+        kwargs["response_format"] = options.response_format
     return kwargs
 
 

@@ -16,7 +16,12 @@ from typing import Any
 from appam_cli.providers.prices_data import find_entry
 
 # Request options the user sets, with the flag that sets them.
-USER_OPTIONS = {"temperature": "--temperature", "max_tokens": "--max-tokens", "reasoning_effort": "--reasoning-effort"}
+USER_OPTIONS = {
+    "temperature": "--temperature",
+    "max_tokens": "--max-tokens",
+    "reasoning_effort": "--reasoning-effort",
+    "response_format": "--schema",
+}
 _O_SERIES = re.compile(r"^o\d")
 
 
