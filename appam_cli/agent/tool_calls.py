@@ -16,6 +16,7 @@ from typing import Any
 
 from appam_cli.tools.spec import (
     Approver,
+    Decision,
     OutcomeStatus,
     ToolContext,
     ToolError,
@@ -109,15 +110,15 @@ def approve(prepared: Prepared, approver: Approver | None) -> Prepared:
     spec, arguments = prepared.spec, prepared.arguments
     if prepared.outcome is not None or spec is None or arguments is None or not spec.side_effects:
         return prepared
-    if approver is None:
-        return prepared.ended(
-            f"denied: {spec.name} has side effects and nobody could be asked to approve it; it was not run",
-            OutcomeStatus.DENIED,
-        )
+    if approver is None:  # an Agent given tools and no approver: nobody can be asked
+        from appam_cli.tools.approval import NOBODY_TO_ASK, denial_text
+
+        return prepared.ended(denial_text(Decision(False, NOBODY_TO_ASK)), OutcomeStatus.DENIED)
     decision = approver.decide(spec, arguments)
     if not decision.approved:
-        said = f" The user said: {decision.reason}" if decision.reason else ""
-        return prepared.ended(f"denied: the user did not approve this call; it was not run.{said}", OutcomeStatus.DENIED)
+        from appam_cli.tools.approval import denial_text
+
+        return prepared.ended(denial_text(decision), OutcomeStatus.DENIED)
     return prepared
 
 
@@ -166,7 +167,8 @@ class Running:
             content = f"error: {p.name} did not finish within {self.context.timeout:g} s; it was stopped waiting for"
             return ToolOutcome(p.call_id, p.name, p.raw_arguments, content, OutcomeStatus.TIMEOUT, duration)
         content, status = self._result
-        return ToolOutcome(p.call_id, p.name, p.raw_arguments, cut(content, self.context.output_limit), status, duration)
+        content = cut(content, self.context.output_limit)
+        return ToolOutcome(p.call_id, p.name, p.raw_arguments, content, status, duration)
 
 
 def cut(content: Any, limit: int) -> str:
