@@ -96,7 +96,7 @@ def _run(
             session,
             prompt,
             allowance,
-            None if show.json_output else make_view(raw=show.raw, verbose=spec.tools.verbose),
+            None if show.json_output else make_view(raw=show.raw, verbose=spec.tools.verbose, tools=spec.toolbox is not None),
             notice=env.notice,
             warn=env.warn,
         )
@@ -115,7 +115,7 @@ def _run(
         if isinstance(exc, LoopStopped):  # --max-steps or a repeated failure: exit 4, the reason follows
             if show.json_output:
                 sys.stdout.write(json.dumps(session.to_dict(), ensure_ascii=False, indent=2) + "\n")
-            print_footer(session, saved=spec.save, incomplete=True, usage=turn_usage(session.requests[before:]))
+            print_footer(session, saved=spec.save, usage=turn_usage(session.requests[before:]))
             raise
         if spec.save and session.messages:
             env.notice(f"saved what arrived in session {session.session_id}")
