@@ -90,13 +90,14 @@ def _run(
 
     before = len(session.requests)
     count = len(session.messages)
+    view = None if show.json_output else make_view(raw=show.raw, verbose=spec.tools.verbose, tools=bool(spec.toolbox))
     try:
         stream_turn(
             agent,
             session,
             prompt,
             allowance,
-            None if show.json_output else make_view(raw=show.raw, verbose=spec.tools.verbose, tools=spec.toolbox is not None),
+            view,
             notice=env.notice,
             warn=env.warn,
         )
