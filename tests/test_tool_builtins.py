@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,7 @@ def test_read_file_cut_at_the_output_limit_says_how_to_read_on(work: Path) -> No
     shown = out.split("\n[showed")[0].splitlines()
     assert shown == lines[: len(shown)] and 10 < len(shown) < 100
     n = len(shown)
-    assert f"[showed lines 1-{n} of 1000 (output limit); read on with read_file path='big.txt' offset={n + 1}]" in out
+    assert f"[showed lines 1-{n} of 1000 (output limit, 2000 characters); read on with read_file path='big.txt' offset={n + 1}]" in out
     follow = call("read_file", work, path="big.txt", out_limit=2000, offset=n + 1)
     assert follow.startswith(lines[n] + "\n")
 
@@ -75,6 +76,28 @@ def test_read_file_bytes_that_are_not_utf8_are_replaced_and_said(work: Path) -> 
     out = call("read_file", work, path="latin.txt")
     assert out.startswith("caf\ufffd ok\n")
     assert "bytes that are not UTF-8 were replaced with U+FFFD" in out
+
+
+def test_read_file_last_line_without_newline_and_counts(work: Path) -> None:
+    (work / "n.txt").write_text("a\nb\nc")
+    assert call("read_file", work, path="n.txt") == "a\nb\nc"
+    out = call("read_file", work, path="n.txt", limit=1)
+    assert out == "a\n[showed lines 1-1 of 3 (limit); read on with read_file path='n.txt' offset=2]"
+    assert call("read_file", work, path="n.txt", offset=3) == "c"
+    assert "past the end of n.txt (3 lines)" in refused("read_file", work, path="n.txt", offset=4)
+
+
+def test_pipes_and_devices_are_not_read(work: Path) -> None:
+    os.mkfifo(work / "fifo")
+    (work / "dev").symlink_to("/dev/zero")
+    assert "fifo is not a regular file" in refused("read_file", work, path="fifo")
+    assert "fifo is not a regular file" in refused("edit_file", work, path="fifo", old_text="a", new_text="b")
+    assert "fifo is not a regular file" in refused("write_file", work, path="fifo", content="a")
+    assert "outside" in refused("read_file", work, path="dev")  # /dev is not the working folder
+    assert "/dev/zero is not a regular file" in refused("read_file", work, path="dev", allowed=(Path("/dev"),))
+    (work / "t.txt").write_text("needle\n")
+    hits = call("search_files", work, pattern="needle")  # the fifo is passed over, dev -> /dev/zero said
+    assert hits == "t.txt:1: needle\n[files skipped: 1 symlinked outside the allowed folders]"
 
 
 def test_read_file_refuses_binary_folders_and_missing_files(work: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from pathlib import Path
 
 from appam_cli.tools.decorator import tool
@@ -75,7 +76,10 @@ def search_files(
             skipped_outside += 1
             continue
         try:
-            if real.stat().st_size > MAX_FILE_BYTES:
+            info = real.stat()
+            if not stat.S_ISREG(info.st_mode):  # a pipe or device: reading it could wait forever
+                continue
+            if info.st_size > MAX_FILE_BYTES:
                 skipped_large += 1
                 continue
             data = real.read_bytes()
