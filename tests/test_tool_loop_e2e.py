@@ -16,7 +16,8 @@ import pytest
 from conftest import APPAM
 from provider_server import Reply
 from sessions_store import only_session
-from test_chat_pty import chat_args, chat_env, chats, start_chat  # noqa: F401 (chats: a fixture)
+from test_chat_pty import chat_args, chat_env, start_chat
+from test_chat_pty import chats as chats  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.e2e
 
