@@ -220,7 +220,7 @@ def test_show_and_every_export_format_hold_calls_and_results(cli, workdir):
     assert "## Exit codes" in markdown
 
 
-def test_export_and_import_keep_thinking_blocks(cli, workdir, monkeypatch, tmp_path):
+def test_export_and_import_keep_thinking_blocks(cli, workdir, monkeypatch, tmp_path, worker_mode):
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-dummy")
     cli.server.enqueue(
         Reply(reasoning="Read it first.", tool_calls=[{"id": "toolu_1", "name": "read_file",
