@@ -197,6 +197,8 @@ def test_search_files_literal_regex_and_case(work: Path) -> None:
     assert hits == ["a.py:1: import os", "a.py:2: x = os.path.join(a, b)", "sub/b.txt:2: OS here"]
     assert call("search_files", work, pattern="os", glob="*.txt", ignore_case=True) == "sub/b.txt:2: OS here"
     assert call("search_files", work, pattern="OS", path="sub") == "sub/b.txt:2: OS here"
+    assert call("search_files", work, pattern="OS", glob="sub/*.txt") == "sub/b.txt:2: OS here"
+    assert call("search_files", work, pattern="OS", glob="other/*.txt") == "no match for 'OS' in ."
     assert call("search_files", work, pattern="import", path="a.py") == "a.py:1: import os"
     assert "invalid regular expression '('" in refused("search_files", work, pattern="(", regex=True)
 
@@ -287,3 +289,16 @@ def test_write_failure_is_a_tool_error(work: Path) -> None:
     assert (work / "plain").read_text() == "keep"
     assert "lone surrogate" in refused("write_file", work, path="s.txt", content="a\ud800b")
     assert not (work / "s.txt").exists()
+
+
+def test_allow_path_values_checked(work: Path) -> None:
+    from appam_cli.errors import UserError
+    from appam_cli.tools.paths import allowed_folders
+
+    (work / "f").write_text("")
+    (work / "d").mkdir()
+    (work / "ln").symlink_to("d")
+    assert allowed_folders([str(work / "d"), str(work / "ln")]) == (work.resolve() / "d", work.resolve() / "d")
+    for value, what in ((str(work / "nope"), "no such folder"), (str(work / "f"), "is not a folder")):
+        with pytest.raises(UserError, match=f"--allow-path {value}: {what}"):
+            allowed_folders([value])

@@ -127,6 +127,14 @@ def test_invalid_arguments_name_the_argument(tmp_path: Path, arguments, fragment
             assert fragment in err.value.message
 
 
+def test_null_for_an_optional_argument_means_its_default(tmp_path: Path) -> None:
+    spec = as_tool_spec(paint)
+    out = json.loads(spec.run({"colour": "red", "count": 1, "ratio": None, "mode": None, "label": None}, ctx(tmp_path)))
+    assert out["ratio"] == 0.5 and out["mode"] == "fast" and out["label"] is None
+    with pytest.raises(ToolError, match="argument 'count'"):  # a required one stays required
+        spec.run({"colour": "red", "count": None}, ctx(tmp_path))
+
+
 def test_a_long_bad_value_is_quoted_short(tmp_path: Path) -> None:
     with pytest.raises(ToolError) as err:
         as_tool_spec(paint).run({"colour": "red", "count": "9" * 500 + "x"}, ctx(tmp_path))

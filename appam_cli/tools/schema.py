@@ -31,6 +31,9 @@ class Signature:
     context_param: str | None
     description: str
     schema: dict[str, Any]
+    # Optional arguments whose type does not take None: a null for one means "not given" (some
+    # models send null for every optional argument they leave out).
+    null_means_default: frozenset[str] = frozenset()
 
     def validate(self, tool: str, arguments: Any) -> Any:
         """The arguments checked and converted (a model instance), else a ToolError naming each bad one."""
@@ -38,6 +41,8 @@ class Signature:
 
         if not isinstance(arguments, dict):
             raise ToolError(f"invalid arguments for {tool}: expected a JSON object, got {type(arguments).__name__}")
+        if self.null_means_default:
+            arguments = {k: v for k, v in arguments.items() if v is not None or k not in self.null_means_default}
         try:
             return self.model.model_validate(arguments)
         except ValidationError as exc:
@@ -108,6 +113,7 @@ def signature(fn: Callable[..., Any], *, tool: str) -> Signature:
         raise ValueError(f"tool {tool!r}: cannot read the type hints of {fn.__qualname__}: {exc}") from None
     fields: dict[str, Any] = {}
     names: dict[str, str] = {}
+    null_default: set[str] = set()
     context_param: str | None = None
     for index, (pname, param) in enumerate(inspect.signature(fn).parameters.items()):
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
@@ -124,6 +130,8 @@ def signature(fn: Callable[..., Any], *, tool: str) -> Signature:
         internal = f"arg{index}"
         fields[internal] = (annotation, Field(default, alias=pname, description=doc.params.get(pname)))
         names[internal] = pname
+        if default is not ... and not _takes_none(annotation):
+            null_default.add(pname)
     model_name = "".join(part.title() for part in tool.replace(".", "_").split("_")) + "Arguments"
     model = create_model(
         model_name or "Arguments",
@@ -131,7 +139,21 @@ def signature(fn: Callable[..., Any], *, tool: str) -> Signature:
         **fields,
     )
     schema = _tidy(model.model_json_schema(by_alias=True))
-    return Signature(model, names, context_param, doc.description, schema)
+    return Signature(model, names, context_param, doc.description, schema, frozenset(null_default))
+
+
+def _takes_none(annotation: Any) -> bool:
+    """Whether None is a valid value of the type (``X | None``, ``Optional[X]``, ``Any``, ``None``)."""
+    import types
+
+    if annotation is Any or annotation is None or annotation is type(None):
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _takes_none(typing.get_args(annotation)[0])
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_takes_none(arg) for arg in typing.get_args(annotation))
+    return False
 
 
 def _tidy(schema: dict[str, Any]) -> dict[str, Any]:

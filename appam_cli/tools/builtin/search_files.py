@@ -20,14 +20,18 @@ MAX_RESULTS = 1000
 
 
 def _files(top: Path, glob: str | None) -> list[Path]:
+    """The files below ``top`` in a stable order; ``glob`` matches the name (``*.py``) or, when it
+    holds a ``/``, the path below ``top`` (``src/*.py``)."""
     if top.is_file():
         return [top]
     found: list[Path] = []
     for folder, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
         for name in sorted(files):
-            if glob is None or fnmatch.fnmatch(name, glob):
-                found.append(Path(folder) / name)
+            path = Path(folder) / name
+            target = str(path.relative_to(top)) if glob and "/" in glob else name
+            if glob is None or fnmatch.fnmatch(target, glob):
+                found.append(path)
     return found
 
 
@@ -50,7 +54,8 @@ def search_files(
         path: the folder (or one file) to search, relative to the working folder.
         regex: read pattern as a regular expression.
         ignore_case: match upper and lower case alike.
-        glob: only files whose name matches this pattern, e.g. "*.py".
+        glob: only files whose name matches this pattern, e.g. "*.py" (with a "/": the path below
+            path, e.g. "src/*.py").
         max_results: stop after this many hits (at most 1000).
     """
     if not pattern:
