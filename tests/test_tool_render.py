@@ -107,3 +107,16 @@ def test_tools_stay_off_stdout_even_when_not_shown():
         view.tool_result(RESULT)
         view.content("answer")
     assert stdout.getvalue() == "answer\n" and stderr.getvalue() == ""
+
+
+def test_a_pause_with_an_unfinished_block_draws_it_once():
+    out, view = live()
+    with view:
+        view.content("Para one.\n\nunfinished")
+        view.refresh()
+        with view.paused():
+            out.print("asked here")
+        view.content(" tail.")
+    lines = [line for line in screen(out) if line]
+    assert lines.count("unfinished tail.") == 1 and "unfinished" not in [line for line in lines if line != "unfinished tail."]
+    assert lines.index("asked here") < lines.index("unfinished tail.")
