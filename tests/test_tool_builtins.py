@@ -18,8 +18,11 @@ def work(tmp_path: Path) -> Path:
     return folder
 
 
-def call(name: str, folder: Path, *, out_limit: int = 20_000, allowed: tuple[Path, ...] = (), **arguments) -> str:
-    context = ToolContext(cwd=folder, allowed_paths=allowed, output_limit=out_limit)
+def call(
+    name: str, folder: Path, *, out_limit: int = 20_000, allowed: tuple[Path, ...] = (), timeout: float = 60.0,
+    **arguments,
+) -> str:
+    context = ToolContext(cwd=folder, allowed_paths=allowed, output_limit=out_limit, timeout=timeout)
     return builtin_spec(name).run(arguments, context)
 
 
@@ -217,6 +220,13 @@ def test_search_files_skips_git_binary_and_links_out(work: Path) -> None:
     assert "[files skipped: 1 binary, 1 symlinked outside the allowed folders]" in out
     assert "[1 files hold bytes that are not UTF-8: replaced with U+FFFD]" in out
     assert not any(".git" in line or "link.txt:" in line for line in out)
+
+
+def test_search_files_stops_a_pattern_that_backtracks_forever(work: Path) -> None:
+    (work / "a.txt").write_text("found a\n" + "a" * 40 + "b\n")
+    out = call("search_files", work, pattern="^found|(a|aa)+$", regex=True, timeout=2.0)
+    assert out.splitlines()[0] == "a.txt:1: found a"
+    assert "[stopped: the pattern took too long to match (over 1 s)" in out
 
 
 def test_search_files_caps(work: Path) -> None:

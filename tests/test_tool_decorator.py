@@ -175,7 +175,8 @@ def test_name_description_and_context_parameter(tmp_path: Path) -> None:
     seen: list[ToolContext] = []
 
     @tool(name="where-am-i", description="Say the working folder.", side_effects=False)
-    def where(context: ToolContext, suffix: str = "") -> str:
+    def where(context: ToolContext | None, suffix: str = "") -> str:
+        assert context is not None
         seen.append(context)
         return str(context.cwd) + suffix
 
@@ -254,6 +255,14 @@ def test_signatures_a_model_cannot_call_are_refused() -> None:
         @tool
         def pos(a: int, /) -> None: ...
 
+    class Opaque:
+        pass
+
+    def takes_opaque(thing: Opaque) -> None: ...
+
+    takes_opaque.__annotations__["thing"] = Opaque  # a type pydantic cannot describe
+    with pytest.raises(ValueError, match="tool 'takes_opaque': its arguments cannot be described as JSON"):
+        tool(takes_opaque)
     with pytest.raises(ValueError, match="tool name 'has space'"):
         tool(name="has space")(lambda: None)
 

@@ -87,7 +87,15 @@ def describe_errors(exc: Any, schema: dict[str, Any]) -> str:
 
 
 def _is_context(annotation: Any) -> bool:
-    return annotation is ToolContext or annotation == "ToolContext"
+    """``ToolContext``, or ``ToolContext | None``."""
+    import types
+
+    if annotation is ToolContext:
+        return True
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return args == [ToolContext]
+    return False
 
 
 def _parameter_hints(fn: Callable[..., Any]) -> dict[str, Any]:
@@ -133,12 +141,16 @@ def signature(fn: Callable[..., Any], *, tool: str) -> Signature:
         if default is not ... and not _takes_none(annotation):
             null_default.add(pname)
     model_name = "".join(part.title() for part in tool.replace(".", "_").split("_")) + "Arguments"
-    model = create_model(
-        model_name or "Arguments",
-        __config__=ConfigDict(extra="forbid", populate_by_name=False, arbitrary_types_allowed=False),
-        **fields,
-    )
-    schema = _tidy(model.model_json_schema(by_alias=True))
+    try:
+        model = create_model(
+            model_name or "Arguments",
+            __config__=ConfigDict(extra="forbid", populate_by_name=False, arbitrary_types_allowed=False),
+            **fields,
+        )
+        schema = _tidy(model.model_json_schema(by_alias=True))
+    except Exception as exc:  # a type pydantic cannot check or describe as JSON
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"tool {tool!r}: its arguments cannot be described as JSON: {first}") from None
     return Signature(model, names, context_param, doc.description, schema, frozenset(null_default))
 
 

@@ -1,11 +1,17 @@
-"""``search_files``: lines matching a text or a regular expression in the files below a folder."""
+"""``search_files``: lines matching a text or a regular expression in the files below a folder.
+
+Patterns run on the ``regex`` module (the syntax of Python's ``re``) for its time limit: a
+pattern that backtracks catastrophically (``(a|aa)+$``) would hold ``re`` -- and, as ``re``
+never releases the GIL, the whole process -- for hours. Past the limit the search stops with
+what it found and says why.
+"""
 
 from __future__ import annotations
 
 import fnmatch
 import os
-import re
 import stat
+import time
 from pathlib import Path
 
 from appam_cli.tools.decorator import tool
@@ -17,6 +23,7 @@ SKIPPED_DIRS = frozenset({".git"})
 MAX_FILE_BYTES = 5_000_000  # larger files are skipped (and counted)
 LINE_PREVIEW = 300  # characters of a matching line shown
 MAX_RESULTS = 1000
+PATTERN_TIME = 10.0  # seconds of matching at most (and half the tool timeout), over all files
 
 
 def _files(top: Path, glob: str | None) -> list[Path]:
@@ -62,11 +69,15 @@ def search_files(
         raise ToolError("pattern is empty")
     if not 1 <= max_results <= MAX_RESULTS:
         raise ToolError(f"max_results must be between 1 and {MAX_RESULTS}")
-    flags = re.IGNORECASE if ignore_case else 0
+    import regex as regex_module
+
+    flags = regex_module.IGNORECASE if ignore_case else 0
     try:
-        compiled = re.compile(pattern if regex else re.escape(pattern), flags)
-    except re.error as exc:
+        compiled = regex_module.compile(pattern if regex else regex_module.escape(pattern), flags)
+    except regex_module.error as exc:
         raise ToolError(f"invalid regular expression {pattern!r}: {exc}") from None
+    deadline = time.monotonic() + min(PATTERN_TIME, context.timeout / 2)
+    too_slow = False
     top = resolve(context, path)
     if not top.exists():
         raise ToolError(f"{shown(top, context)}: no such file or folder")
@@ -97,7 +108,12 @@ def search_files(
         replaced += bad
         name = shown(file, context)
         for number, line in enumerate(text.splitlines(), 1):
-            if not compiled.search(line):
+            try:
+                found = compiled.search(line, timeout=max(deadline - time.monotonic(), 0.001))
+            except TimeoutError:
+                too_slow = more = True
+                break
+            if not found:
                 continue
             if len(hits) >= max_results:
                 more = True
@@ -114,7 +130,12 @@ def search_files(
         if more:
             break
     notes = []
-    if more:
+    if too_slow:
+        notes.append(
+            f"[stopped: the pattern took too long to match (over {min(PATTERN_TIME, context.timeout / 2):g} s); "
+            "a simpler pattern (no nested repetition like (a|aa)+) or a narrower path is faster]"
+        )
+    elif more:
         notes.append(
             f"[stopped after {len(hits)} hit{'' if len(hits) == 1 else 's'} (max_results or the output limit); "
             "there are more: narrow the search with path, glob or a longer pattern]"
