@@ -498,3 +498,17 @@ def test_the_loop_without_streaming(provider, history, model, anthropic_key):
         sent = provider.messages_requests[1].body["messages"][1]["content"]
         assert sent[0]["type"] == "thinking" and sent[0]["signature"].startswith("sig-")
         assert sent[1]["type"] == "tool_use"
+
+
+@pytest.mark.parametrize("model", ["gemini/gemini-2.5-flash", "ollama_chat/llama3.2"])
+def test_the_loop_with_gemini_and_ollama(provider, history, model, monkeypatch):
+    monkeypatch.setenv("GEMINI_API_KEY", "test-gemini-key")
+    base = provider.gemini_url if model.startswith("gemini/") else provider.root_url
+    provider.enqueue(Reply(tool_calls=[call(path="README.md")]), Reply("done"))
+    session = Agent(model, None, [spec()], api_base=base, retries=0, history=history).run("read")
+    rows = stored(history, session.session_id)
+    assert [r[:2] for r in rows] == [("user", "read"), ("assistant", None), ("tool", "contents of README.md"),
+                                     ("assistant", "done")]
+    assert rows[2][3] and rows[2][3] == session.messages[1].tool_calls[0]["id"]  # an id even where none is sent
+    body = json.dumps(provider.requests[-1].body)
+    assert "contents of README.md" in body and "read_file" in body
