@@ -142,7 +142,7 @@ def test_a_prompt_that_starts_with_a_command_name_says_how_to_send_it(cli):
         (["usage", "--by", "year"], ["invalid --by 'year': use one of day, week"]),
         (["sessions", "list", "--status", "done"], ["invalid --status 'done'"]),
         (["sessions", "list", "-n", "0"], ["invalid --limit 0: must be 1 or more"]),
-        (["run", "--modle", "x"], ["no such option --modle", "did you mean --model?"]),
+        (["run", "--modle", "x"], ["no such option --modle", "did you mean --model"]),
         (["run", "-m"], ["-m needs a value"]),
         (["sessions", "show"], ["`appam sessions show` needs ID"]),
         (["sessions", "lst"], ["no command 'lst' in `appam sessions`; did you mean `list`?"]),

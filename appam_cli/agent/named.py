@@ -93,8 +93,7 @@ def _with_file(file: AgentFile, *, named: bool) -> NamedAgent:
 
 def agent_tooling(agent: NamedAgent) -> AgentTooling:
     """The tools, MCP servers and step limit the turn's agent file asks for: the one place
-    ``run``, ``continue`` and the chat read them (TurnSpec.agent -> here)."""
-    # wired to the tool loop at merge: -T/--max-steps flags over these, then the Toolbox
+    ``run``, ``continue`` and the chat read them (ToolOptions.with_agent, under the flags)."""
     if agent.file is None:
         return AgentTooling()
     return AgentTooling(tools=agent.file.tools, mcp=agent.file.mcp, max_steps=agent.file.max_steps)

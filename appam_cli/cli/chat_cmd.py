@@ -32,6 +32,13 @@ def chat(
     no_reasoning: bool = typer.Option(
         False, "--no-reasoning", help="Hide the model's reasoning (/reasoning on shows it)."
     ),
+    tool: list[str] | None = options.TOOL,
+    tools_file: list[str] | None = options.TOOLS_FILE,
+    allow_path: list[str] | None = options.ALLOW_PATH,
+    yes: bool = options.YES,
+    max_steps: int | None = options.MAX_STEPS,
+    tool_timeout: float = options.TOOL_TIMEOUT,
+    verbose: bool = options.VERBOSE,
     debug: bool = options.DEBUG,
 ) -> None:
     """Chat interactively; every exchange is saved the moment it completes.
@@ -54,7 +61,7 @@ def chat(
     sid = open_history(base).resolve_id(ref) if ref else None
     named = choose_agent_for(base, agent, sid)  # --agent, else the reopened session's own agent
     settings = agent_settings(base, named, flags)
-    options = ChatOptions(
+    chat_options = ChatOptions(
         model=model or named.model,
         system=system,
         raw=raw,
@@ -65,5 +72,6 @@ def chat(
         debug=debug,
         api_base=api_base,
         agent=named,
+        tools=options.tool_options(tool, tools_file, allow_path, yes, max_steps, tool_timeout, verbose, agent=named),
     )
-    raise typer.Exit(run_repl(settings, history, session_id=sid, options=options))
+    raise typer.Exit(run_repl(settings, history, session_id=sid, options=chat_options))

@@ -50,6 +50,13 @@ def continue_session(
         None, "--max-cost", min=0.0, metavar="USD", help="Stop (exit 5) when this turn would cost more than USD."
     ),
     force: bool = options.FORCE,
+    tool: list[str] | None = options.TOOL,
+    tools_file: list[str] | None = options.TOOLS_FILE,
+    allow_path: list[str] | None = options.ALLOW_PATH,
+    yes: bool = options.YES,
+    max_steps: int | None = options.MAX_STEPS,
+    tool_timeout: float = options.TOOL_TIMEOUT,
+    verbose: bool = options.VERBOSE,
     debug: bool = options.DEBUG,
 ) -> None:
     """Continue a session: one more prompt (or the chat REPL)."""
@@ -73,6 +80,7 @@ def continue_session(
     named = choose_agent_for(base, agent, sid)  # --agent, else the session's own agent, from its file today
     settings = agent_settings(base, named, flags)
     model = model or named.model  # -m, else an --agent's model, else the session's own
+    tools = options.tool_options(tool, tools_file, allow_path, yes, max_steps, tool_timeout, verbose, agent=named)
     if prompt is None:
         piped = piped_stdin()
         if not (piped and piped.strip()):
@@ -81,7 +89,9 @@ def continue_session(
 
                 raise UserError("--schema, --schema-multi and -x need a prompt (the chat takes none)",
                                 exit_code=EXIT_USAGE)
-            raise typer.Exit(open_repl(settings, history, sid, model=model, api_base=api_base, agent=named))
+            raise typer.Exit(
+                open_repl(settings, history, sid, model=model, api_base=api_base, agent=named, tools=tools)
+            )
         text = piped.rstrip("\n")
     else:
         text = build_prompt(prompt)
@@ -95,7 +105,12 @@ def continue_session(
     code = run_turn_cli(
         settings,
         history,
-        TurnSpec(model=model, api_base=api_base, agent=named),  # no -m: the session's own model (and API base)
+        TurnSpec(  # no -m: the session's own model (and API base)
+            model=model,
+            api_base=api_base,
+            agent=named,
+            tools=tools,
+        ),
         Allowance(max_cost_usd=max_cost, force=force),
         text,
         Presentation(raw=raw, json_output=json_output, show_usage=usage, extract=extract, schema=wanted),
@@ -128,7 +143,7 @@ def _double_quoted(text: str) -> str:
 
 
 def open_repl(
-    settings, history, session_id: str, *, model: str | None, api_base: str | None = None, agent=None
+    settings, history, session_id: str, *, model: str | None, api_base: str | None = None, agent=None, tools=None
 ) -> int:
     """The chat REPL on ``session_id`` (appam_cli/repl/); returns the exit code."""
     from appam_cli.repl import ChatOptions, run_repl
@@ -136,4 +151,6 @@ def open_repl(
     options = ChatOptions(api_base=api_base)
     if agent is not None:
         options.agent = agent
+    if tools is not None:
+        options.tools = tools
     return run_repl(settings, history, session_id=session_id, model=model, options=options)

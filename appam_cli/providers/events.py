@@ -77,6 +77,10 @@ class StreamResult:
     error: str | None = None  # why a started stream was cut
     cost_reported: bool = False  # ``cost_usd`` is what the server reported it charged (providers/reported.py)
     served_model: str | None = None  # the model the server says answered (a proxy's real model)
+    # Anthropic's thinking blocks with their signatures, in order (``{"type": "thinking", "thinking",
+    # "signature"}``, ``{"type": "redacted_thinking", "data"}``): sent back with the answer after a
+    # tool call. None when the provider sent none (a class default: a result from an older worker has none).
+    thinking_blocks: list[dict[str, Any]] | None = None
 
     @property
     def incomplete(self) -> bool:

@@ -37,6 +37,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("clear", "", "clear the screen"),
     Command("copy", "", "copy the last answer to the clipboard"),
     Command("edit", "[TEXT]", "write the next message in $EDITOR"),
+    Command("tools", "", "the tools the model may call in this chat"),
 )
 ALIASES = {"quit": "exit", "q": "exit", "?": "help", "cls": "clear"}
 BY_NAME = {c.name: c for c in COMMANDS}

@@ -74,6 +74,9 @@ def _new(state: ChatState, arg: str) -> Action:
     else:
         output.notice("starting a new session")
     state.new_session()
+    always = getattr(state.approver, "always", None)
+    if always:  # "always" was for the session that ended
+        always.clear()
     return DONE
 
 
@@ -373,6 +376,13 @@ def _edit(state: ChatState, arg: str) -> Action:
     return Action(SEND, message, echo=True)
 
 
+def _tools(state: ChatState, arg: str) -> Action:
+    from appam_cli.repl.approval import list_tools
+
+    list_tools(state)
+    return DONE
+
+
 HANDLERS: dict[str, Callable[[ChatState, str], Action]] = {
     "help": _help,
     "exit": _exit,
@@ -390,5 +400,6 @@ HANDLERS: dict[str, Callable[[ChatState, str], Action]] = {
     "clear": _clear,
     "copy": _copy,
     "edit": _edit,
+    "tools": _tools,
 }
 assert set(HANDLERS) == set(commands.BY_NAME), "every command needs a handler"

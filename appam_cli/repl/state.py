@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from appam_cli.agent.named import NamedAgent
+from appam_cli.agent.session_turn import ToolOptions
 from appam_cli.agent.spending import Allowance
 from appam_cli.agent.store import SessionStore
 from appam_cli.config import Settings
@@ -13,6 +14,8 @@ from appam_cli.datamodel import ChatMessage, MessageStatus, Session, SessionStat
 
 if TYPE_CHECKING:
     from appam_cli.providers import ProviderBackend
+    from appam_cli.tools.spec import Approver
+    from appam_cli.tools.toolbox import Toolbox
 
 
 @dataclass
@@ -27,6 +30,7 @@ class ChatOptions:
     debug: bool = False
     api_base: str | None = None  # --api-base: over the session's own API base
     agent: NamedAgent = field(default_factory=NamedAgent)  # --agent, or the reopened session's
+    tools: ToolOptions = field(default_factory=ToolOptions)  # -T, --tools-file, --yes, --max-steps…
 
 
 @dataclass
@@ -48,6 +52,8 @@ class ChatState:
     others: set[int] = field(default_factory=set)  # rows of the session another appam added while this chat ran
     told: set[str] = field(default_factory=set)  # warnings already shown (a model ignoring an option)
     origin: Settings | None = None  # the settings before a session's own API base was applied (/open)
+    toolbox: Toolbox | None = None  # the tools the model may call in this chat (opened once, closed at the end)
+    approver: Approver | None = None  # who approves side effects: --yes, the config's list, or the user asked
 
     @classmethod
     def open(cls, settings: Settings, history: SessionStore, session_id: str | None, options: ChatOptions) -> ChatState:

@@ -16,7 +16,9 @@ already here are never edited. They run in order, inside the caller's write tran
    the rows still running.
 5. Where a session was answered: ``sessions.api_base``, and ``sessions.imported_api_base``
    for one named only by an imported file (used once the user confirms it).
-6. (Taken by the tool loop's step; a no-op on this branch until the two are merged.)
+6. The tool loop: an assistant message's signed thinking blocks (``messages.thinking_blocks``, JSON
+   text), sent back with it after a tool call as Anthropic requires; and who answers a running
+   session (``sessions.writer_pid``, ``writer_host``), which tells a dead writer while tools run.
 7. The provider profile that answered a session (``sessions.profile``), and for each request
    the model the server says answered it (``requests.served_model``) and whether its cost is
    the one the server reported (``requests.cost_reported``).
@@ -130,6 +132,12 @@ _V5 = (
     "ALTER TABLE sessions ADD COLUMN imported_api_base VARCHAR",
 )
 
+_V6 = (
+    "ALTER TABLE messages ADD COLUMN thinking_blocks VARCHAR",
+    "ALTER TABLE sessions ADD COLUMN writer_pid INTEGER",
+    "ALTER TABLE sessions ADD COLUMN writer_host VARCHAR",
+)
+
 
 _V7 = (
     "ALTER TABLE sessions ADD COLUMN profile VARCHAR",
@@ -159,7 +167,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     3: _run(_V3),
     4: _run(_V4),
     5: _run(_V5),
-    6: _run(()),  # numbered for the tool-loop branch's step (renumber at merge if needed)
+    6: _run(_V6),
     7: _run(_V7),
 }
 
