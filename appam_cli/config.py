@@ -14,11 +14,14 @@ import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from appam_cli.datamodel.options import RequestOptions
 from appam_cli.datamodel.price import ModelPrice
 from appam_cli.errors import UserError
+
+if TYPE_CHECKING:
+    from appam_cli.tools.mcp.config import McpServerConfig
 
 APP_NAME = "appam"
 ENVIRONMENT = "the environment"
@@ -49,6 +52,8 @@ class Settings:
     # it exits after ``worker_idle`` seconds without a request.
     worker: bool = True
     worker_idle: float = 600.0
+    # ``[mcp.servers.NAME]``: MCP servers a run may use (-T NAME), started only when one does.
+    mcp_servers: dict[str, McpServerConfig] = field(default_factory=dict)
 
     @property
     def model(self) -> str | None:
@@ -184,7 +189,7 @@ def _budget_amount(value: Any, key: str, source: str) -> float | None:
 
 TOP_LEVEL_KEYS = {
     "model", "api_base", "database_url", "timeout", "retries", "retry_max_wait", "history", "prices", "budget",
-    "worker", "worker_idle",
+    "worker", "worker_idle", "mcp",
 }
 HISTORY_KEYS = {"auto_save", "max_sessions"}
 # Request options read as numbers from config.toml and from APPAM_<KEY> in the environment.
@@ -250,6 +255,10 @@ def load_settings() -> Settings:
         s.max_sessions = _number(history["max_sessions"], "history.max_sessions", source, int) or None
     if "prices" in data:
         s.prices = _prices(data["prices"], source)
+    if "mcp" in data:
+        from appam_cli.tools.mcp.config import parse_mcp
+
+        s.mcp_servers = parse_mcp(data["mcp"], source)
     budget = data.get("budget", {})
     if not isinstance(budget, dict):
         raise UserError(f"invalid config file {path}: [budget] must be a table")

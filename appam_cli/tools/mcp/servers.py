@@ -1,0 +1,95 @@
+"""Start the MCP servers a run uses and give back their tools as ToolSpecs.
+
+A tool ``list_issues`` of the server ``github`` is ``github.list_issues`` to users (``-T``,
+``auto_approve``, ``appam tools list``) and ``github__list_issues`` on the wire (ToolSpec.wire_name);
+the Toolbox maps the wire name back. A tool annotated ``readOnlyHint: true`` has no side effects;
+any other (no annotation included) may have some, so its calls need approval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from appam_cli.tools.mcp.config import McpServerConfig
+from appam_cli.tools.mcp.hub import Connection, Hub
+from appam_cli.tools.mcp.results import parameters, result_text, validator
+from appam_cli.tools.spec import ToolContext, ToolError, ToolSpec
+
+
+def _run(connection: Connection, tool: str, arguments: dict[str, Any], context: ToolContext) -> str:
+    timeout = connection.config.timeout or context.timeout
+    result = connection.call(tool, arguments, timeout)
+    text = result_text(result)
+    if result.is_error:
+        raise ToolError(text or f"{tool} failed")
+    return text
+
+
+def tool_spec(connection: Connection, tool: Any) -> ToolSpec:
+    annotations = getattr(tool, "annotations", None)
+    read_only = annotations is not None and annotations.read_only_hint is True
+    description = tool.description or getattr(tool, "title", None) or (annotations and annotations.title) or ""
+    return ToolSpec(
+        name=f"{connection.name}.{tool.name}",
+        description=description,
+        parameters=parameters(tool.input_schema),
+        side_effects=not read_only,
+        source=f"mcp: {connection.name}",
+        run=partial(_run, connection, tool.name),
+        validate=validator(tool.input_schema),
+    )
+
+
+class McpServers:
+    """The MCP servers of one run: the tools of those that started, and ``close()`` for its end
+    (give it to ``Toolbox.on_close``)."""
+
+    def __init__(self, configs: dict[str, McpServerConfig], warn: Callable[[str], None], log_dir: Path | None):
+        self.configs = configs
+        self._warn = warn
+        self._hub = Hub(warn, log_dir)
+        self._specs: dict[str, list[ToolSpec]] = {}
+
+    def start(self, names: Iterable[str]) -> None:
+        """Start these servers (those not started yet), in parallel; a failure is one warning line."""
+        wanted = [self.configs[name] for name in dict.fromkeys(names) if name not in self._hub.connections]
+        for name, connection in self._hub.start(wanted).items():
+            if name not in self._specs:
+                self._specs[name] = self._server_specs(connection)
+
+    def _server_specs(self, connection: Connection) -> list[ToolSpec]:
+        specs: list[ToolSpec] = []
+        seen: dict[str, str] = {}
+        for tool in connection.tools:
+            spec = tool_spec(connection, tool)
+            other = seen.get(spec.wire_name)
+            if other is not None:
+                self._warn(
+                    f"MCP server {connection.name!r}: tool {tool.name!r} skipped, its name is sent to the model as "
+                    f"{spec.wire_name!r} like {other!r}"
+                )
+                continue
+            seen[spec.wire_name] = tool.name
+            specs.append(spec)
+        return specs
+
+    def failure(self, name: str) -> str | None:
+        """Why the server did not start (None: it runs, or was not asked to start)."""
+        connection = self._hub.connections.get(name)
+        return connection.failure if connection is not None else None
+
+    def specs(self, name: str) -> list[ToolSpec]:
+        """The tools of a started server (empty when it failed)."""
+        return list(self._specs.get(name, []))
+
+    def find(self, server: str, tool: str) -> ToolSpec | None:
+        for spec in self._specs.get(server, []):
+            if spec.name == f"{server}.{tool}":
+                return spec
+        return None
+
+    def close(self) -> None:
+        self._hub.close()

@@ -1,0 +1,102 @@
+"""An MCP server for the tests, written with the official SDK (mcp 2: ``MCPServer``, FastMCP's new name).
+
+``python tests/mcp_server.py`` serves it over stdio; ``python tests/mcp_server.py --http PORT`` over
+streamable HTTP on 127.0.0.1:PORT (path ``/mcp``). Its tools:
+
+- ``echo(text)``: the text back (side effects: unknown, as it has no annotations);
+- ``add(a, b)``: the sum, annotated read-only;
+- ``fail(message)``: raises, so the result comes back with ``isError``;
+- ``sleep(seconds)``: sleeps, then answers ``slept``;
+- ``die()``: kills its own process (after a line on stderr), so the call never answers;
+- ``picture()``: a text block and an image block;
+- ``headers()``: the HTTP request headers it was sent, as JSON (``{}`` over stdio);
+- ``dotted.name``: a tool whose name holds a dot, answers ``dotted``.
+
+``MCP_TEST_STDERR``: a line written to stderr at start (it must not reach appam's screen).
+``MCP_TEST_START_FAIL``: exit 3 at once with that text on stderr (a server that fails to start).
+``MCP_TEST_PIDFILE``: the server's process id is appended to that file (to check it was shut down).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.utilities.types import Image
+from mcp.types import ToolAnnotations
+
+# A 1x1 PNG.
+PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+server = MCPServer("appam-test", log_level="WARNING")
+
+
+@server.tool(description="Say the text back.")
+def echo(text: str) -> str:
+    return text
+
+
+@server.tool(description="Add two whole numbers.", annotations=ToolAnnotations(read_only_hint=True))
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+@server.tool(description="Always fails.")
+def fail(message: str) -> str:
+    raise ToolError(message)
+
+
+@server.tool(description="Sleep, then answer.")
+def sleep(seconds: float) -> str:
+    time.sleep(seconds)
+    return "slept"
+
+
+@server.tool(description="Kill this server.")
+def die() -> str:
+    print("test server: dying on request", file=sys.stderr, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+    return "unreachable"
+
+
+@server.tool(description="A caption and a picture.", structured_output=False)
+def picture() -> list[object]:
+    return ["a red pixel", Image(data=PIXEL, format="png")]
+
+
+@server.tool(description="The HTTP headers of this request.", annotations=ToolAnnotations(read_only_hint=True))
+def headers(ctx: Context) -> str:
+    seen = ctx.headers or {}
+    return json.dumps({k.lower(): v for k, v in seen.items()}, sort_keys=True)
+
+
+@server.tool(name="dotted.name", description="A tool with a dot in its name.")
+def dotted() -> str:
+    return "dotted"
+
+
+def main() -> None:
+    if os.environ.get("MCP_TEST_PIDFILE"):
+        with open(os.environ["MCP_TEST_PIDFILE"], "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+    if os.environ.get("MCP_TEST_STDERR"):
+        print(os.environ["MCP_TEST_STDERR"], file=sys.stderr, flush=True)
+    if os.environ.get("MCP_TEST_START_FAIL"):
+        print(os.environ["MCP_TEST_START_FAIL"], file=sys.stderr, flush=True)
+        sys.exit(3)
+    if len(sys.argv) == 3 and sys.argv[1] == "--http":
+        server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
+    else:
+        server.run()
+
+
+if __name__ == "__main__":
+    main()
