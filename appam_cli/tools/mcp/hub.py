@@ -89,6 +89,8 @@ class Connection:
         self.tools: list[Any] = []  # mcp.types.Tool, as listed at start
         self.failure: str | None = None  # why it is down
         self._lost: str | None = None  # why its session ended by itself mid-run (seen by the loop's thread)
+        self.closing = False  # the run is ending: a call cut short by the shutdown is no failure to report
+        self._lock = threading.Lock()
         self._loop = loop
         self._warn = warn
         self._session: Any = None
@@ -258,14 +260,17 @@ class Connection:
     def _go_down(self, why: str) -> ToolUnavailable:
         """Mark the server down (one warning line, with the last line of its stderr), stop it, and
         what its calls raise from now on."""
-        if self.failure is None:
-            self.failure = why
+        with self._lock:
+            first = self.failure is None and not self.closing
+            if self.failure is None:
+                self.failure = why if not self.closing else "was shut down (the run ended)"
+        if first:
             self._warn(f"MCP server {self.name!r} {why}{self._stderr_note()}; going on without it")
         self.request_stop()
         return self.unavailable()
 
     def unavailable(self) -> ToolUnavailable:
-        return ToolUnavailable(f"MCP server {self.name!r} is unavailable: it {self.failure}")
+        return ToolUnavailable(f"MCP server {self.name!r} {self.failure}")
 
     # -- calls (the agent's thread) ------------------------------------------------------
 
@@ -379,6 +384,8 @@ class Hub:
         if loop is None:
             return
         connections = list(self.connections.values())
+        for connection in connections:
+            connection.closing = True
         for connection in connections:
             connection.request_stop()
             if not connection.wait_ready(0):

@@ -25,8 +25,8 @@ def parameters(schema: Any) -> dict[str, Any]:
 
 def validator(schema: Any) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
     """A check of the arguments against ``schema`` (JSON Schema, as the server declared it) that
-    raises ToolError naming the first problem; None when the schema itself is not valid (the server
-    then judges the arguments)."""
+    raises ToolError naming the first problem (``a: '1' is not of type 'integer'``); None when the
+    schema itself is not valid (the server then judges the arguments)."""
     import jsonschema
     from jsonschema.exceptions import SchemaError
 
@@ -43,7 +43,7 @@ def validator(schema: Any) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
         error = jsonschema.exceptions.best_match(checker.iter_errors(arguments))
         if error is not None:
             where = "/".join(str(part) for part in error.absolute_path)
-            raise ToolError(f"invalid arguments{f' at {where}' if where else ''}: {error.message}")
+            raise ToolError(f"{where}: {error.message}" if where else error.message)
         return arguments
 
     return check

@@ -19,8 +19,16 @@ from appam_cli.tools.mcp.results import parameters, result_text, validator
 from appam_cli.tools.spec import ToolContext, ToolError, ToolSpec
 
 
+def call_timeout(configured: float | None, run_timeout: float) -> float:
+    """How long a call waits for the server: its ``timeout`` if set, never past the run's tool
+    timeout, and ending a little before it, so that the server is declared down (one line) while
+    the loop still waits for the call."""
+    within = run_timeout - min(1.0, run_timeout * 0.1)
+    return min(configured, within) if configured else within
+
+
 def _run(connection: Connection, tool: str, arguments: dict[str, Any], context: ToolContext) -> str:
-    timeout = connection.config.timeout or context.timeout
+    timeout = call_timeout(connection.config.timeout, context.timeout)
     result = connection.call(tool, arguments, timeout)
     text = result_text(result)
     if result.is_error:
