@@ -22,6 +22,10 @@ _EXPORTS = {
     "ChatMessage": "appam_cli.datamodel",
     "AggregatedUsage": "appam_cli.datamodel",
     "SessionHistory": "appam_cli.store",
+    "tool": "appam_cli.tools.decorator",
+    "as_tool_spec": "appam_cli.tools.decorator",
+    "ToolContext": "appam_cli.tools.spec",
+    "ToolError": "appam_cli.tools.spec",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

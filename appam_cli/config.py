@@ -52,6 +52,9 @@ class Settings:
     # it exits after ``worker_idle`` seconds without a request.
     worker: bool = True
     worker_idle: float = 600.0
+    # ``[tools] auto_approve``: side-effecting tools that run without asking ("run_shell", an MCP
+    # server's tool "github.list_issues", or all of a server's tools "github").
+    tools_auto_approve: tuple[str, ...] = ()
     # ``[mcp.servers.NAME]``: MCP servers a run may use (-T NAME), started only when one does.
     mcp_servers: dict[str, McpServerConfig] = field(default_factory=dict)
 
@@ -189,7 +192,7 @@ def _budget_amount(value: Any, key: str, source: str) -> float | None:
 
 TOP_LEVEL_KEYS = {
     "model", "api_base", "database_url", "timeout", "retries", "retry_max_wait", "history", "prices", "budget",
-    "worker", "worker_idle", "mcp",
+    "worker", "worker_idle", "tools", "mcp",
 }
 HISTORY_KEYS = {"auto_save", "max_sessions"}
 # Request options read as numbers from config.toml and from APPAM_<KEY> in the environment.
@@ -222,6 +225,28 @@ def api_base_url(value: str | None, key: str, source: str | None = None) -> str 
     raise UserError(
         f"invalid value for {key}{where}: {value!r} is not an http(s) URL (e.g. http://localhost:11434/v1)"
     )
+
+
+TOOLS_KEYS = {"auto_approve"}
+
+
+def _tools_table(table: Any, source: str) -> tuple[str, ...]:
+    """``[tools] auto_approve = ["read_file", "github.list_issues", "github"]``: a list of tool names."""
+    if not isinstance(table, dict):
+        raise UserError(f"invalid config file {source}: [tools] must be a table")
+    unknown = sorted(set(table) - TOOLS_KEYS)
+    if unknown:
+        raise UserError(f"invalid config file {source}: unknown key tools.{unknown[0]} (use auto_approve)")
+    names = table.get("auto_approve", [])
+    example = ' (e.g. auto_approve = ["write_file", "github.list_issues"])'
+    if not isinstance(names, list):
+        raise UserError(
+            f"invalid value for tools.auto_approve in {source}: {names!r} is not a list of tool names{example}"
+        )
+    for name in names:
+        if not isinstance(name, str) or not name.strip() or name != name.strip():
+            raise UserError(f"invalid value for tools.auto_approve in {source}: {name!r} is not a tool name{example}")
+    return tuple(names)
 
 
 def load_settings() -> Settings:
@@ -267,6 +292,7 @@ def load_settings() -> Settings:
         raise UserError(f"invalid config file {path}: unknown key budget.{unknown[0]} (use daily_usd, monthly_usd)")
     s.budget.daily_usd = _budget_amount(budget.get("daily_usd"), "budget.daily_usd", source)
     s.budget.monthly_usd = _budget_amount(budget.get("monthly_usd"), "budget.monthly_usd", source)
+    s.tools_auto_approve = _tools_table(data.get("tools", {}), source)
 
     request["model"] = env.get("APPAM_MODEL") or request["model"]
     if env.get("APPAM_API_BASE"):

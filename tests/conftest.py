@@ -211,3 +211,13 @@ def cli(appam_home: Path, provider: ProviderServer) -> Cli:
 def offline_cli(appam_home: Path) -> Cli:
     """The CLI without the provider server (store-only commands)."""
     return Cli(appam_home, None)
+
+
+@pytest.fixture(autouse=True)
+def no_terminal_to_ask(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command run in the test process never asks the terminal pytest runs in (a tool approval
+    would wait for a key): the approval prompt's terminal is a path that does not exist, so there
+    is no asker. Tests of the prompt give it their own streams, or run appam in a pty (e2e)."""
+    from appam_cli.cli import approval_prompt
+
+    monkeypatch.setattr(approval_prompt, "TTY_PATH", str(tmp_path / "no-terminal"))

@@ -43,6 +43,7 @@ def _register() -> None:
         models_cmd,
         run_cmd,
         sessions_cmd,
+        tools_cmd,
         transfer_cmd,
         usage_cmd,
         worker_cmd,
@@ -56,6 +57,7 @@ def _register() -> None:
     app.command("usage")(usage_cmd.usage)
     app.command("models")(models_cmd.models)
     app.add_typer(worker_cmd.worker_app, name="worker")
+    app.add_typer(tools_cmd.tools_app, name="tools")
 
 
 _register()

@@ -1,0 +1,45 @@
+"""``appam tools list``: the tools ``-T`` can enable, with source, side effects and description."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from appam_cli.cli.errors import handle_errors
+
+tools_app = typer.Typer(help="The tools a model can be given with -T: built-ins and your own.", no_args_is_help=True)
+
+
+@tools_app.command("list")
+@handle_errors
+def tools_list(
+    tools_file: list[Path] | None = typer.Option(
+        None, "--tools-file", help="Also list the @tool functions of this Python file (repeatable)."
+    ),
+    json_output: bool = typer.Option(False, "--json", help="A JSON array, one object per tool, with its schema."),
+) -> None:
+    """Every tool: name, source, whether it has side effects (asked before it runs), description."""
+    import json
+    import sys
+
+    from appam_cli.tools.registry import list_tools
+
+    specs = list_tools(tools_file or [])
+    rows = [
+        {
+            "name": spec.name,
+            "source": spec.source,
+            "side_effects": spec.side_effects,
+            "description": spec.description,
+        }
+        for spec in specs
+    ]
+    if json_output:
+        for row, spec in zip(rows, specs, strict=True):
+            row["parameters"] = spec.parameters
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        return
+    from appam_cli.render.tool_list import print_tools
+
+    print_tools(rows)
