@@ -53,6 +53,18 @@ class BudgetExceeded(AppamError):
     exit_code = EXIT_BUDGET
 
 
+class LoopStopped(AppamError):
+    """The tool loop stopped before the model gave a final answer (``--max-steps`` reached, or the
+    same call failing again and again): an incomplete answer (exit 4), everything so far saved.
+    ``session`` is the session as saved."""
+
+    exit_code = EXIT_INCOMPLETE
+
+    def __init__(self, message: str, session: object = None) -> None:
+        super().__init__(message)
+        self.session = session
+
+
 class Terminated(BaseException):
     """SIGTERM arrived: unwind like Ctrl-C (saving what we have), then exit 143."""
 

@@ -8,16 +8,21 @@ what limits its spending (``cost_guard``) and where its requests are served
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from appam_cli.agent.budget import CostGuard
 from appam_cli.agent.callbacks import Callbacks
 from appam_cli.agent.stream_builder import StreamBuilder
+from appam_cli.agent.tool_runner import DEFAULT_MAX_STEPS, ToolRun
+from appam_cli.agent.tool_runner import tool_context as tool_context_for
 from appam_cli.agent.turn import run_turn
 from appam_cli.datamodel import RequestOptions, Session
 from appam_cli.errors import UserError
 from appam_cli.providers import LocalBackend, ProviderBackend, ProviderRequest
+from appam_cli.tools.spec import Approver, ToolContext, ToolSpec
+from appam_cli.tools.toolbox import Toolbox
 
 if TYPE_CHECKING:
     from appam_cli.agent.store import SessionStore
@@ -33,14 +38,23 @@ class Agent:
     (``temperature``, ``max_tokens``, ``reasoning_effort``, ``api_base``, ``timeout``,
     ``retries``, ``retry_max_wait``, ``stream``); they stay readable and settable as
     attributes (``agent.api_base = url``).
+
+    ``tools``: plain functions, ``@tool`` functions or ToolSpecs (or a Toolbox); the model may call
+    them, and the turn runs the calls and asks again until an answer calls none (at most
+    ``max_steps`` requests, each call at most ``tool_timeout`` seconds). A call with side effects
+    runs only when ``approver`` approves it; without one it is denied and the model told so.
     """
 
     def __init__(
         self,
         model: str,
         system_prompt: str | None = None,
-        tools: list[dict[str, Any]] | None = None,
+        tools: Iterable[Any] | Toolbox | None = None,
         *,
+        approver: Approver | None = None,
+        max_steps: int = DEFAULT_MAX_STEPS,
+        tool_timeout: float | None = None,
+        tool_context: ToolContext | None = None,
         name: str = "default",
         options: RequestOptions | None = None,
         history: SessionStore | None = None,
@@ -58,7 +72,13 @@ class Agent:
             raise TypeError(f"Agent() got an unexpected keyword argument {unknown[0]!r}")
         self.options = (options or RequestOptions()).merged(model=model, **request_options)
         self.system_prompt = system_prompt
-        self.tools = list(tools or [])
+        self.toolbox = tools if isinstance(tools, Toolbox) else Toolbox(as_spec(t) for t in tools or [])
+        self.approver = approver
+        if max_steps < 1:
+            raise UserError("max_steps must be at least 1")
+        self.max_steps = max_steps
+        context = tool_context or tool_context_for()
+        self.tool_context = context if tool_timeout is None else replace(context, timeout=float(tool_timeout))
         self.name = name
         self.history = history
         self.prices = dict(prices or {})
@@ -87,12 +107,33 @@ class Agent:
         return self.options.model
 
     @classmethod
-    def quick(cls, model: str, system_prompt: str | None = None, tools: list[dict[str, Any]] | None = None) -> Agent:
-        return cls(model, system_prompt, tools or [])
+    def quick(
+        cls,
+        model: str,
+        system_prompt: str | None = None,
+        tools: Iterable[Any] | Toolbox | None = None,
+        *,
+        approver: Approver | None = None,
+    ) -> Agent:
+        return cls(model, system_prompt, tools, approver=approver)
+
+    @property
+    def tools(self) -> list[ToolSpec]:
+        return self.toolbox.specs
+
+    @property
+    def tool_run(self) -> ToolRun | None:
+        """The tools this agent's turns run, or None without any (an answer's calls are then only recorded)."""
+        if not self.toolbox:
+            return None
+        return ToolRun(self.toolbox, self.approver, self.tool_context, self.max_steps)
 
     def provider_request(self, messages: list[dict[str, Any]]) -> ProviderRequest:
         return ProviderRequest(
-            messages=messages, options=self.options, tools=self.tools or None, price=self.prices.get(self.model)
+            messages=messages,
+            options=self.options,
+            tools=self.toolbox.provider_tools() or None,
+            price=self.prices.get(self.model),
         )
 
     @property
@@ -125,3 +166,15 @@ class Agent:
     def execute(self, prompt: str | None, session: Session | None, callbacks: Callbacks) -> Session:
         """Run one turn (the StreamBuilder's ``run``)."""
         return run_turn(self, session if session is not None else self.new_session(), prompt, callbacks)
+
+
+def as_spec(tool: Any) -> ToolSpec:
+    """A ToolSpec from a ToolSpec, an ``@tool`` function or a plain function (its type hints and
+    docstring declare it: ``appam_cli.tools.decorator``)."""
+    if isinstance(tool, ToolSpec):
+        return tool
+    if callable(tool):
+        from appam_cli.tools.decorator import as_tool_spec
+
+        return as_tool_spec(tool)
+    raise TypeError(f"not a tool: {tool!r} (give a function, an @tool function or a ToolSpec)")

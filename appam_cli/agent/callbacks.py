@@ -16,7 +16,8 @@ class Callbacks:
     on_content: Callable[[str], None] = _noop
     on_reasoning: Callable[[str], None] = _noop
     on_tool_call: Callable[[dict[str, Any]], None] = _noop
-    on_tool_result: Callable[[dict[str, Any]], None] = _noop
+    on_tool_result: Callable[[dict[str, Any]], None] = _noop  # ToolOutcome.to_dict(), every call
+    on_tool_error: Callable[[dict[str, Any]], None] = _noop  # the same, for a call that failed or timed out
     on_retry: Callable[[int, float, str], None] = _noop
     on_notice: Callable[[str], None] = _noop  # e.g. an option the model ignores, before the request
     on_error: Callable[[str], None] = _noop

@@ -9,18 +9,59 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from appam_cli.agent.agent import Agent
 from appam_cli.agent.spending import Allowance
+from appam_cli.agent.tool_runner import DEFAULT_MAX_STEPS
 from appam_cli.errors import ProviderError, UserError
+from appam_cli.tools.spec import DEFAULT_TOOL_TIMEOUT, Approver, Decision, ToolContext, ToolSpec
+from appam_cli.tools.toolbox import Toolbox
 
 if TYPE_CHECKING:
     from appam_cli.agent.store import SessionStore
     from appam_cli.config import Settings
     from appam_cli.datamodel import Session
     from appam_cli.providers import ProviderBackend
+
+
+@dataclass
+class ToolOptions:
+    """The tools of a run as the command line asks for them (-T, --tools-file, --allow-path, --yes…)."""
+
+    names: tuple[str, ...] = ()  # -T NAME, in order
+    files: tuple[str, ...] = ()  # --tools-file PATH
+    allow_paths: tuple[str, ...] = ()  # --allow-path DIR: folders file tools may use besides the current one
+    approve_all: bool = False  # -y/--yes
+    max_steps: int = DEFAULT_MAX_STEPS  # --max-steps: provider requests per turn
+    timeout: float = DEFAULT_TOOL_TIMEOUT  # --tool-timeout: seconds per call
+    verbose: bool = False  # --verbose: every argument and the whole result on screen
+
+    @property
+    def wanted(self) -> bool:
+        return bool(self.names or self.files)
+
+    def context(self) -> ToolContext:
+        """Where calls run: the current folder, and the --allow-path folders (UserError: not a folder)."""
+        allowed = []
+        for given in self.allow_paths:
+            path = Path(given).expanduser()
+            if not path.is_dir():
+                raise UserError(f"--allow-path {given}: {'not a folder' if path.exists() else 'no such folder'}")
+            allowed.append(path.resolve())
+        return ToolContext(cwd=Path.cwd(), allowed_paths=tuple(allowed), timeout=self.timeout)
+
+
+def open_toolbox(settings: Settings, tools: ToolOptions) -> Toolbox | None:
+    """The Toolbox the names and files resolve to (tools.registry), None when none was asked for.
+    UserError for an unknown name or a bad file: before anything is sent or saved."""
+    if not tools.wanted:
+        return None
+    from appam_cli.tools.registry import build_toolbox
+
+    return build_toolbox(tools.names, tools.files, mcp_servers=getattr(settings, "mcp_servers", None))
 
 
 @dataclass
@@ -31,6 +72,9 @@ class TurnSpec:
     system: str | None = None  # the system prompt a new session starts with
     save: bool = True  # False: --no-save
     api_base: str | None = None  # --api-base: over the session's own API base
+    tools: ToolOptions = field(default_factory=ToolOptions)
+    toolbox: Toolbox | None = None  # what open_toolbox made of ``tools`` (the caller closes it)
+    approver: Approver | None = None  # who approves side effects (None: nobody can be asked)
 
 
 class AnswerSink(AbstractContextManager[Any], Protocol):
@@ -40,6 +84,8 @@ class AnswerSink(AbstractContextManager[Any], Protocol):
     def content(self, delta: str) -> None: ...
     def reasoning(self, delta: str) -> None: ...
     def tool_call(self, name: str, arguments: str) -> None: ...
+    def tool_result(self, outcome: dict[str, Any]) -> None: ...
+    def paused(self) -> AbstractContextManager[Any]: ...  # the screen is free (an approval is asked)
 
 
 def default_model(settings: Settings) -> str:
@@ -103,6 +149,10 @@ def prepare_agent(
     return Agent(
         model,
         spec.system,
+        spec.toolbox,
+        approver=spec.approver,
+        max_steps=spec.tools.max_steps,
+        tool_context=spec.tools.context() if spec.toolbox else None,
         options=options,
         history=history if spec.save else None,
         cost_guard=allowance.cost_guard(settings, model, warn),
@@ -132,7 +182,9 @@ def stream_turn(
     if sink is not None:
         builder.on_content(sink.content).on_reasoning(sink.reasoning).on_tool_call(
             lambda call: sink.tool_call(call["function"]["name"], call["function"]["arguments"])
-        )
+        ).on_tool_result(sink.tool_result)
+        if agent.approver is not None:  # asking someone needs the screen: the view steps aside meanwhile
+            agent.approver = PausingApprover(agent.approver, sink.paused)
     if notice is not None:
         total = agent.options.retries + 1
         builder.on_retry(
@@ -154,3 +206,18 @@ def stream_turn(
             builder.run()
     finally:
         allowance.spend(agent.spent_usd)
+
+
+class PausingApprover:
+    """An Approver whose asking happens with the answer view paused (its live region stopped)."""
+
+    def __init__(self, inner: Approver, paused: Callable[[], AbstractContextManager[Any]]) -> None:
+        self.inner = inner
+        self.paused = paused
+
+    def decide(self, spec: ToolSpec, arguments: dict[str, Any]) -> Decision:
+        preapproved = getattr(self.inner, "preapproved", None)
+        if preapproved is not None and preapproved(spec):  # nobody is asked: the view stays
+            return self.inner.decide(spec, arguments)
+        with self.paused():
+            return self.inner.decide(spec, arguments)

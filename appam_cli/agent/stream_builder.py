@@ -35,6 +35,9 @@ class StreamBuilder:
     def on_tool_result(self, fn: Callable[[dict[str, Any]], Any]) -> StreamBuilder:
         return self._set("on_tool_result", fn)
 
+    def on_tool_error(self, fn: Callable[[dict[str, Any]], Any]) -> StreamBuilder:
+        return self._set("on_tool_error", fn)
+
     def on_retry(self, fn: Callable[[int, float, str], Any]) -> StreamBuilder:
         return self._set("on_retry", fn)
 

@@ -7,12 +7,14 @@ This is the only loop: ``run``, ``stream`` and ``continue_session`` all end here
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from appam_cli.agent.callbacks import Callbacks
+from appam_cli.agent.tool_runner import FailureStreak, ToolRun, run_calls
 from appam_cli.datamodel import (
     AggregatedUsage,
     ChatMessage,
@@ -26,7 +28,7 @@ from appam_cli.datamodel import (
 from appam_cli.datamodel.api_base import without_credentials
 from appam_cli.datamodel.message import provider_messages
 from appam_cli.datamodel.times import utcnow
-from appam_cli.errors import EXIT_INCOMPLETE, AppamError, ProviderError, SessionDeleted, UserError
+from appam_cli.errors import EXIT_INCOMPLETE, AppamError, LoopStopped, ProviderError, SessionDeleted, UserError
 from appam_cli.providers import (
     Event,
     Notice,
@@ -38,12 +40,14 @@ from appam_cli.providers import (
     request_cost,
 )
 from appam_cli.providers.usage import rough_tokens, rough_tokens_of_messages
+from appam_cli.tools.spec import ToolOutcome
 
 if TYPE_CHECKING:
     from appam_cli.agent.agent import Agent
     from appam_cli.agent.store import SessionStore
 
 CHECKPOINT_SECONDS = 1.0
+HEARTBEAT_SECONDS = 10.0  # while a tool runs, the session is saved this often (store.liveness: 30 s)
 TITLE_LENGTH = 60
 
 
@@ -55,7 +59,13 @@ def make_title(prompt: str) -> str:
 
 def run_turn(agent: Agent, session: Session, prompt: str | None, callbacks: Callbacks) -> Session:
     """``prompt`` None answers the conversation as it stands (its last message other than
-    a system one must be the user's): how the chat's /retry regenerates an answer."""
+    a system one must be the user's): how the chat's /retry regenerates an answer.
+
+    With tools (``agent.tool_run``), an answer that calls tools has them run, their results
+    appended as ``tool`` messages, and the model is asked again, until an answer calls none.
+    Every step is saved as it completes. The loop stops (LoopStopped, exit 4) after
+    ``max_steps`` requests or when the same call fails again and again.
+    """
     history = agent.history if agent.history is not None and agent.history.auto_save else None
     if prompt is None and next((m.role for m in reversed(session.messages) if m.role != "system"), None) != "user":
         raise UserError("nothing to answer: the conversation does not end with a user message")
@@ -69,11 +79,46 @@ def run_turn(agent: Agent, session: Session, prompt: str | None, callbacks: Call
     base = agent.options.api_base
     session.api_base = without_credentials(base) if base else None  # where it is answered, never a key
     session.imported_api_base = None  # answered where the user chose: the file's address is history
-    session.status = SessionStatus.RUNNING
-    session.ended_at = None
+    _running(session)
     if history:  # the new messages go at the end of the session, and the answer's place after them
         history.save_session(session, reserve_answer=True)
 
+    tools = agent.tool_run
+    streak = FailureStreak()
+    steps = 0
+    while True:
+        steps += 1
+        result = _ask(agent, session, callbacks, history)
+        if tools is None or result.incomplete or not result.tool_calls:
+            break
+        if steps >= tools.max_steps:
+            names = ", ".join(dict.fromkeys(c["function"]["name"] for c in result.tool_calls))
+            _stop(
+                session, history, callbacks,
+                f"stopped after {steps} requests (--max-steps {tools.max_steps}): the model still asked for "
+                f"{names}; everything so far is saved",
+            )
+        _running(session)
+        if history:
+            history.save_session(session)
+        if _run_tools(session, result.tool_calls, tools, callbacks, history, streak):
+            _stop(session, history, callbacks, streak.message())
+        if history:  # the tool results are saved; the next answer's place after them
+            history.save_session(session, reserve_answer=True)
+    if history:
+        history.save_session(session)
+    if tools is None:  # calls nothing runs here: shown, and kept (unanswered) in the session
+        for call in result.tool_calls:
+            callbacks.on_tool_call(call)
+    if result.incomplete:
+        callbacks.on_error(f"the answer was cut off: {result.error}")
+    callbacks.on_done()
+    return session
+
+
+def _ask(agent: Agent, session: Session, callbacks: Callbacks, history: SessionStore | None) -> StreamResult:
+    """One provider request, its answer appended to the session (saved by the caller); on any
+    failure what arrived is saved here, marked incomplete, and the failure raised."""
     turn = _Turn(agent, session, agent.provider_request(provider_messages(session.messages)), callbacks, history)
     try:
         if agent.cost_guard is not None:
@@ -87,14 +132,64 @@ def run_turn(agent: Agent, session: Session, prompt: str | None, callbacks: Call
             callbacks.on_error(exc.message)
         raise
     turn.record_result(result)
+    return result
+
+
+def _run_tools(
+    session: Session,
+    calls: list[dict[str, Any]],
+    tools: ToolRun,
+    callbacks: Callbacks,
+    history: SessionStore | None,
+    streak: FailureStreak,
+) -> bool:
+    """Run one answer's calls, each result appended and saved as it comes; True when the same
+    call has now failed too many times in a row."""
+    wires = [str((call.get("function") or {}).get("name") or "") for call in calls]
+    repeated = False
+    last_beat = time.monotonic()
+    count = 0
+
+    def done(outcome: ToolOutcome) -> None:  # outcomes come in call order
+        nonlocal repeated, count
+        session.messages.append(
+            ChatMessage(role="tool", content=outcome.content, tool_call_id=outcome.call_id, name=wires[count])
+        )
+        count += 1
+        repeated = streak.note(outcome) or repeated
+        if history:
+            history.save_session(session)
+
+    def heartbeat() -> None:  # a long call: the session still says it is being answered
+        nonlocal last_beat
+        if history and time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
+            last_beat = time.monotonic()
+            history.save_session(session)
+
+    try:
+        run_calls(calls, tools, callbacks, done, heartbeat)
+    except BaseException as exc:  # Ctrl-C, SIGTERM while a tool runs: the results so far are saved
+        session.status = SessionStatus.INTERRUPTED
+        session.ended_at = utcnow()
+        if history and not isinstance(exc, SessionDeleted):
+            history.save_session(session)
+        raise
+    return repeated
+
+
+def _running(session: Session) -> None:
+    session.status = SessionStatus.RUNNING
+    session.ended_at = None
+
+
+def _stop(session: Session, history: SessionStore | None, callbacks: Callbacks, reason: str) -> NoReturn:
+    """The loop ends before a final answer: the session is interrupted, saved, and LoopStopped raised."""
+    session.status = SessionStatus.INTERRUPTED
+    session.ended_at = utcnow()
     if history:
         history.save_session(session)
-    for call in result.tool_calls:
-        callbacks.on_tool_call(call)
-    if result.incomplete:
-        callbacks.on_error(f"the answer was cut off: {result.error}")
-    callbacks.on_done()
-    return session
+    callbacks.on_error(reason)
+    raise LoopStopped(reason, session)
 
 
 @dataclass
@@ -215,7 +310,8 @@ class _Turn:
         if not self.first_byte:
             self.session.messages.append(self.answer)  # an empty answer is still an answer
         answer = self.answer
-        answer.tool_calls = result.tool_calls or None
+        answer.tool_calls = [_with_id(call) for call in result.tool_calls] or None
+        answer.thinking_blocks = result.thinking_blocks or None
         answer.status = MessageStatus.INCOMPLETE if result.incomplete else MessageStatus.COMPLETED
         if answer.content == "" and answer.tool_calls:
             answer.content = None
@@ -282,3 +378,10 @@ class _Turn:
     def _end(self, status: SessionStatus) -> None:
         self.session.status = status
         self.session.ended_at = utcnow()
+
+
+def _with_id(call: dict[str, Any]) -> dict[str, Any]:
+    """A tool call with an id (a provider that sends none gets one here: results need it)."""
+    if not call.get("id"):
+        call["id"] = f"call_{uuid.uuid4().hex[:24]}"
+    return call

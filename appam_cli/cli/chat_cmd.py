@@ -30,6 +30,13 @@ def chat(
     no_reasoning: bool = typer.Option(
         False, "--no-reasoning", help="Hide the model's reasoning (/reasoning on shows it)."
     ),
+    tool: list[str] | None = options.TOOL,
+    tools_file: list[str] | None = options.TOOLS_FILE,
+    allow_path: list[str] | None = options.ALLOW_PATH,
+    yes: bool = options.YES,
+    max_steps: int = options.MAX_STEPS,
+    tool_timeout: float = options.TOOL_TIMEOUT,
+    verbose: bool = options.VERBOSE,
     debug: bool = options.DEBUG,
 ) -> None:
     """Chat interactively; every exchange is saved the moment it completes.
@@ -46,7 +53,7 @@ def chat(
         raise UserError("use either -c/--continue or --session ID, not both", exit_code=EXIT_USAGE)
     settings = request_settings(api_base, temperature, max_tokens, timeout, retries)
     history = open_history(settings, enabled=not no_save, writing=True)
-    options = ChatOptions(
+    chat_options = ChatOptions(
         model=model,
         system=system,
         raw=raw,
@@ -56,6 +63,7 @@ def chat(
         force=force,
         debug=debug,
         api_base=api_base,
+        tools=options.tool_options(tool, tools_file, allow_path, yes, max_steps, tool_timeout, verbose),
     )
     ref = "last" if continue_last else session_id
-    raise typer.Exit(run_repl(settings, history, session_id=ref, options=options))
+    raise typer.Exit(run_repl(settings, history, session_id=ref, options=chat_options))

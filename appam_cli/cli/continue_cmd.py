@@ -38,6 +38,13 @@ def continue_session(
         None, "--max-cost", min=0.0, metavar="USD", help="Stop (exit 5) when this turn would cost more than USD."
     ),
     force: bool = options.FORCE,
+    tool: list[str] | None = options.TOOL,
+    tools_file: list[str] | None = options.TOOLS_FILE,
+    allow_path: list[str] | None = options.ALLOW_PATH,
+    yes: bool = options.YES,
+    max_steps: int = options.MAX_STEPS,
+    tool_timeout: float = options.TOOL_TIMEOUT,
+    verbose: bool = options.VERBOSE,
     debug: bool = options.DEBUG,
 ) -> None:
     """Continue a session: one more prompt (or the chat REPL)."""
@@ -52,7 +59,8 @@ def continue_session(
     if prompt is None:
         piped = piped_stdin()
         if not (piped and piped.strip()):
-            raise typer.Exit(open_repl(settings, history, sid, model=model, api_base=api_base))
+            tools = options.tool_options(tool, tools_file, allow_path, yes, max_steps, tool_timeout, verbose)
+            raise typer.Exit(open_repl(settings, history, sid, model=model, api_base=api_base, tools=tools))
         text = piped.rstrip("\n")
     else:
         text = build_prompt(prompt)
@@ -66,7 +74,11 @@ def continue_session(
     code = run_turn_cli(
         settings,
         history,
-        TurnSpec(model=model, api_base=api_base),  # no -m: the session's own model (and API base)
+        TurnSpec(  # no -m: the session's own model (and API base)
+            model=model,
+            api_base=api_base,
+            tools=options.tool_options(tool, tools_file, allow_path, yes, max_steps, tool_timeout, verbose),
+        ),
         Allowance(max_cost_usd=max_cost, force=force),
         text,
         Presentation(raw=raw, json_output=json_output, show_usage=usage),
@@ -98,8 +110,13 @@ def _double_quoted(text: str) -> str:
     return f'"{escaped}"'
 
 
-def open_repl(settings, history, session_id: str, *, model: str | None, api_base: str | None = None) -> int:
+def open_repl(
+    settings, history, session_id: str, *, model: str | None, api_base: str | None = None, tools=None
+) -> int:
     """The chat REPL on ``session_id`` (appam_cli/repl/); returns the exit code."""
     from appam_cli.repl import ChatOptions, run_repl
 
-    return run_repl(settings, history, session_id=session_id, model=model, options=ChatOptions(api_base=api_base))
+    options = ChatOptions(api_base=api_base)
+    if tools is not None:
+        options.tools = tools
+    return run_repl(settings, history, session_id=session_id, model=model, options=options)

@@ -19,3 +19,49 @@ JSON = typer.Option(False, "--json", help="Print only the saved Session as JSON.
 USAGE = typer.Option(False, "--usage", help="After the answer, print the detailed token and cost breakdown.")
 FORCE = typer.Option(False, "--force", help="Go ahead even when a [budget] in config.toml is used up.")
 DEBUG = typer.Option(False, "--debug", help="Show tracebacks for errors.")
+
+# The tool loop (run, continue, chat): which tools the model may call, and how the loop runs them.
+TOOL = typer.Option(
+    None, "--tool", "-T", metavar="NAME",
+    help="Let the model call this tool (repeatable): a built-in, a --tools-file tool or an MCP server "
+    "(`appam tools list`).",
+)
+TOOLS_FILE = typer.Option(
+    None, "--tools-file", metavar="PATH", help="A Python file whose @tool functions the model may call (repeatable)."
+)
+ALLOW_PATH = typer.Option(
+    None, "--allow-path", metavar="DIR", help="A folder file tools may use besides the current one (repeatable)."
+)
+YES = typer.Option(False, "--yes", "-y", help="Approve every tool call, side effects included, without asking.")
+MAX_STEPS = typer.Option(
+    10, "--max-steps", min=1, metavar="N",
+    help="At most N requests per answer while the model calls tools (past it: exit 4).",
+)
+TOOL_TIMEOUT = typer.Option(
+    60.0, "--tool-timeout", min=0.1, metavar="SECONDS",
+    help="Stop waiting for a tool call after SECONDS (the model is told).",
+)
+VERBOSE = typer.Option(False, "--verbose", help="Show every tool argument and whole tool results.")
+
+
+def tool_options(
+    names: list[str] | None,
+    files: list[str] | None,
+    allow_paths: list[str] | None,
+    yes: bool,
+    max_steps: int,
+    tool_timeout: float,
+    verbose: bool,
+):
+    """The tool flags as the core takes them (agent.session_turn.ToolOptions)."""
+    from appam_cli.agent.session_turn import ToolOptions
+
+    return ToolOptions(
+        names=tuple(names or ()),
+        files=tuple(files or ()),
+        allow_paths=tuple(allow_paths or ()),
+        approve_all=yes,
+        max_steps=max_steps,
+        timeout=tool_timeout,
+        verbose=verbose,
+    )

@@ -31,6 +31,13 @@ def run(
         help="Stop (exit 5) when this run would cost more than USD; checked before the request and while streaming.",
     ),
     force: bool = options.FORCE,
+    tool: list[str] | None = options.TOOL,
+    tools_file: list[str] | None = options.TOOLS_FILE,
+    allow_path: list[str] | None = options.ALLOW_PATH,
+    yes: bool = options.YES,
+    max_steps: int = options.MAX_STEPS,
+    tool_timeout: float = options.TOOL_TIMEOUT,
+    verbose: bool = options.VERBOSE,
     debug: bool = options.DEBUG,
 ) -> None:
     """Send a prompt and stream the answer; the exchange is saved as a session."""
@@ -55,7 +62,13 @@ def run(
         settings,
         history,
         # Continuing keeps the session's own model unless -m names another.
-        TurnSpec(model=model, system=system, save=not no_save, api_base=api_base),
+        TurnSpec(
+            model=model,
+            system=system,
+            save=not no_save,
+            api_base=api_base,
+            tools=options.tool_options(tool, tools_file, allow_path, yes, max_steps, tool_timeout, verbose),
+        ),
         Allowance(max_cost_usd=max_cost, force=force),
         text,
         Presentation(raw=raw, json_output=json_output, show_usage=usage),

@@ -12,16 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from appam_cli.agent.session_turn import TurnSpec, prepare_agent, stream_turn
+from appam_cli.agent.session_turn import TurnSpec, open_toolbox, prepare_agent, stream_turn
 from appam_cli.agent.spending import Allowance
 from appam_cli.agent.store import SessionStore
 from appam_cli.cli.unsaved import report_deleted, report_unsaved, store_failure_reason
 from appam_cli.config import Settings
 from appam_cli.datamodel import MessageStatus
-from appam_cli.errors import EXIT_INCOMPLETE, EXIT_OK, BudgetExceeded, ProviderError, SessionDeleted
+from appam_cli.errors import EXIT_INCOMPLETE, EXIT_OK, BudgetExceeded, LoopStopped, ProviderError, SessionDeleted
 
 if TYPE_CHECKING:
+    from appam_cli.agent.agent import Agent
+    from appam_cli.datamodel import Session
     from appam_cli.providers import ProviderBackend
+    from appam_cli.render.environment import Environment
+    from appam_cli.tools.toolbox import Toolbox
 
 
 @dataclass
@@ -42,15 +46,47 @@ def run_turn_cli(
     backend: ProviderBackend | None = None,
 ) -> int:
     from appam_cli.cli.context import open_history
-    from appam_cli.render import make_view
     from appam_cli.render.environment import environment
-    from appam_cli.render.footer import print_footer, print_usage_details, turn_usage
 
     env = environment()
     session = open_history(settings).load_session(session_id) if session_id else None
-    agent = prepare_agent(settings, history, spec, allowance, session=session, backend=backend, warn=env.warn)
-    if session is None:
-        session = agent.new_session()
+    toolbox = open_tools(settings, spec)
+    try:
+        agent = prepare_agent(settings, history, spec, allowance, session=session, backend=backend, warn=env.warn)
+        if session is None:
+            session = agent.new_session()
+        return _run(agent, settings, history, spec, allowance, prompt, show, session, env)
+    finally:
+        if toolbox is not None:
+            toolbox.close()  # MCP servers the run started
+
+
+def open_tools(settings: Settings, spec: TurnSpec) -> Toolbox | None:
+    """The run's tools (-T, --tools-file) and who approves their side effects: --yes, the config's
+    list, else the user asked on the terminal (none: denied). None without tools."""
+    toolbox = open_toolbox(settings, spec.tools)
+    if toolbox is None:
+        return None
+    from appam_cli.cli.approval_prompt import approval_policy
+
+    spec.toolbox = toolbox
+    spec.approver = approval_policy(settings, approve_all=spec.tools.approve_all)
+    return toolbox
+
+
+def _run(
+    agent: Agent,
+    settings: Settings,
+    history: SessionStore,
+    spec: TurnSpec,
+    allowance: Allowance,
+    prompt: str,
+    show: Presentation,
+    session: Session,
+    env: Environment,
+) -> int:
+    from appam_cli.render import make_view
+    from appam_cli.render.footer import print_footer, print_usage_details, turn_usage
 
     before = len(session.requests)
     count = len(session.messages)
@@ -60,7 +96,7 @@ def run_turn_cli(
             session,
             prompt,
             allowance,
-            None if show.json_output else make_view(raw=show.raw),
+            None if show.json_output else make_view(raw=show.raw, verbose=spec.tools.verbose),
             notice=env.notice,
             warn=env.warn,
         )
@@ -76,6 +112,11 @@ def run_turn_cli(
             return report_deleted(env, exc, session.messages[count:])
         if isinstance(exc, BudgetExceeded):  # stopped by a cost limit: show what arrived and its cost, exit 5
             print_footer(session, saved=spec.save, usage=turn_usage(session.requests[before:]))
+        if isinstance(exc, LoopStopped):  # --max-steps or a repeated failure: exit 4, the reason follows
+            if show.json_output:
+                sys.stdout.write(json.dumps(session.to_dict(), ensure_ascii=False, indent=2) + "\n")
+            print_footer(session, saved=spec.save, incomplete=True, usage=turn_usage(session.requests[before:]))
+            raise
         if spec.save and session.messages:
             env.notice(f"saved what arrived in session {session.session_id}")
         raise

@@ -171,6 +171,13 @@ def _tool_calls(obj: _Object) -> list[dict[str, Any]] | None:
     return calls
 
 
+def _thinking_blocks(obj: _Object) -> list[dict[str, Any]] | None:
+    blocks = obj.items("thinking_blocks")
+    for i, block in enumerate(blocks or []):
+        _Object(block, f"{obj.field('thinking_blocks')}[{i}]").text("type", required=True)
+    return blocks or None
+
+
 def _message(data: Any, path: str) -> ChatMessage:
     """The message; ``timestamp`` None when the record has none (filled in by the caller)."""
     m = _Object(data, path)
@@ -184,6 +191,7 @@ def _message(data: Any, path: str) -> ChatMessage:
         timestamp=m.time("timestamp"),  # type: ignore[arg-type]
         model=m.text("model"),
         status=m.text("status", choices=MESSAGE_STATUSES, default=MessageStatus.COMPLETED),
+        thinking_blocks=_thinking_blocks(m),
     )
 
 

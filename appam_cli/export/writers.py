@@ -29,7 +29,7 @@ def session_record(session: Session) -> dict[str, Any]:
 
 
 def openai_messages(session: Session) -> list[dict[str, Any]]:
-    return provider_messages(session.messages)
+    return provider_messages(session.messages, thinking=False)  # the OpenAI API takes no thinking blocks
 
 
 def _dumps(value: Any, indent: int | None = None) -> str:

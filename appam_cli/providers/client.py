@@ -138,6 +138,8 @@ def _completion_kwargs(request: ProviderRequest) -> dict[str, Any]:
         "timeout": options.timeout,
         "max_retries": 0,  # we retry ourselves: only before the first byte, honouring Retry-After
     }
+    if not model_params.takes_thinking_blocks(request.model):
+        kwargs["messages"] = [_without_thinking(m) for m in kwargs["messages"]]
     if options.stream:
         kwargs["stream_options"] = {"include_usage": True}
     if options.api_base:
@@ -146,11 +148,20 @@ def _completion_kwargs(request: ProviderRequest) -> dict[str, Any]:
         kwargs["api_key"] = keys.PLACEHOLDER_KEY
     if request.tools:
         kwargs["tools"] = request.tools
+        # Our tools are functions we run ourselves: litellm's own MCP bridge (which imports the `mcp`
+        # package for any request with tools) is not for them.
+        kwargs["_skip_mcp_handler"] = True
     optional = {"temperature": options.temperature, "max_tokens": options.max_tokens}
     kwargs.update((key, value) for key, value in optional.items() if value is not None)
     if options.reasoning_effort:
         kwargs["reasoning_effort"] = options.reasoning_effort
     return kwargs
+
+
+def _without_thinking(message: dict[str, Any]) -> dict[str, Any]:
+    if "thinking_blocks" not in message:
+        return message
+    return {k: v for k, v in message.items() if k != "thinking_blocks"}
 
 
 def _check_key(litellm: Any, request: ProviderRequest) -> None:
@@ -198,6 +209,41 @@ class _ToolCalls:
         return [self.calls[i] for i in sorted(self.calls)]
 
 
+class _ThinkingBlocks:
+    """Assemble the thinking blocks litellm streams for Anthropic (``delta.thinking_blocks``): pieces
+    of a block's text, then its signature on a piece of its own, which ends the block; a redacted
+    block arrives whole."""
+
+    def __init__(self) -> None:
+        self.blocks: list[dict[str, Any]] = []
+        self._open: dict[str, Any] | None = None
+
+    def add(self, pieces: Any) -> None:
+        for piece in pieces or []:
+            block = dict(piece) if isinstance(piece, dict) else {}
+            kind = block.get("type")
+            if kind != "thinking":
+                if kind:
+                    self.blocks.append(block)
+                    self._open = None
+                continue
+            if self._open is None:
+                self._open = {"type": "thinking", "thinking": "", "signature": None}
+                self.blocks.append(self._open)
+            self._open["thinking"] += block.get("thinking") or ""
+            if block.get("signature"):
+                self._open["signature"] = block["signature"]
+                self._open = None
+
+    def add_whole(self, blocks: Any) -> None:
+        for block in blocks or []:
+            if isinstance(block, dict) and block.get("type"):
+                self.blocks.append(dict(block))
+
+    def result(self) -> list[dict[str, Any]] | None:
+        return self.blocks or None
+
+
 def _normalise(
     response: Any, stream: Iterator[Any], first: Any, request: ProviderRequest, started: float,
     watch: FinishWatch,
@@ -210,6 +256,7 @@ def _normalise(
     and usage on chunks that arrived before the wrapper produced its own last chunk.
     """
     tools = _ToolCalls()
+    thinking = _ThinkingBlocks()
     summary_usage: Any = None
     ttft: int | None = None
     text_parts: list[str] = []
@@ -219,6 +266,7 @@ def _normalise(
         choices = getattr(chunk, "choices", None) or []
         delta = choices[0].delta if choices else None
         if delta is not None:
+            thinking.add(getattr(delta, "thinking_blocks", None))
             reasoning = getattr(delta, "reasoning_content", None)
             if reasoning:
                 ttft = ttft if ttft is not None else _ms(started)
@@ -258,6 +306,7 @@ def _normalise(
         duration_ms=_ms(started),
         tool_calls=tools.result(),
         error=error or (None if finish else "the stream ended without a finish reason"),
+        thinking_blocks=thinking.result(),
     )
 
 
@@ -297,6 +346,8 @@ def _whole_response(response: Any, request: ProviderRequest, started: float) -> 
     for i, tc in enumerate(getattr(message, "tool_calls", None) or []):
         tools.add(i, tc.id, tc.function.name, tc.function.arguments)
         yield ToolCallDelta(index=i, id=tc.id, name=tc.function.name, arguments=tc.function.arguments or "")
+    thinking = _ThinkingBlocks()
+    thinking.add_whole(getattr(message, "thinking_blocks", None))
     raw_usage = getattr(response, "usage", None)
     if provider_sent_usage(raw_usage):
         usage = usage_from_litellm(raw_usage)
@@ -310,4 +361,5 @@ def _whole_response(response: Any, request: ProviderRequest, started: float) -> 
         ttft_ms=duration,
         duration_ms=duration,
         tool_calls=tools.result(),
+        thinking_blocks=thinking.result(),
     )

@@ -75,6 +75,10 @@ class StreamResult:
     duration_ms: int | None = None
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None  # why a started stream was cut
+    # Anthropic's thinking blocks with their signatures, in order (``{"type": "thinking", "thinking",
+    # "signature"}``, ``{"type": "redacted_thinking", "data"}``): sent back with the answer after a
+    # tool call. None when the provider sent none (a class default: a result from an older worker has none).
+    thinking_blocks: list[dict[str, Any]] | None = None
 
     @property
     def incomplete(self) -> bool:

@@ -61,3 +61,16 @@ def ignored_notice(litellm: Any, model: str, api_base: str | None, given: dict[s
     flags = [USER_OPTIONS.get(n, n) for n in ignored]
     listed = flags[0] if len(flags) == 1 else ", ".join(flags[:-1]) + " and " + flags[-1]
     return f"{model.rsplit('/', 1)[-1]} ignores {listed}"
+
+
+_CLAUDE_HOSTS = ("bedrock", "bedrock_converse", "vertex_ai", "vertex_ai_beta")
+
+
+def takes_thinking_blocks(model: str) -> bool:
+    """The model is answered through Anthropic's messages API, where an assistant's signed thinking
+    blocks go back with it (litellm sends them); other providers would get an unknown field."""
+    prefix, _, rest = model.partition("/")
+    if rest:
+        return prefix == "anthropic" or (prefix in _CLAUDE_HOSTS and "claude" in rest)
+    found = find_entry(model)
+    return found is not None and found[1].get("litellm_provider") == "anthropic"

@@ -12,7 +12,8 @@ live view is made.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, Protocol
 
 from appam_cli.render.environment import environment
 from appam_cli.render.plain import PlainView
@@ -28,6 +29,8 @@ class AnswerView(Protocol):
     def reasoning(self, delta: str) -> None: ...
     def content(self, delta: str) -> None: ...
     def tool_call(self, name: str, arguments: str) -> None: ...
+    def tool_result(self, outcome: dict[str, Any]) -> None: ...
+    def paused(self) -> AbstractContextManager[Any]: ...
     def finish(self) -> None: ...
     def abort(self, note: str | None = None) -> None: ...
 
@@ -37,20 +40,26 @@ def make_view(
     show_reasoning: bool = True,
     *,
     console: Console | None = None,
+    verbose: bool = False,
 ) -> PlainView | LiveMarkdownView:
     """The answer view for this process's stdout.
 
     In plain mode reasoning goes to stderr (dim), and only when ``show_reasoning``
-    and stderr is a terminal: a pipe or file on stdout gets the answer alone.
+    and stderr is a terminal: a pipe or file on stdout gets the answer alone. Tool calls
+    and results go to stderr too: when it is a terminal, or with ``verbose`` (everything).
     """
     env = environment()
     if raw or not env.stdout_isatty:
-        return PlainView(show_reasoning=show_reasoning and env.stderr_isatty)
+        return PlainView(
+            show_reasoning=show_reasoning and env.stderr_isatty,
+            show_tools=env.stderr_isatty or verbose,
+            verbose=verbose,
+        )
     from rich.console import Console
 
     from appam_cli.render.live import LiveMarkdownView
 
-    return LiveMarkdownView(console if console is not None else Console(), show_reasoning)
+    return LiveMarkdownView(console if console is not None else Console(), show_reasoning, verbose=verbose)
 
 
 __all__ = ["AnswerView", "PlainView", "make_view"]

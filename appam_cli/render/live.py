@@ -28,6 +28,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from rich.console import Console, Group, NewLine, RenderableType
 from rich.live import Live
@@ -43,6 +46,7 @@ from appam_cli.render.pieces import (
     tool_line,
 )
 from appam_cli.render.safe_text import SafeStream, safe_text
+from appam_cli.render.tool_blocks import call_lines, result_lines
 from appam_cli.render.view_context import ViewContext
 
 _EMPTY = Group()
@@ -59,9 +63,11 @@ class LiveMarkdownView(ViewContext):
         refresh_per_second: float = 10.0,
         auto_refresh: bool = True,
         code_theme: str = "monokai",
+        verbose: bool = False,
     ) -> None:
         self.console = console
         self.show_reasoning = show_reasoning
+        self.verbose = verbose  # every tool argument and the whole result
         self.code_theme = code_theme
         self._interval = 1.0 / refresh_per_second
         self._auto_refresh = auto_refresh
@@ -98,7 +104,7 @@ class LiveMarkdownView(ViewContext):
                 vertical_overflow="crop",
             )
             self._live.start()
-            if self._auto_refresh:
+            if self._auto_refresh and self._timer is None:  # (a view started again after a pause has one)
                 self._timer = threading.Thread(target=self._run_timer, name="appam-live", daemon=True)
                 self._timer.start()
 
@@ -119,10 +125,47 @@ class LiveMarkdownView(ViewContext):
             self._flush_reasoning(out)
             if self._new_line and self._mode != "tool":
                 out.append(NewLine())
-            out.append(tool_line(safe_text(name), safe_text(arguments)))
+            if self.verbose:
+                out.append(Text("\n".join(call_lines(safe_text(name), safe_text(arguments), True)), style="dim"))
+            else:
+                out.append(tool_line(safe_text(name), safe_text(arguments)))
             self._mode, self._new_line = "tool", True
             self._tail = self._make_tail()
             self._draw(out)
+
+    def tool_result(self, outcome: dict[str, Any]) -> None:
+        """Under its call: the status and duration, then the result's first lines (all with verbose)."""
+        head, lines = result_lines(outcome, self.verbose)
+        ok = outcome.get("status") == "ok"
+        with self._lock:
+            out = self._drain()
+            self._close_segment(out)
+            self._flush_reasoning(out)
+            if self._new_line and self._mode != "tool":
+                out.append(NewLine())
+            block = Text(safe_text(head), style="dim green" if ok else "yellow")
+            if lines:
+                block.append("\n" + safe_text("\n".join(lines)), style="dim")
+            out.append(block)
+            self._mode, self._new_line = "tool", True
+            self._tail = self._make_tail()
+            self._draw(out)
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """The screen is free meanwhile (an approval is asked): the live region is stopped and
+        started again after; what was printed stays."""
+        with self._lock:
+            self._draw(self._drain())
+            live, self._live = self._live, None
+            if live is not None:
+                live.stop()
+        try:
+            yield
+        finally:
+            with self._lock:
+                if live is not None and not self._closed:
+                    self.start()
 
     def finish(self) -> None:
         """Print everything that is left; the live region ends empty."""

@@ -11,10 +11,13 @@ characters are shown visibly (`safe_text`), on stdout and on stderr alike.
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
 
 from appam_cli.render.environment import is_terminal
 from appam_cli.render.safe_text import SafeStream, safe_text
+from appam_cli.render.tool_blocks import call_lines, result_lines
 from appam_cli.render.view_context import ViewContext
 
 _DIM, _RESET = "\x1b[2m", "\x1b[0m"
@@ -27,10 +30,15 @@ class PlainView(ViewContext):
         *,
         err: TextIO | None = None,
         show_reasoning: bool = False,
+        show_tools: bool | None = None,
+        verbose: bool = False,
     ) -> None:
         self.stream = stream if stream is not None else sys.stdout
         self.err = err if err is not None else sys.stderr
         self.show_reasoning = show_reasoning
+        # Tool calls and results go to stderr only, never stdout (a pipe gets the final answer alone).
+        self.show_tools = show_reasoning if show_tools is None else show_tools
+        self.verbose = verbose
         self._last = ""  # last character written to stream
         self._err_last = "\n"  # last character written to err
         self._dim = is_terminal(self.err)
@@ -53,9 +61,24 @@ class PlainView(ViewContext):
             self._note(delta if self._safe_err is None else self._safe_err.feed(delta), end="")
 
     def tool_call(self, name: str, arguments: str) -> None:
-        if self.show_reasoning:
-            line = f"⚙ {name}({' '.join(arguments.split())})"
+        if self.show_tools:
+            if self.verbose:
+                line = "\n".join(call_lines(name, arguments, True))
+            else:
+                line = f"⚙ {name}({' '.join(arguments.split())})"
             self._note(line if self._safe_err is None else safe_text(line))
+
+    def tool_result(self, outcome: dict[str, Any]) -> None:
+        if self.show_tools:
+            head, lines = result_lines(outcome, self.verbose)
+            text = "\n".join([head, *lines])
+            self._note(text if self._safe_err is None else safe_text(text))
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Nothing to stop: plain output only ever appends."""
+        self.stream.flush()
+        yield
 
     def finish(self) -> None:
         self._end_line()

@@ -6,6 +6,7 @@ One module per concept (as aichat keeps its ``repl/``):
     commands.py     the slash commands: names, help, parsing, hints for typos
     handler.py      what each slash command does; plain text becomes a turn
     turns.py        one turn: the same live view as ``appam run``, Ctrl-C cancels just the answer
+    approval.py     the chat's tools, and asking whether a tool call may run while the chat runs
     interrupts.py   Ctrl-C while an answer streams
     prompt.py       the prompt-toolkit PromptSession: input history, toolbar, completion, keys
     keys.py         key bindings: Enter sends, Esc-Enter / Alt-Enter / Ctrl-J a new line
@@ -44,13 +45,22 @@ def run_repl(settings, history, *, session_id: str | None = None, model: str | N
     if model:
         options.model = model
     state = ChatState.open(settings, history, session_id, options)
-    if environment().interactive:
-        from appam_cli.repl.interactive import run_interactive
+    interactive = environment().interactive
+    if options.tools.wanted:
+        from appam_cli.repl.approval import open_chat_tools
 
-        return run_interactive(state)
-    from appam_cli.repl.scripted import run_scripted
+        open_chat_tools(state, interactive=interactive)  # UserError (exit 1) for an unknown tool
+    try:
+        if interactive:
+            from appam_cli.repl.interactive import run_interactive
 
-    return run_scripted(state, sys.stdin)
+            return run_interactive(state)
+        from appam_cli.repl.scripted import run_scripted
+
+        return run_scripted(state, sys.stdin)
+    finally:
+        if state.toolbox is not None:
+            state.toolbox.close()
 
 
 __all__ = ["ChatOptions", "run_repl"]

@@ -35,6 +35,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("sessions", "", "the most recent sessions"),
     Command("copy", "", "copy the last answer to the clipboard"),
     Command("edit", "[TEXT]", "write the next message in $EDITOR"),
+    Command("tools", "", "the tools the model may call in this chat"),
 )
 ALIASES = {"quit": "exit", "q": "exit", "?": "help", "clear": "new"}
 BY_NAME = {c.name: c for c in COMMANDS}

@@ -283,6 +283,13 @@ def _edit(state: ChatState, arg: str) -> Action:
     return Action(SEND, message, echo=True)
 
 
+def _tools(state: ChatState, arg: str) -> Action:
+    from appam_cli.repl.approval import list_tools
+
+    list_tools(state)
+    return DONE
+
+
 HANDLERS: dict[str, Callable[[ChatState, str], Action]] = {
     "help": _help,
     "exit": _exit,
@@ -298,5 +305,6 @@ HANDLERS: dict[str, Callable[[ChatState, str], Action]] = {
     "sessions": _sessions,
     "copy": _copy,
     "edit": _edit,
+    "tools": _tools,
 }
 assert set(HANDLERS) == set(commands.BY_NAME), "every command needs a handler"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from appam_cli.agent.session_turn import ToolOptions
 from appam_cli.agent.spending import Allowance
 from appam_cli.agent.store import SessionStore
 from appam_cli.config import Settings
@@ -12,6 +13,8 @@ from appam_cli.datamodel import ChatMessage, MessageStatus, Session, SessionStat
 
 if TYPE_CHECKING:
     from appam_cli.providers import ProviderBackend
+    from appam_cli.tools.spec import Approver
+    from appam_cli.tools.toolbox import Toolbox
 
 
 @dataclass
@@ -25,6 +28,7 @@ class ChatOptions:
     force: bool = False  # run past a used-up [budget]
     debug: bool = False
     api_base: str | None = None  # --api-base: over the session's own API base
+    tools: ToolOptions = field(default_factory=ToolOptions)  # -T, --tools-file, --yes, --max-steps…
 
 
 @dataclass
@@ -45,6 +49,8 @@ class ChatState:
     seen: set[int] = field(default_factory=set)  # rows of the session this chat loaded or wrote
     others: set[int] = field(default_factory=set)  # rows of the session another appam added while this chat ran
     told: set[str] = field(default_factory=set)  # warnings already shown (a model ignoring an option)
+    toolbox: Toolbox | None = None  # the tools the model may call in this chat (opened once, closed at the end)
+    approver: Approver | None = None  # who approves side effects: --yes, the config's list, or the user asked
 
     @classmethod
     def open(cls, settings: Settings, history: SessionStore, session_id: str | None, options: ChatOptions) -> ChatState:

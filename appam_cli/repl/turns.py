@@ -17,6 +17,7 @@ from appam_cli.errors import (
     EXIT_OK,
     AppamError,
     BudgetExceeded,
+    LoopStopped,
     ProviderError,
     SessionDeleted,
 )
@@ -29,6 +30,7 @@ INCOMPLETE = "incomplete"  # the stream was cut (no finish reason)
 INTERRUPTED = "interrupted"  # Ctrl-C
 FAILED = "failed"  # a provider error: nothing arrived
 STOPPED = "stopped"  # a cost limit
+LOOP_STOPPED = "loop-stopped"  # the tool loop: --max-steps, or the same call failing again and again
 REFUSED = "refused"  # nothing was sent (a used-up budget, an unpriced model under --max-cost)
 DELETED = "deleted"  # another command deleted the session: nothing more of it is saved
 UNSAVED = "unsaved"  # the store did not take the turn (disk full, read-only…): it is only in this chat
@@ -80,7 +82,14 @@ def run_chat_turn(state: ChatState, prompt: str | None) -> Outcome:
         agent = prepare_agent(
             state.settings,
             state.store,
-            TurnSpec(model=state.model, system=state.system, save=o.save),
+            TurnSpec(
+                model=state.model,
+                system=state.system,
+                save=o.save,
+                tools=o.tools,
+                toolbox=state.toolbox,
+                approver=state.approver,
+            ),
             state.allowance,
             backend=state.worker,
             warn=output.warn,
@@ -102,7 +111,7 @@ def run_chat_turn(state: ChatState, prompt: str | None) -> Outcome:
                     session,
                     prompt,
                     state.allowance,
-                    make_view(raw=o.raw, show_reasoning=o.show_reasoning),
+                    make_view(raw=o.raw, show_reasoning=o.show_reasoning, verbose=o.tools.verbose),
                     notice=output.notice,
                     warn=output.warn,
                     told=state.told,
@@ -113,6 +122,8 @@ def run_chat_turn(state: ChatState, prompt: str | None) -> Outcome:
                 outcome = Outcome(UNSAVED, _not_saved(state, exc), exit_code=EXIT_BAD_INPUT)
             except BudgetExceeded as exc:
                 outcome = Outcome(STOPPED, exc.message, exit_code=exc.exit_code)
+            except LoopStopped as exc:  # --max-steps or a repeated failure: what the tools did is saved
+                outcome = Outcome(LOOP_STOPPED, exc.message, exit_code=exc.exit_code)
             except SessionDeleted as exc:
                 text = "".join(m.content or "" for m in session.messages[count:] if m.role == "assistant")
                 outcome = Outcome(DELETED, exc.message, exit_code=exc.exit_code, unsaved=text)
@@ -191,5 +202,8 @@ def report(state: ChatState, outcome: Outcome) -> None:
     elif outcome.status == UNSAVED:
         output.error(outcome.message or "the answer was NOT saved")
         output.notice("it stays in this chat: the next turn saves it, if the store can take it again")
+    elif outcome.status == LOOP_STOPPED:
+        output.warn(outcome.message or "stopped")
+        output.notice("send a message to go on (the tool results so far are in the conversation)")
     elif outcome.status in (STOPPED, REFUSED):
         output.warn(outcome.message or "stopped")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from appam_cli.errors import StoreError
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_MS = 5000
 
 

@@ -16,6 +16,8 @@ already here are never edited. They run in order, inside the caller's write tran
    the rows still running.
 5. Where a session was answered: ``sessions.api_base``, and ``sessions.imported_api_base``
    for one named only by an imported file (used once the user confirms it).
+6. An assistant message's signed thinking blocks (``messages.thinking_blocks``, JSON text), sent
+   back with it after a tool call as Anthropic requires.
 """
 
 from __future__ import annotations
@@ -126,6 +128,8 @@ _V5 = (
     "ALTER TABLE sessions ADD COLUMN imported_api_base VARCHAR",
 )
 
+_V6 = ("ALTER TABLE messages ADD COLUMN thinking_blocks VARCHAR",)
+
 
 def _run(statements: tuple[str, ...]) -> Callable[[sqlite3.Connection], None]:
     def step(conn: sqlite3.Connection) -> None:
@@ -148,6 +152,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     3: _run(_V3),
     4: _run(_V4),
     5: _run(_V5),
+    6: _run(_V6),
 }
 
 

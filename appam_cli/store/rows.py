@@ -82,6 +82,7 @@ def message_from_row(row: sqlite3.Row) -> ChatMessage:
         timestamp=cast(datetime, from_db(row["created_at"])),  # a NOT NULL column
         model=row["model"],
         status=row["status"],
+        thinking_blocks=json.loads(row["thinking_blocks"]) if row["thinking_blocks"] else None,
     )
 
 
@@ -117,6 +118,7 @@ def message_params(session_id: str, position: int, m: ChatMessage) -> dict[str, 
         "model": m.model,
         "status": m.status,
         "created_at": to_db(m.timestamp),
+        "thinking_blocks": json.dumps(m.thinking_blocks) if m.thinking_blocks else None,
     }
 
 

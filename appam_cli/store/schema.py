@@ -91,6 +91,7 @@ MESSAGES = Table(
         Column("model", "VARCHAR", not_null=False),
         Column("status", "VARCHAR"),  # completed / incomplete
         Column("created_at", "DATETIME"),
+        Column("thinking_blocks", "VARCHAR", not_null=False),  # JSON text: signed thinking blocks to send back
     ),
     unique=("session_id", "position"),
 )
