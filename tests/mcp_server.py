@@ -15,6 +15,7 @@ streamable HTTP on 127.0.0.1:PORT (path ``/mcp``). Its tools:
 ``MCP_TEST_STDERR``: a line written to stderr at start (it must not reach appam's screen).
 ``MCP_TEST_START_FAIL``: exit 3 at once with that text on stderr (a server that fails to start).
 ``MCP_TEST_PIDFILE``: the server's process id is appended to that file (to check it was shut down).
+``MCP_TEST_CALLS``: each call's tool name is appended to that file as the call starts.
 """
 
 from __future__ import annotations
@@ -39,29 +40,40 @@ PIXEL = bytes.fromhex(
 server = MCPServer("appam-test", log_level="WARNING")
 
 
+def called(name: str) -> None:
+    if os.environ.get("MCP_TEST_CALLS"):
+        with open(os.environ["MCP_TEST_CALLS"], "a") as fh:
+            fh.write(f"{name}\n")
+
+
 @server.tool(description="Say the text back.")
 def echo(text: str) -> str:
+    called("echo")
     return text
 
 
 @server.tool(description="Add two whole numbers.", annotations=ToolAnnotations(read_only_hint=True))
 def add(a: int, b: int) -> int:
+    called("add")
     return a + b
 
 
 @server.tool(description="Always fails.")
 def fail(message: str) -> str:
+    called("fail")
     raise ToolError(message)
 
 
 @server.tool(description="Sleep, then answer.")
 def sleep(seconds: float) -> str:
+    called("sleep")
     time.sleep(seconds)
     return "slept"
 
 
 @server.tool(description="Kill this server.")
 def die() -> str:
+    called("die")
     print("test server: dying on request", file=sys.stderr, flush=True)
     os.kill(os.getpid(), signal.SIGKILL)
     return "unreachable"
@@ -69,17 +81,20 @@ def die() -> str:
 
 @server.tool(description="A caption and a picture.", structured_output=False)
 def picture() -> list[object]:
+    called("picture")
     return ["a red pixel", Image(data=PIXEL, format="png")]
 
 
 @server.tool(description="The HTTP headers of this request.", annotations=ToolAnnotations(read_only_hint=True))
 def headers(ctx: Context) -> str:
+    called("headers")
     seen = ctx.headers or {}
     return json.dumps({k.lower(): v for k, v in seen.items()}, sort_keys=True)
 
 
 @server.tool(name="dotted.name", description="A tool with a dot in its name.")
 def dotted() -> str:
+    called("dotted")
     return "dotted"
 
 

@@ -54,14 +54,20 @@ class ToolOptions:
         return ToolContext(cwd=Path.cwd(), allowed_paths=tuple(allowed), timeout=self.timeout)
 
 
-def open_toolbox(settings: Settings, tools: ToolOptions) -> Toolbox | None:
+def open_toolbox(
+    settings: Settings, tools: ToolOptions, warn: Callable[[str], None] | None = None
+) -> Toolbox | None:
     """The Toolbox the names and files resolve to (tools.registry), None when none was asked for.
-    UserError for an unknown name or a bad file: before anything is sent or saved."""
+    UserError for an unknown name or a bad file: before anything is sent or saved. The MCP servers
+    named are started now (``warn``: one line for each that fails; their stderr is logged in the
+    data dir) and stopped by ``Toolbox.close``."""
     if not tools.wanted:
         return None
     from appam_cli.tools.registry import build_toolbox
 
-    return build_toolbox(tools.names, tools.files, mcp_servers=getattr(settings, "mcp_servers", None))
+    return build_toolbox(
+        tools.names, tools.files, mcp_servers=settings.mcp_servers, warn=warn, log_dir=settings.data_dir
+    )
 
 
 @dataclass

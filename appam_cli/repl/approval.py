@@ -24,7 +24,7 @@ def open_chat_tools(state: ChatState, *, interactive: bool) -> None:
     from appam_cli.tools.approval import ApprovalPolicy
 
     tools = state.options.tools
-    state.toolbox = open_toolbox(state.settings, tools)
+    state.toolbox = open_toolbox(state.settings, tools, warn=output.warn)
     state.approver = ApprovalPolicy(
         approve_all=tools.approve_all,
         auto_approve=getattr(state.settings, "tools_auto_approve", ()),
