@@ -218,9 +218,9 @@ def test_a_server_that_dies_mid_run_is_one_line_and_its_tools_are_unavailable(tm
         with pytest.raises(ToolUnavailable, match="exited mid-run"):
             call(box, "t__echo", {"text": "after"})
         assert len(warnings) == 1  # said once
-        assert not [pid for pid in pids(tmp_path / "pids") if alive(pid)]
     finally:
         box.close()
+    assert not [pid for pid in pids(tmp_path / "pids") if alive(pid)]
 
 
 def test_an_http_server_that_dies_mid_run_is_one_line(tmp_path):
