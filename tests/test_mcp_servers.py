@@ -141,15 +141,29 @@ def test_headers_are_read_from_the_environment_when_the_server_starts(shared):
 
 
 def test_a_stdio_server_stderr_goes_to_its_log_not_the_screen(tmp_path, capfd):
+    """A private log per server, appended to by each run, started afresh once it is past 1 MB."""
+    (tmp_path / "mcp").mkdir()
+    (tmp_path / "mcp" / "old.log").write_text("OLD RUN\n" * 200_000)
     warnings: list[str] = []
-    hub = start({"noisy": stdio(env={"MCP_TEST_STDERR": "NOISE-FROM-THE-SERVER"})}, tmp_path, warnings)
+    hub = start(
+        {
+            "noisy": stdio(env={"MCP_TEST_STDERR": "NOISE-FROM-THE-SERVER"}),
+            "old": stdio(env={"MCP_TEST_STDERR": "NEW RUN"}),
+        },
+        tmp_path,
+        warnings,
+    )
     try:
         assert call(toolbox(hub, "noisy"), "noisy__echo", {"text": "x"}) == "x"
     finally:
         hub.close()
     out, err = capfd.readouterr()
     assert "NOISE-FROM-THE-SERVER" not in out + err
-    assert "NOISE-FROM-THE-SERVER" in (tmp_path / "mcp" / "noisy.log").read_text()
+    log = tmp_path / "mcp" / "noisy.log"
+    assert "NOISE-FROM-THE-SERVER" in log.read_text()
+    assert log.stat().st_mode & 0o777 == 0o600
+    old = (tmp_path / "mcp" / "old.log").read_text()
+    assert "OLD RUN" not in old and "NEW RUN" in old
     assert warnings == []
 
 

@@ -34,6 +34,7 @@ for _name in ("mcp", "httpx2", "httpx"):
 
 CLOSE_GRACE = 8.0  # seconds for the servers to shut down at the end of a run (the SDK's own waits are 2 s each)
 _STDERR_LINE_LIMIT = 200
+LOG_LIMIT = 1_000_000  # bytes of a server's stderr log kept across runs
 
 
 class _Loop:
@@ -68,8 +69,9 @@ class _Loop:
         self._thread.join(timeout)
 
 
-def _printable(text: str) -> str:
-    """One line of a server's stderr, safe in a terminal line: control characters shown as '?'."""
+def printable(text: str) -> str:
+    """A server's text (a line of its stderr, a tool name) made one safe terminal line: control
+    characters shown as '?', cut to 200 characters."""
     text = "".join("?" if (ord(ch) < 32 or 127 <= ord(ch) < 160) else ch for ch in text.strip())
     return text if len(text) <= _STDERR_LINE_LIMIT else text[: _STDERR_LINE_LIMIT - 1] + "…"
 
@@ -175,7 +177,10 @@ class Connection:
             return
         try:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
-            log: IO[str] = self.log_path.open("a", encoding="utf-8")
+            # Private (a server may print what it was given); started afresh once it grows past LOG_LIMIT.
+            big = self.log_path.exists() and self.log_path.stat().st_size > LOG_LIMIT
+            flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if big else os.O_APPEND)
+            log: IO[str] = os.fdopen(os.open(self.log_path, flags, 0o600), "a", encoding="utf-8")
         except OSError:
             self.log_path = None
             with open(os.devnull, "w") as devnull:
@@ -223,7 +228,7 @@ class Connection:
         except OSError:
             return None
         lines = [line for line in lines if line.strip()]
-        return _printable(lines[-1]) if lines else None
+        return printable(lines[-1]) if lines else None
 
     def _stderr_note(self) -> str:
         parts = []
@@ -255,7 +260,7 @@ class Connection:
         leaf = leaves[0]
         if self.config.command and _is_closed(leaf):
             return "it exited"
-        return _printable(getattr(leaf, "message", None) or str(leaf) or type(leaf).__name__)
+        return printable(getattr(leaf, "message", None) or str(leaf) or type(leaf).__name__)
 
     def _go_down(self, why: str) -> ToolUnavailable:
         """Mark the server down (one warning line, with the last line of its stderr), stop it, and
@@ -309,7 +314,7 @@ class Connection:
             if _is_closed(exc):
                 raise self._go_down(_lost_words(self._why(exc))) from None
             message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-            raise ToolError(_printable(message)) from None
+            raise ToolError(message) from None  # for the model: its own text
 
 
 def _lost_words(why: str | None) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from appam_cli.tools.mcp.config import McpServerConfig
-from appam_cli.tools.mcp.hub import Connection, Hub
+from appam_cli.tools.mcp.hub import Connection, Hub, printable
 from appam_cli.tools.mcp.results import parameters, result_text, validator
 from appam_cli.tools.spec import ToolContext, ToolError, ToolSpec
 
@@ -76,8 +76,8 @@ class McpServers:
             other = seen.get(spec.wire_name)
             if other is not None:
                 self._warn(
-                    f"MCP server {connection.name!r}: tool {tool.name!r} skipped, its name is sent to the model as "
-                    f"{spec.wire_name!r} like {other!r}"
+                    f"MCP server {connection.name!r}: tool {printable(tool.name)!r} skipped, its name is sent to "
+                    f"the model as {spec.wire_name!r} like {printable(other)!r}"
                 )
                 continue
             seen[spec.wire_name] = tool.name
