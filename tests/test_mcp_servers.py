@@ -365,3 +365,42 @@ def test_no_server_outlives_an_interrupted_or_killed_run(tmp_path, signum, busy)
         for pid in pids(pidfile):
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+STARTING = textwrap.dedent(
+    """
+    import sys
+    from appam_cli.tools.mcp.config import parse_mcp
+    from appam_cli.tools.mcp.servers import McpServers
+
+    mute, pidfile = sys.argv[1:3]
+    configs = parse_mcp({"servers": {"mute": {
+        "command": sys.executable, "args": ["-c", mute, pidfile], "startup_timeout": 300}}}, "config.toml")
+    hub = McpServers(configs, print, None)
+    try:
+        hub.start(configs)
+    finally:
+        print("closed", flush=True)
+    """
+)
+
+
+def test_ctrl_c_while_a_server_starts_stops_it(tmp_path):
+    pidfile = tmp_path / "pids"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", STARTING, MUTE, str(pidfile)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert wait_until(lambda: bool(pids(pidfile)) or holder.poll() is not None, 60), "the server never started"
+        [pid] = pids(pidfile)
+        holder.send_signal(signal.SIGINT)
+        out, err = holder.communicate(timeout=60)
+        assert "closed" in out and "KeyboardInterrupt" in err
+        assert wait_until(lambda: not alive(pid), 20), "the starting MCP server outlived the run"
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+        for pid in pids(pidfile):
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
