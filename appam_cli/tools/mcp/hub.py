@@ -98,7 +98,9 @@ class Connection:
         self._session: Any = None
         self._ready = threading.Event()  # started, or failed to
         self._done = threading.Event()  # its task has ended, the server is shut down
-        self._stop: asyncio.Event | None = None
+        self._stop: asyncio.Event | None = None  # set (in the loop) to end the session
+        self._stop_requested = threading.Event()  # the same, asked from any thread, even before _serve runs
+        self._started = False  # _serve has begun (a task cancelled before that would never run its finally)
         self._task: concurrent.futures.Future[Any] | None = None
         self.log_path = log_dir / "mcp" / f"{config.name}.log" if log_dir is not None and config.command else None
         self._log_offset = 0
@@ -111,7 +113,12 @@ class Connection:
     async def _serve(self) -> None:
         import anyio
 
+        self._started = True
         self._stop = asyncio.Event()
+        if self._stop_requested.is_set():  # the run ended before this server began to start
+            self._ready.set()
+            self._done.set()
+            return
         try:
             async with contextlib.AsyncExitStack() as stack:
                 streams = await self._open(stack)
@@ -207,12 +214,15 @@ class Connection:
         return tools
 
     def request_stop(self) -> None:
+        self._stop_requested.set()
         stop = self._stop
         if stop is not None:
             self._loop.call_soon(stop.set)
 
     def cancel(self) -> None:
-        if self._task is not None:
+        """Cut its start or session short (the SDK still stops the process); a task that has not
+        begun is left to see the stop request instead."""
+        if self._task is not None and self._started:
             self._task.cancel()
 
     # -- what went wrong ----------------------------------------------------------------
