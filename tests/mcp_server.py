@@ -16,6 +16,9 @@ streamable HTTP on 127.0.0.1:PORT (path ``/mcp``). Its tools:
 ``MCP_TEST_START_FAIL``: exit 3 at once with that text on stderr (a server that fails to start).
 ``MCP_TEST_PIDFILE``: the server's process id is appended to that file (to check it was shut down).
 ``MCP_TEST_CALLS``: each call's tool name is appended to that file as the call starts.
+``MCP_TEST_BARRIER`` (a file) and ``MCP_TEST_BARRIER_COUNT``: the server appends its pid to the file,
+then waits (60 s at most) until that many servers have, before it serves: servers started one after
+the other would never get past it.
 """
 
 from __future__ import annotations
@@ -104,6 +107,13 @@ def main() -> None:
             fh.write(f"{os.getpid()}\n")
     if os.environ.get("MCP_TEST_STDERR"):
         print(os.environ["MCP_TEST_STDERR"], file=sys.stderr, flush=True)
+    if os.environ.get("MCP_TEST_BARRIER"):
+        barrier, count = os.environ["MCP_TEST_BARRIER"], int(os.environ["MCP_TEST_BARRIER_COUNT"])
+        with open(barrier, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        deadline = time.monotonic() + 60
+        while len(open(barrier).read().split()) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
     if os.environ.get("MCP_TEST_START_FAIL"):
         print(os.environ["MCP_TEST_START_FAIL"], file=sys.stderr, flush=True)
         sys.exit(3)

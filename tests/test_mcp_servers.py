@@ -283,11 +283,14 @@ def test_the_run_tool_timeout_bounds_a_server_without_its_own(tmp_path):
         box.close()
 
 
-def test_closing_the_toolbox_shuts_every_server_down(tmp_path, http_server):
+def test_servers_start_in_parallel_and_closing_the_toolbox_shuts_every_one_down(tmp_path):
     warnings: list[str] = []
     pidfile = tmp_path / "pids"
+    # Each server waits for the other before it answers: started one after the other, the first
+    # would time out.
+    env = {"MCP_TEST_PIDFILE": str(pidfile), "MCP_TEST_BARRIER": str(tmp_path / "barrier"), "MCP_TEST_BARRIER_COUNT": "2"}
     hub = start(
-        {"a": stdio(env={"MCP_TEST_PIDFILE": str(pidfile)}), "b": stdio(env={"MCP_TEST_PIDFILE": str(pidfile)})},
+        {"a": stdio(env=env, startup_timeout=50), "b": stdio(env=env, startup_timeout=50)},
         tmp_path,
         warnings,
     )
