@@ -13,6 +13,7 @@ streamable HTTP on 127.0.0.1:PORT (path ``/mcp``). Its tools:
 - ``dotted.name``: a tool whose name holds a dot, answers ``dotted``.
 
 ``MCP_TEST_STDERR``: a line written to stderr at start (it must not reach appam's screen).
+``MCP_TEST_BANNER``: a line that is not JSON-RPC written to stdout at start (as careless servers do).
 ``MCP_TEST_START_FAIL``: exit 3 at once with that text on stderr (a server that fails to start).
 ``MCP_TEST_PIDFILE``: the server's process id is appended to that file (to check it was shut down).
 ``MCP_TEST_CALLS``: each call's tool name is appended to that file as the call starts.
@@ -107,6 +108,8 @@ def main() -> None:
             fh.write(f"{os.getpid()}\n")
     if os.environ.get("MCP_TEST_STDERR"):
         print(os.environ["MCP_TEST_STDERR"], file=sys.stderr, flush=True)
+    if os.environ.get("MCP_TEST_BANNER"):
+        print(os.environ["MCP_TEST_BANNER"], flush=True)
     if os.environ.get("MCP_TEST_BARRIER"):
         barrier, count = os.environ["MCP_TEST_BARRIER"], int(os.environ["MCP_TEST_BARRIER_COUNT"])
         with open(barrier, "a") as fh:

@@ -244,6 +244,24 @@ def test_sigterm_during_a_call_ends_the_run_and_its_servers(provider, appam_home
                 os.kill(pid, signal.SIGKILL)
 
 
+def test_an_http_server_dying_mid_run_is_one_line_on_a_real_stderr(provider, appam_home, write_config, tmp_path):
+    """In a real process (pytest's log capture would hide it in-process): the SDK's own complaints,
+    such as its session DELETE to the dead server failing, never reach the screen."""
+    provider.enqueue(Reply(tool_calls=[tool_call("h__die")]), Reply("gone"))
+    with HttpServer(tmp_path / "server.log") as server:
+        write_config(server_table("h", url=server.url))
+        done = subprocess.run(
+            [APPAM, "run", "-T", "h.die", "--yes", "-m", "openai/test-model", "--api-base", provider.url,
+             "--retries", "0", "go"],
+            capture_output=True, text=True, env=_appam_env(appam_home), timeout=120, stdin=subprocess.DEVNULL,
+        )
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 2, lines  # the failure and the session footer
+    assert lines[0].startswith("appam: MCP server 'h' stopped answering mid-run")
+    assert lines[1].startswith("session ")
+
+
 def test_chat_script_calls_an_mcp_tool(provider, appam_home, server_t, files):
     provider.enqueue(Reply(tool_calls=[tool_call("t__add", a=20, b=22)]), Reply("The sum is 42."), Reply("bye"))
     done = subprocess.run(
