@@ -220,7 +220,8 @@ def _appam_env(home) -> dict[str, str]:
     return env
 
 
-def test_sigterm_during_a_call_ends_the_run_and_its_servers(provider, appam_home, server_t, files):
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["sigterm", "ctrl-c"])
+def test_a_signal_during_a_call_ends_the_run_and_its_servers(provider, appam_home, server_t, files, signum, code):
     provider.enqueue(Reply(tool_calls=[tool_call("t__sleep", seconds=300)]), Reply("never"))
     proc = subprocess.Popen(
         [APPAM, "run", "-T", "t.sleep", "--yes", "--tool-timeout", "600", "-m", "openai/test-model",
@@ -231,9 +232,9 @@ def test_sigterm_during_a_call_ends_the_run_and_its_servers(provider, appam_home
         assert wait_until(lambda: files.called() == ["sleep"] or proc.poll() is not None, 90), "the call never started"
         assert proc.poll() is None, proc.communicate()
         [pid] = pids(files.pids)
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signum)
         out, err = proc.communicate(timeout=60)
-        assert proc.returncode == 143, (out, err)
+        assert proc.returncode == code, (out, err)
         assert "Traceback" not in err
         assert wait_until(lambda: not alive(pid), 20), "the MCP server outlived the run"
     finally:
