@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,11 @@ def work(tmp_path: Path) -> Path:
     return folder
 
 
-def call(name: str, folder: Path, *, out_limit: int = 20_000, allowed: tuple[Path, ...] = (), **arguments) -> str:
-    context = ToolContext(cwd=folder, allowed_paths=allowed, output_limit=out_limit)
+def call(
+    name: str, folder: Path, *, out_limit: int = 20_000, allowed: tuple[Path, ...] = (), timeout: float = 60.0,
+    **arguments,
+) -> str:
+    context = ToolContext(cwd=folder, allowed_paths=allowed, output_limit=out_limit, timeout=timeout)
     return builtin_spec(name).run(arguments, context)
 
 
@@ -57,7 +61,7 @@ def test_read_file_cut_at_the_output_limit_says_how_to_read_on(work: Path) -> No
     shown = out.split("\n[showed")[0].splitlines()
     assert shown == lines[: len(shown)] and 10 < len(shown) < 100
     n = len(shown)
-    assert f"[showed lines 1-{n} of 1000 (output limit); read on with read_file path='big.txt' offset={n + 1}]" in out
+    assert f"[showed lines 1-{n} of 1000 (output limit, 2000 characters); read on with read_file path='big.txt' offset={n + 1}]" in out
     follow = call("read_file", work, path="big.txt", out_limit=2000, offset=n + 1)
     assert follow.startswith(lines[n] + "\n")
 
@@ -75,6 +79,28 @@ def test_read_file_bytes_that_are_not_utf8_are_replaced_and_said(work: Path) -> 
     out = call("read_file", work, path="latin.txt")
     assert out.startswith("caf\ufffd ok\n")
     assert "bytes that are not UTF-8 were replaced with U+FFFD" in out
+
+
+def test_read_file_last_line_without_newline_and_counts(work: Path) -> None:
+    (work / "n.txt").write_text("a\nb\nc")
+    assert call("read_file", work, path="n.txt") == "a\nb\nc"
+    out = call("read_file", work, path="n.txt", limit=1)
+    assert out == "a\n[showed lines 1-1 of 3 (limit); read on with read_file path='n.txt' offset=2]"
+    assert call("read_file", work, path="n.txt", offset=3) == "c"
+    assert "past the end of n.txt (3 lines)" in refused("read_file", work, path="n.txt", offset=4)
+
+
+def test_pipes_and_devices_are_not_read(work: Path) -> None:
+    os.mkfifo(work / "fifo")
+    (work / "dev").symlink_to("/dev/zero")
+    assert "fifo is not a regular file" in refused("read_file", work, path="fifo")
+    assert "fifo is not a regular file" in refused("edit_file", work, path="fifo", old_text="a", new_text="b")
+    assert "fifo is not a regular file" in refused("write_file", work, path="fifo", content="a")
+    assert "outside" in refused("read_file", work, path="dev")  # /dev is not the working folder
+    assert "/dev/zero is not a regular file" in refused("read_file", work, path="dev", allowed=(Path("/dev"),))
+    (work / "t.txt").write_text("needle\n")
+    hits = call("search_files", work, pattern="needle")  # the fifo is passed over, dev -> /dev/zero said
+    assert hits == "t.txt:1: needle\n[files skipped: 1 symlinked outside the allowed folders]"
 
 
 def test_read_file_refuses_binary_folders_and_missing_files(work: Path) -> None:
@@ -174,6 +200,8 @@ def test_search_files_literal_regex_and_case(work: Path) -> None:
     assert hits == ["a.py:1: import os", "a.py:2: x = os.path.join(a, b)", "sub/b.txt:2: OS here"]
     assert call("search_files", work, pattern="os", glob="*.txt", ignore_case=True) == "sub/b.txt:2: OS here"
     assert call("search_files", work, pattern="OS", path="sub") == "sub/b.txt:2: OS here"
+    assert call("search_files", work, pattern="OS", glob="sub/*.txt") == "sub/b.txt:2: OS here"
+    assert call("search_files", work, pattern="OS", glob="other/*.txt") == "no match for 'OS' in ."
     assert call("search_files", work, pattern="import", path="a.py") == "a.py:1: import os"
     assert "invalid regular expression '('" in refused("search_files", work, pattern="(", regex=True)
 
@@ -192,6 +220,13 @@ def test_search_files_skips_git_binary_and_links_out(work: Path) -> None:
     assert "[files skipped: 1 binary, 1 symlinked outside the allowed folders]" in out
     assert "[1 files hold bytes that are not UTF-8: replaced with U+FFFD]" in out
     assert not any(".git" in line or "link.txt:" in line for line in out)
+
+
+def test_search_files_stops_a_pattern_that_backtracks_forever(work: Path) -> None:
+    (work / "a.txt").write_text("found a\n" + "a" * 40 + "b\n")
+    out = call("search_files", work, pattern="^found|(a|aa)+$", regex=True, timeout=2.0)
+    assert out.splitlines()[0] == "a.txt:1: found a"
+    assert "[stopped: the pattern took too long to match (over 1 s)" in out
 
 
 def test_search_files_caps(work: Path) -> None:
@@ -264,3 +299,16 @@ def test_write_failure_is_a_tool_error(work: Path) -> None:
     assert (work / "plain").read_text() == "keep"
     assert "lone surrogate" in refused("write_file", work, path="s.txt", content="a\ud800b")
     assert not (work / "s.txt").exists()
+
+
+def test_allow_path_values_checked(work: Path) -> None:
+    from appam_cli.errors import UserError
+    from appam_cli.tools.paths import allowed_folders
+
+    (work / "f").write_text("")
+    (work / "d").mkdir()
+    (work / "ln").symlink_to("d")
+    assert allowed_folders([str(work / "d"), str(work / "ln")]) == (work.resolve() / "d", work.resolve() / "d")
+    for value, what in ((str(work / "nope"), "no such folder"), (str(work / "f"), "is not a folder")):
+        with pytest.raises(UserError, match=f"--allow-path {value}: {what}"):
+            allowed_folders([value])

@@ -127,6 +127,14 @@ def test_invalid_arguments_name_the_argument(tmp_path: Path, arguments, fragment
             assert fragment in err.value.message
 
 
+def test_null_for_an_optional_argument_means_its_default(tmp_path: Path) -> None:
+    spec = as_tool_spec(paint)
+    out = json.loads(spec.run({"colour": "red", "count": 1, "ratio": None, "mode": None, "label": None}, ctx(tmp_path)))
+    assert out["ratio"] == 0.5 and out["mode"] == "fast" and out["label"] is None
+    with pytest.raises(ToolError, match="argument 'count'"):  # a required one stays required
+        spec.run({"colour": "red", "count": None}, ctx(tmp_path))
+
+
 def test_a_long_bad_value_is_quoted_short(tmp_path: Path) -> None:
     with pytest.raises(ToolError) as err:
         as_tool_spec(paint).run({"colour": "red", "count": "9" * 500 + "x"}, ctx(tmp_path))
@@ -167,7 +175,8 @@ def test_name_description_and_context_parameter(tmp_path: Path) -> None:
     seen: list[ToolContext] = []
 
     @tool(name="where-am-i", description="Say the working folder.", side_effects=False)
-    def where(context: ToolContext, suffix: str = "") -> str:
+    def where(context: ToolContext | None, suffix: str = "") -> str:
+        assert context is not None
         seen.append(context)
         return str(context.cwd) + suffix
 
@@ -246,6 +255,14 @@ def test_signatures_a_model_cannot_call_are_refused() -> None:
         @tool
         def pos(a: int, /) -> None: ...
 
+    class Opaque:
+        pass
+
+    def takes_opaque(thing: Opaque) -> None: ...
+
+    takes_opaque.__annotations__["thing"] = Opaque  # a type pydantic cannot describe
+    with pytest.raises(ValueError, match="tool 'takes_opaque': its arguments cannot be described as JSON"):
+        tool(takes_opaque)
     with pytest.raises(ValueError, match="tool name 'has space'"):
         tool(name="has space")(lambda: None)
 

@@ -204,3 +204,22 @@ def test_tools_auto_approve_config(write_config) -> None:
 def test_tools_config_is_validated(offline_cli, write_config, text: str, fragment: str) -> None:
     write_config(text)
     offline_cli("sessions", "list").error_line("config", fragment)
+
+
+def test_the_readme_tools_file_example_works(tmp_path: Path) -> None:
+    """The `tools.py` of README's "Built-in tools and approval", read from README.md at test time."""
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = re.search(r"^### Built-in tools and approval\n(.*?)(?=^##)", readme, re.S | re.M)
+    assert section
+    block = re.search(r"^```python\n(# tools.py\n.*?)^```", section.group(1), re.S | re.M)
+    assert block
+    (tmp_path / "tools.py").write_text(block.group(1))
+    box = build_toolbox([], [tmp_path / "tools.py"])
+    assert [(s.name, s.side_effects) for s in box.specs] == [("word_count", False), ("save_note", True)]
+    context = ToolContext(cwd=tmp_path)
+    assert box.find("word_count").run({"text": "the cat the mat", "unique": True}, context) == "3"
+    assert box.find("save_note").run({"title": "t", "body": "hello"}, context) == "saved t.md"
+    assert (tmp_path / "notes" / "t.md").read_text() == "hello"
+    assert list(box.find("save_note").parameters["properties"]) == ["title", "body"]

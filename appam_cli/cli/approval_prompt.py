@@ -77,10 +77,15 @@ class TerminalAsker:
 
 def terminal_asker() -> TerminalAsker | None:
     """An asker on this process's terminal, or None when no terminal can be opened."""
+    import io
+
     try:
-        tty = open(TTY_PATH, "r+", encoding="utf-8", errors="replace")  # open for the session
+        fd = os.open(TTY_PATH, os.O_RDWR | os.O_NOCTTY)
     except OSError:
         return None
+    # A terminal cannot seek, so no buffered read-write file over it: text straight over the
+    # descriptor (as getpass does), kept open for the session.
+    tty = io.TextIOWrapper(io.FileIO(fd, "w+"), encoding="utf-8", errors="replace", write_through=True)
     return TerminalAsker(tty, tty)
 
 

@@ -48,3 +48,18 @@ def resolve(context: ToolContext, raw: str) -> Path:
         f"path {raw!r} is outside the folders file tools may use ({allowed}){extra}; "
         "the user can allow another folder with --allow-path DIR"
     )
+
+
+def allowed_folders(values: list[str] | tuple[str, ...]) -> tuple[Path, ...]:
+    """``--allow-path`` values as the resolved folders of ``ToolContext.allowed_paths``; a value
+    that is not an existing folder is one UserError line (a typo must not silently allow nothing)."""
+    from appam_cli.errors import UserError
+
+    folders: list[Path] = []
+    for value in values:
+        path = Path(value).expanduser()
+        if not path.is_dir():
+            what = "is not a folder" if path.exists() else "no such folder"
+            raise UserError(f"--allow-path {value}: {what}")
+        folders.append(Path(os.path.realpath(path)))
+    return tuple(folders)

@@ -31,6 +31,9 @@ class Signature:
     context_param: str | None
     description: str
     schema: dict[str, Any]
+    # Optional arguments whose type does not take None: a null for one means "not given" (some
+    # models send null for every optional argument they leave out).
+    null_means_default: frozenset[str] = frozenset()
 
     def validate(self, tool: str, arguments: Any) -> Any:
         """The arguments checked and converted (a model instance), else a ToolError naming each bad one."""
@@ -38,6 +41,8 @@ class Signature:
 
         if not isinstance(arguments, dict):
             raise ToolError(f"invalid arguments for {tool}: expected a JSON object, got {type(arguments).__name__}")
+        if self.null_means_default:
+            arguments = {k: v for k, v in arguments.items() if v is not None or k not in self.null_means_default}
         try:
             return self.model.model_validate(arguments)
         except ValidationError as exc:
@@ -82,7 +87,15 @@ def describe_errors(exc: Any, schema: dict[str, Any]) -> str:
 
 
 def _is_context(annotation: Any) -> bool:
-    return annotation is ToolContext or annotation == "ToolContext"
+    """``ToolContext``, or ``ToolContext | None``."""
+    import types
+
+    if annotation is ToolContext:
+        return True
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return args == [ToolContext]
+    return False
 
 
 def _parameter_hints(fn: Callable[..., Any]) -> dict[str, Any]:
@@ -108,6 +121,7 @@ def signature(fn: Callable[..., Any], *, tool: str) -> Signature:
         raise ValueError(f"tool {tool!r}: cannot read the type hints of {fn.__qualname__}: {exc}") from None
     fields: dict[str, Any] = {}
     names: dict[str, str] = {}
+    null_default: set[str] = set()
     context_param: str | None = None
     for index, (pname, param) in enumerate(inspect.signature(fn).parameters.items()):
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
@@ -124,14 +138,34 @@ def signature(fn: Callable[..., Any], *, tool: str) -> Signature:
         internal = f"arg{index}"
         fields[internal] = (annotation, Field(default, alias=pname, description=doc.params.get(pname)))
         names[internal] = pname
+        if default is not ... and not _takes_none(annotation):
+            null_default.add(pname)
     model_name = "".join(part.title() for part in tool.replace(".", "_").split("_")) + "Arguments"
-    model = create_model(
-        model_name or "Arguments",
-        __config__=ConfigDict(extra="forbid", populate_by_name=False, arbitrary_types_allowed=False),
-        **fields,
-    )
-    schema = _tidy(model.model_json_schema(by_alias=True))
-    return Signature(model, names, context_param, doc.description, schema)
+    try:
+        model = create_model(
+            model_name or "Arguments",
+            __config__=ConfigDict(extra="forbid", populate_by_name=False, arbitrary_types_allowed=False),
+            **fields,
+        )
+        schema = _tidy(model.model_json_schema(by_alias=True))
+    except Exception as exc:  # a type pydantic cannot check or describe as JSON
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"tool {tool!r}: its arguments cannot be described as JSON: {first}") from None
+    return Signature(model, names, context_param, doc.description, schema, frozenset(null_default))
+
+
+def _takes_none(annotation: Any) -> bool:
+    """Whether None is a valid value of the type (``X | None``, ``Optional[X]``, ``Any``, ``None``)."""
+    import types
+
+    if annotation is Any or annotation is None or annotation is type(None):
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _takes_none(typing.get_args(annotation)[0])
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_takes_none(arg) for arg in typing.get_args(annotation))
+    return False
 
 
 def _tidy(schema: dict[str, Any]) -> dict[str, Any]:

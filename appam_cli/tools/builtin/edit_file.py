@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from appam_cli.tools.builtin.files import write_text
+from appam_cli.tools.builtin.files import regular_file, write_text
 from appam_cli.tools.decorator import tool
 from appam_cli.tools.paths import resolve, shown
 from appam_cli.tools.spec import ToolContext, ToolError
@@ -24,6 +24,10 @@ def edit_file(context: ToolContext, path: str, old_text: str, new_text: str, rep
         raise ToolError("old_text is empty; to write a whole file use write_file")
     real = resolve(context, path)
     name = shown(real, context)
+    if real.is_dir():
+        raise ToolError(f"{name} is a folder")
+    if real.exists():
+        regular_file(real, name)
     try:
         data = real.read_bytes()
     except FileNotFoundError:

@@ -35,3 +35,18 @@ def write_text(path: Path, text: str, name: str) -> int:
     except OSError as exc:
         raise ToolError(f"cannot write {name}: {exc.strerror or exc}") from None
     return len(data)
+
+
+def regular_file(path: Path, name: str) -> None:
+    """A ToolError unless ``path`` is a regular file: reading a FIFO or a device could wait forever
+    or never end."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise ToolError(f"{name}: no such file") from None
+    except OSError as exc:
+        raise ToolError(f"cannot read {name}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        raise ToolError(f"{name} is not a regular file (a pipe, socket or device); file tools read files")

@@ -1,10 +1,17 @@
-"""``search_files``: lines matching a text or a regular expression in the files below a folder."""
+"""``search_files``: lines matching a text or a regular expression in the files below a folder.
+
+Patterns run on the ``regex`` module (the syntax of Python's ``re``) for its time limit: a
+pattern that backtracks catastrophically (``(a|aa)+$``) would hold ``re`` -- and, as ``re``
+never releases the GIL, the whole process -- for hours. Past the limit the search stops with
+what it found and says why.
+"""
 
 from __future__ import annotations
 
 import fnmatch
 import os
-import re
+import stat
+import time
 from pathlib import Path
 
 from appam_cli.tools.decorator import tool
@@ -16,17 +23,22 @@ SKIPPED_DIRS = frozenset({".git"})
 MAX_FILE_BYTES = 5_000_000  # larger files are skipped (and counted)
 LINE_PREVIEW = 300  # characters of a matching line shown
 MAX_RESULTS = 1000
+PATTERN_TIME = 10.0  # seconds of matching at most (and half the tool timeout), over all files
 
 
 def _files(top: Path, glob: str | None) -> list[Path]:
+    """The files below ``top`` in a stable order; ``glob`` matches the name (``*.py``) or, when it
+    holds a ``/``, the path below ``top`` (``src/*.py``)."""
     if top.is_file():
         return [top]
     found: list[Path] = []
     for folder, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
         for name in sorted(files):
-            if glob is None or fnmatch.fnmatch(name, glob):
-                found.append(Path(folder) / name)
+            path = Path(folder) / name
+            target = str(path.relative_to(top)) if glob and "/" in glob else name
+            if glob is None or fnmatch.fnmatch(target, glob):
+                found.append(path)
     return found
 
 
@@ -49,18 +61,23 @@ def search_files(
         path: the folder (or one file) to search, relative to the working folder.
         regex: read pattern as a regular expression.
         ignore_case: match upper and lower case alike.
-        glob: only files whose name matches this pattern, e.g. "*.py".
+        glob: only files whose name matches this pattern, e.g. "*.py" (with a "/": the path below
+            path, e.g. "src/*.py").
         max_results: stop after this many hits (at most 1000).
     """
     if not pattern:
         raise ToolError("pattern is empty")
     if not 1 <= max_results <= MAX_RESULTS:
         raise ToolError(f"max_results must be between 1 and {MAX_RESULTS}")
-    flags = re.IGNORECASE if ignore_case else 0
+    import regex as regex_module
+
+    flags = regex_module.IGNORECASE if ignore_case else 0
     try:
-        compiled = re.compile(pattern if regex else re.escape(pattern), flags)
-    except re.error as exc:
+        compiled = regex_module.compile(pattern if regex else regex_module.escape(pattern), flags)
+    except regex_module.error as exc:
         raise ToolError(f"invalid regular expression {pattern!r}: {exc}") from None
+    deadline = time.monotonic() + min(PATTERN_TIME, context.timeout / 2)
+    too_slow = False
     top = resolve(context, path)
     if not top.exists():
         raise ToolError(f"{shown(top, context)}: no such file or folder")
@@ -75,7 +92,10 @@ def search_files(
             skipped_outside += 1
             continue
         try:
-            if real.stat().st_size > MAX_FILE_BYTES:
+            info = real.stat()
+            if not stat.S_ISREG(info.st_mode):  # a pipe or device: reading it could wait forever
+                continue
+            if info.st_size > MAX_FILE_BYTES:
                 skipped_large += 1
                 continue
             data = real.read_bytes()
@@ -88,7 +108,12 @@ def search_files(
         replaced += bad
         name = shown(file, context)
         for number, line in enumerate(text.splitlines(), 1):
-            if not compiled.search(line):
+            try:
+                found = compiled.search(line, timeout=max(deadline - time.monotonic(), 0.001))
+            except TimeoutError:
+                too_slow = more = True
+                break
+            if not found:
                 continue
             if len(hits) >= max_results:
                 more = True
@@ -105,7 +130,12 @@ def search_files(
         if more:
             break
     notes = []
-    if more:
+    if too_slow:
+        notes.append(
+            f"[stopped: the pattern took too long to match (over {min(PATTERN_TIME, context.timeout / 2):g} s); "
+            "a simpler pattern (no nested repetition like (a|aa)+) or a narrower path is faster]"
+        )
+    elif more:
         notes.append(
             f"[stopped after {len(hits)} hit{'' if len(hits) == 1 else 's'} (max_results or the output limit); "
             "there are more: narrow the search with path, glob or a longer pattern]"

@@ -21,6 +21,8 @@ def write_file(context: ToolContext, path: str, content: str) -> str:
     name = shown(real, context)
     if real.is_dir():
         raise ToolError(f"{name} is a folder")
+    if real.exists() and not real.is_file():
+        raise ToolError(f"{name} is not a regular file (a pipe, socket or device)")
     existed = real.exists()
     made = [p for p in reversed(real.parents) if not p.exists()]
     try:
