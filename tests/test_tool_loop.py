@@ -421,7 +421,10 @@ def test_a_budget_covers_the_whole_loop(provider, history):
     assert [r[0] for r in stored(history, session_id)] == ["system", "user", "assistant", "tool"]
 
 
-def test_plain_functions_are_tools(provider, history):
+def test_plain_and_decorated_functions_are_tools(provider, history):
+    from appam_cli import tool
+    from appam_cli.tools.approval import ApprovalPolicy
+
     def word_count(text: str) -> int:
         """Count the words of a text.
 
@@ -430,12 +433,23 @@ def test_plain_functions_are_tools(provider, history):
         """
         return len(text.split())
 
-    provider.enqueue(Reply(tool_calls=[{"id": "c1", "name": "word_count", "arguments": {"text": "a b c"}}]),
-                     Reply("three"))
-    session = agent_for(provider, history, [word_count]).run("count")
-    assert stored(history, session.session_id)[2][1] == "3"
-    sent = provider.chat_requests[0].body["tools"][0]["function"]
-    assert sent["name"] == "word_count" and sent["parameters"]["required"] == ["text"]
+    @tool(side_effects=False)
+    def shout(text: str) -> str:
+        """Upper-case a text."""
+        return text.upper()
+
+    provider.enqueue(
+        Reply(tool_calls=[{"id": "c1", "name": "word_count", "arguments": {"text": "a b c"}},
+                          {"id": "c2", "name": "shout", "arguments": {"text": "hi"}}]),
+        Reply("three, HI"),
+    )
+    # a plain function is assumed to have side effects: it runs once approved (here: --yes)
+    agent = agent_for(provider, history, [word_count, shout], approver=ApprovalPolicy(approve_all=True))
+    session = agent.run("count")
+    assert [row[1] for row in stored(history, session.session_id)[2:4]] == ["3", "HI"]
+    sent = {t["function"]["name"]: t["function"] for t in provider.chat_requests[0].body["tools"]}
+    assert sent["word_count"]["parameters"]["required"] == ["text"]
+    assert sent["shout"]["description"] == "Upper-case a text."
 
 
 def test_an_agent_without_tools_records_calls_and_stops(provider, history):

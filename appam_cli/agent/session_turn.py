@@ -45,13 +45,9 @@ class ToolOptions:
 
     def context(self) -> ToolContext:
         """Where calls run: the current folder, and the --allow-path folders (UserError: not a folder)."""
-        allowed = []
-        for given in self.allow_paths:
-            path = Path(given).expanduser()
-            if not path.is_dir():
-                raise UserError(f"--allow-path {given}: {'not a folder' if path.exists() else 'no such folder'}")
-            allowed.append(path.resolve())
-        return ToolContext(cwd=Path.cwd(), allowed_paths=tuple(allowed), timeout=self.timeout)
+        from appam_cli.tools.paths import allowed_folders
+
+        return ToolContext(cwd=Path.cwd(), allowed_paths=allowed_folders(self.allow_paths), timeout=self.timeout)
 
 
 def open_toolbox(

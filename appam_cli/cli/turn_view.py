@@ -92,13 +92,14 @@ def _run(
 
     before = len(session.requests)
     count = len(session.messages)
+    view = None if show.json_output else make_view(raw=show.raw, verbose=spec.tools.verbose, tools=bool(spec.toolbox))
     try:
         stream_turn(
             agent,
             session,
             prompt,
             allowance,
-            None if show.json_output else make_view(raw=show.raw, verbose=spec.tools.verbose),
+            view,
             notice=env.notice,
             warn=env.warn,
         )
@@ -117,7 +118,7 @@ def _run(
         if isinstance(exc, LoopStopped):  # --max-steps or a repeated failure: exit 4, the reason follows
             if show.json_output:
                 sys.stdout.write(json.dumps(session.to_dict(), ensure_ascii=False, indent=2) + "\n")
-            print_footer(session, saved=spec.save, incomplete=True, usage=turn_usage(session.requests[before:]))
+            print_footer(session, saved=spec.save, usage=turn_usage(session.requests[before:]))
             raise
         if spec.save and session.messages:
             env.notice(f"saved what arrived in session {session.session_id}")

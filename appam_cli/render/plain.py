@@ -32,6 +32,7 @@ class PlainView(ViewContext):
         show_reasoning: bool = False,
         show_tools: bool | None = None,
         verbose: bool = False,
+        hold: bool = False,
     ) -> None:
         self.stream = stream if stream is not None else sys.stdout
         self.err = err if err is not None else sys.stderr
@@ -39,6 +40,10 @@ class PlainView(ViewContext):
         # Tool calls and results go to stderr only, never stdout (a pipe gets the final answer alone).
         self.show_tools = show_reasoning if show_tools is None else show_tools
         self.verbose = verbose
+        # With tools, an answer's text waits until it is known to be the final one: the text of an
+        # answer that calls tools goes to stderr with the calls (a pipe gets the final answer alone).
+        self.hold = hold
+        self._held: list[str] = []
         self._last = ""  # last character written to stream
         self._err_last = "\n"  # last character written to err
         self._dim = is_terminal(self.err)
@@ -49,7 +54,9 @@ class PlainView(ViewContext):
         pass
 
     def content(self, delta: str) -> None:
-        if delta:
+        if delta and self.hold:
+            self._held.append(delta)
+        elif delta:
             if self._err_last != "\n":  # reasoning ended: close its line on stderr
                 self._note("", end="\n")
             self.stream.write(delta if self._safe_out is None else self._safe_out.feed(delta))
@@ -61,6 +68,9 @@ class PlainView(ViewContext):
             self._note(delta if self._safe_err is None else self._safe_err.feed(delta), end="")
 
     def tool_call(self, name: str, arguments: str) -> None:
+        held, self._held = "".join(self._held), []
+        if held.strip() and self.show_tools:  # not the final answer: beside the calls it led to
+            self._note(held.strip("\n") if self._safe_err is None else safe_text(held.strip("\n")))
         if self.show_tools:
             if self.verbose:
                 line = "\n".join(call_lines(name, arguments, True))
@@ -81,12 +91,19 @@ class PlainView(ViewContext):
         yield
 
     def finish(self) -> None:
+        self._release()
         self._end_line()
 
     def abort(self, note: str | None = None) -> None:
+        self._release()
         self._end_line()
         if note:
             self._note(note if self._safe_err is None else safe_text(note))
+
+    def _release(self) -> None:
+        """The held text is the last answer's: it goes to stdout."""
+        held, self._held, self.hold = "".join(self._held), [], False
+        self.content(held)
 
     def _end_line(self) -> None:
         if self._safe_out is not None and (held := self._safe_out.close()):

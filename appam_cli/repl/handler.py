@@ -74,6 +74,9 @@ def _new(state: ChatState, arg: str) -> Action:
     else:
         output.notice("starting a new session")
     state.new_session()
+    always = getattr(state.approver, "always", None)
+    if always:  # "always" was for the session that ended
+        always.clear()
     return DONE
 
 

@@ -111,7 +111,12 @@ def run_chat_turn(state: ChatState, prompt: str | None) -> Outcome:
                     session,
                     prompt,
                     state.allowance,
-                    make_view(raw=o.raw, show_reasoning=o.show_reasoning, verbose=o.tools.verbose),
+                    make_view(
+                        raw=o.raw,
+                        show_reasoning=o.show_reasoning,
+                        verbose=o.tools.verbose,
+                        tools=state.toolbox is not None,
+                    ),
                     notice=output.notice,
                     warn=output.warn,
                     told=state.told,

@@ -16,8 +16,9 @@ already here are never edited. They run in order, inside the caller's write tran
    the rows still running.
 5. Where a session was answered: ``sessions.api_base``, and ``sessions.imported_api_base``
    for one named only by an imported file (used once the user confirms it).
-6. An assistant message's signed thinking blocks (``messages.thinking_blocks``, JSON text), sent
-   back with it after a tool call as Anthropic requires.
+6. The tool loop: an assistant message's signed thinking blocks (``messages.thinking_blocks``, JSON
+   text), sent back with it after a tool call as Anthropic requires; and who answers a running
+   session (``sessions.writer_pid``, ``writer_host``), which tells a dead writer while tools run.
 """
 
 from __future__ import annotations
@@ -128,7 +129,11 @@ _V5 = (
     "ALTER TABLE sessions ADD COLUMN imported_api_base VARCHAR",
 )
 
-_V6 = ("ALTER TABLE messages ADD COLUMN thinking_blocks VARCHAR",)
+_V6 = (
+    "ALTER TABLE messages ADD COLUMN thinking_blocks VARCHAR",
+    "ALTER TABLE sessions ADD COLUMN writer_pid INTEGER",
+    "ALTER TABLE sessions ADD COLUMN writer_host VARCHAR",
+)
 
 
 def _run(statements: tuple[str, ...]) -> Callable[[sqlite3.Connection], None]:

@@ -11,7 +11,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any, cast
 
-from appam_cli.datamodel import AggregatedUsage, ChatMessage, RequestRecord, RequestUsage, Session
+from appam_cli.datamodel import AggregatedUsage, ChatMessage, RequestRecord, RequestUsage, Session, SessionStatus
 from appam_cli.datamodel.session_summary import SessionSummary
 from appam_cli.datamodel.times import from_db, to_db
 from appam_cli.store.schema import MESSAGES, SESSION_TOTALS, SESSIONS
@@ -102,7 +102,18 @@ def session_params(session: Session, *, started_at: datetime | None, updated_at:
         **dict.fromkeys(SESSION_TOTALS, 0),
         "api_base": session.api_base,
         "imported_api_base": session.imported_api_base,
+        **_writer(session),
     }
+
+
+def _writer(session: Session) -> dict[str, Any]:
+    """A running session is this process's to answer; any other status has no writer."""
+    if session.status != SessionStatus.RUNNING:
+        return {"writer_pid": None, "writer_host": None}
+    from appam_cli.store.liveness import this_process
+
+    pid, host = this_process()
+    return {"writer_pid": pid, "writer_host": host}
 
 
 def message_params(session_id: str, position: int, m: ChatMessage) -> dict[str, Any]:

@@ -104,8 +104,18 @@ def session_alive(conn: sqlite3.Connection, session_id: str, updated_at: datetim
     """Whether a session marked running has a live writer (store.liveness)."""
     if isinstance(updated_at, str):
         updated_at = from_db(updated_at)
-    owners = [r.owner for r in _running_rows(conn, session_id)]
+    owners = [r.owner for r in _running_rows(conn, session_id)] + _session_writer(conn, session_id, updated_at)
     return liveness.session_alive(owners, updated_at, now=utcnow())
+
+
+def _session_writer(conn: sqlite3.Connection, session_id: str, updated_at: datetime | None) -> list[Owner]:
+    """The process that marked the session running (its last save is its heartbeat), if it said. This
+    process's own mark says nothing (it is alive, yet never counts as another writer): the last update
+    then stands for a heartbeat, as for a store that keeps no writer."""
+    row = conn.execute("SELECT writer_pid, writer_host FROM sessions WHERE id = ?", (session_id,)).fetchone()
+    if row is None or row[0] is None or (row[0], row[1]) == this_process():
+        return []
+    return [Owner(row[0], row[1], updated_at)]
 
 
 def busy_sessions(conn: sqlite3.Connection) -> set[str]:
@@ -143,7 +153,8 @@ def settle_dead(conn: sqlite3.Connection) -> int:
         for session_id, ended in touched.items():
             if not any(writer_alive(r.owner, now=now) for r in _running_rows(conn, session_id)):
                 conn.execute(
-                    "UPDATE sessions SET status = ?, ended_at = COALESCE(ended_at, ?) WHERE id = ? AND status = ?",
+                    "UPDATE sessions SET status = ?, ended_at = COALESCE(ended_at, ?), writer_pid = NULL, "
+                    "writer_host = NULL WHERE id = ? AND status = ?",
                     (SessionStatus.INTERRUPTED.value, to_db(ended), session_id, SessionStatus.RUNNING.value),
                 )
             recompute_totals(conn, session_id)
@@ -169,4 +180,8 @@ def _dead_sessions(conn: sqlite3.Connection) -> list[tuple[str, datetime | None]
         (SessionStatus.RUNNING.value, RUNNING),
     )
     found = [(r["id"], from_db(r["updated_at"])) for r in rows]
-    return [(sid, updated) for sid, updated in found if not liveness.session_alive([], updated, now=now)]
+    return [
+        (sid, updated)
+        for sid, updated in found
+        if not liveness.session_alive(_session_writer(conn, sid, updated), updated, now=now)
+    ]

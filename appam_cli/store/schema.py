@@ -69,6 +69,10 @@ SESSIONS = Table(
         Column("estimated_requests", "INTEGER"),
         Column("api_base", "VARCHAR", not_null=False),  # where it was answered (never a key)
         Column("imported_api_base", "VARCHAR", not_null=False),  # named by an imported file, unconfirmed
+        # Who answers it while it is running (its tools run between requests, with no ledger row
+        # running): a later command sees at once that a killed writer is gone (store.running).
+        Column("writer_pid", "INTEGER", not_null=False),
+        Column("writer_host", "VARCHAR", not_null=False),
     ),
 )
 # The session columns that the ledger sets (store.ledger), never a save.
