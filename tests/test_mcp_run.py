@@ -57,10 +57,11 @@ def tools_sent(request) -> list[str]:
 
 def test_run_calls_an_mcp_tool_and_the_result_goes_back(cli, provider, server_t, files):
     provider.enqueue(Reply(tool_calls=[tool_call("t__echo", text="hello from MCP")]), Reply("It said hello."))
-    result = cli.run("-T", "t.echo", "--yes", "call echo")
+    result = cli.run("-T", "t.echo", "--yes", "--verbose", "call echo")
     assert result.exit_code == 0, result.stderr
     assert "It said hello." in result.stdout
     assert result.appam_lines() == []
+    assert "t.echo" in result.stderr and "t__echo" not in result.stderr  # the name users know
     first, second = provider.chat_requests
     assert tools_sent(first) == ["t__echo"]
     assert second.body["messages"][-1]["role"] == "tool"

@@ -163,6 +163,12 @@ def prepare_agent(
     )
 
 
+def _shown_name(agent: Agent, wire: str) -> str:
+    """The name users know a called tool by (``github.list_issues``, sent as ``github__list_issues``)."""
+    spec = agent.toolbox.find(wire)
+    return spec.name if spec is not None else wire
+
+
 def stream_turn(
     agent: Agent,
     session: Session,
@@ -183,7 +189,7 @@ def stream_turn(
     builder = agent.stream(prompt, session)
     if sink is not None:
         builder.on_content(sink.content).on_reasoning(sink.reasoning).on_tool_call(
-            lambda call: sink.tool_call(call["function"]["name"], call["function"]["arguments"])
+            lambda call: sink.tool_call(_shown_name(agent, call["function"]["name"]), call["function"]["arguments"])
         ).on_tool_result(sink.tool_result)
         if agent.approver is not None:  # asking someone needs the screen: the view steps aside meanwhile
             agent.approver = PausingApprover(agent.approver, sink.paused)
