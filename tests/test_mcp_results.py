@@ -11,7 +11,7 @@ from mcp import types
 
 from appam_cli.tools.mcp.config import McpServerConfig
 from appam_cli.tools.mcp.results import block_text, parameters, result_text, validator
-from appam_cli.tools.mcp.servers import call_timeout, tool_spec
+from appam_cli.tools.mcp.servers import McpServers, call_timeout, tool_spec
 from appam_cli.tools.spec import ToolError
 from appam_cli.tools.toolbox import Toolbox
 
@@ -132,3 +132,35 @@ def test_block_text_of_an_unknown_kind_names_it():
 )
 def test_a_call_waits_its_server_timeout_and_ends_before_the_run_tool_timeout(configured, run_timeout, expected):
     assert call_timeout(configured, run_timeout) == pytest.approx(expected)
+
+
+def test_tools_whose_names_are_not_mcp_names_are_skipped_with_one_line():
+    """A hostile or careless server: names with markup, spaces or control characters are never shown
+    nor offered; the others are kept."""
+    warnings: list[str] = []
+    servers = McpServers({}, warnings.append, None)
+    connection = _connection("odd")
+    connection.tools = [
+        _tool("fine.name/v2"),
+        _tool("[red]evil[/red]"),
+        _tool("has space"),
+        _tool("bell\x07\x1b[2J"),
+        _tool(""),
+        _tool("x" * 129),
+    ]
+    specs = servers._server_specs(connection)
+    assert [spec.name for spec in specs] == ["odd.fine.name/v2"]
+    assert [spec.wire_name for spec in specs] == ["odd__fine__name_v2"]
+    [line] = warnings
+    assert line.startswith("MCP server 'odd': 5 tools skipped, their names are not made of letters")
+    assert "'[red]evil[/red]', 'has space', 'bell??[2J', …" in line
+    assert "\x1b" not in line and "\x07" not in line
+
+
+def test_two_tools_with_one_wire_name_keep_the_first():
+    warnings: list[str] = []
+    servers = McpServers({}, warnings.append, None)
+    connection = _connection("s")
+    connection.tools = [_tool("a.b"), _tool("a__b")]
+    assert [spec.name for spec in servers._server_specs(connection)] == ["s.a.b"]
+    assert warnings == ["MCP server 's': tool 'a__b' skipped, its name is sent to the model as 's__a__b' like 'a.b'"]

@@ -8,6 +8,7 @@ any other (no annotation included) may have some, so its calls need approval.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -17,6 +18,10 @@ from appam_cli.tools.mcp.config import McpServerConfig
 from appam_cli.tools.mcp.hub import Connection, Hub, printable
 from appam_cli.tools.mcp.results import parameters, result_text, validator
 from appam_cli.tools.spec import ToolContext, ToolError, ToolSpec
+
+# What MCP allows in a tool's name (the spec: 1-128 of A-Z a-z 0-9 _ - .; '/' is seen in the wild).
+# Anything else (spaces, brackets, control characters) is refused: the name is shown and typed.
+TOOL_NAME = re.compile(r"^[A-Za-z0-9_./-]{1,128}$")
 
 
 def call_timeout(configured: float | None, run_timeout: float) -> float:
@@ -71,7 +76,17 @@ class McpServers:
     def _server_specs(self, connection: Connection) -> list[ToolSpec]:
         specs: list[ToolSpec] = []
         seen: dict[str, str] = {}
+        odd = [tool.name for tool in connection.tools if not TOOL_NAME.match(tool.name)]
+        if odd:
+            self._warn(
+                f"MCP server {connection.name!r}: {len(odd)} tool{'s' if len(odd) > 1 else ''} skipped, their names "
+                f"are not made of letters, digits, '_', '-', '.' and '/' (as MCP asks): "
+                + ", ".join(repr(printable(name)[:40]) for name in odd[:3])
+                + (", …" if len(odd) > 3 else "")
+            )
         for tool in connection.tools:
+            if not TOOL_NAME.match(tool.name):
+                continue
             spec = tool_spec(connection, tool)
             other = seen.get(spec.wire_name)
             if other is not None:
