@@ -147,12 +147,13 @@ def test_tools_whose_names_are_not_mcp_names_are_skipped_with_one_line():
         _tool("bell\x07\x1b[2J"),
         _tool(""),
         _tool("x" * 129),
+        _tool("trailing\n"),
     ]
     specs = servers._server_specs(connection)
     assert [spec.name for spec in specs] == ["odd.fine.name/v2"]
     assert [spec.wire_name for spec in specs] == ["odd__fine__name_v2"]
     [line] = warnings
-    assert line.startswith("MCP server 'odd': 5 tools skipped, their names are not made of letters")
+    assert line.startswith("MCP server 'odd': 6 tools skipped, their names are not made of letters")
     assert "'[red]evil[/red]', 'has space', 'bell??[2J', …" in line
     assert "\x1b" not in line and "\x07" not in line
 

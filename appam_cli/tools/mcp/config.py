@@ -62,7 +62,7 @@ def variables(value: str, where: str) -> list[str]:
         if text == "$$":
             continue
         name = match.group(1)
-        if text == "$" or name is None or not _VARIABLE_NAME.match(name):
+        if text == "$" or name is None or not _VARIABLE_NAME.fullmatch(name):
             raise UserError(
                 f"{where}: {value!r} has a '$' that names no variable (write ${{NAME}} for a variable, $$ for a '$')"
             )
@@ -123,7 +123,7 @@ def _url(value: Any, where: str) -> str:
 
 def _server(name: str, table: Any, source: str) -> McpServerConfig:
     where = f"invalid config file {source}: mcp.servers.{name}"
-    if not NAME.match(name) or "__" in name:
+    if not NAME.fullmatch(name) or "__" in name:
         raise UserError(
             f"invalid config file {source}: MCP server name {name!r} must start with a letter and hold only "
             "letters, digits, '_' and '-' (no '__'), at most 32 characters: it is used as -T NAME.tool"

@@ -76,7 +76,7 @@ class McpServers:
     def _server_specs(self, connection: Connection) -> list[ToolSpec]:
         specs: list[ToolSpec] = []
         seen: dict[str, str] = {}
-        odd = [tool.name for tool in connection.tools if not TOOL_NAME.match(tool.name)]
+        odd = [tool.name for tool in connection.tools if not TOOL_NAME.fullmatch(tool.name)]
         if odd:
             self._warn(
                 f"MCP server {connection.name!r}: {len(odd)} tool{'s' if len(odd) > 1 else ''} skipped, their names "
@@ -85,7 +85,7 @@ class McpServers:
                 + (", …" if len(odd) > 3 else "")
             )
         for tool in connection.tools:
-            if not TOOL_NAME.match(tool.name):
+            if not TOOL_NAME.fullmatch(tool.name):
                 continue
             spec = tool_spec(connection, tool)
             other = seen.get(spec.wire_name)
