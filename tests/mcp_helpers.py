@@ -13,7 +13,7 @@ from pathlib import Path
 
 TESTS_DIR = Path(__file__).parent
 SERVER = TESTS_DIR / "mcp_server.py"
-TOOLS = ["add", "die", "dotted.name", "echo", "fail", "headers", "picture", "sleep"]
+TOOLS = ["add", "die", "dotted.name", "echo", "fail", "getenv", "headers", "picture", "sleep"]
 
 
 def toml_value(value: object) -> str:

@@ -10,7 +10,8 @@ streamable HTTP on 127.0.0.1:PORT (path ``/mcp``). Its tools:
 - ``die()``: kills its own process (after a line on stderr), so the call never answers;
 - ``picture()``: a text block and an image block;
 - ``headers()``: the HTTP request headers it was sent, as JSON (``{}`` over stdio);
-- ``dotted.name``: a tool whose name holds a dot, answers ``dotted``.
+- ``dotted.name``: a tool whose name holds a dot, answers ``dotted``;
+- ``getenv(name)``: the server's environment variable (``<unset>`` when it has none), read-only.
 
 ``MCP_TEST_STDERR``: a line written to stderr at start (it must not reach appam's screen).
 ``MCP_TEST_BANNER``: a line that is not JSON-RPC written to stdout at start (as careless servers do).
@@ -100,6 +101,12 @@ def headers(ctx: Context) -> str:
 def dotted() -> str:
     called("dotted")
     return "dotted"
+
+
+@server.tool(description="An environment variable of the server.", annotations=ToolAnnotations(read_only_hint=True))
+def getenv(name: str) -> str:
+    called("getenv")
+    return os.environ.get(name, "<unset>")
 
 
 def main() -> None:

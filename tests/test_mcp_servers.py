@@ -69,7 +69,7 @@ def shared(tmp_path_factory, http_server):
     try:
         hub = start(
             {
-                "t": stdio(env={"MCP_TEST_PIDFILE": str(folder / "pids")}),
+                "t": stdio(env={"MCP_TEST_PIDFILE": str(folder / "pids"), "GIVEN_TOKEN": "${APPAM_TEST_MCP_TOKEN}"}),
                 "h": {
                     "url": http_server.url,
                     "headers": {"Authorization": "Bearer ${APPAM_TEST_MCP_TOKEN}", "X-Price": "$$5"},
@@ -132,6 +132,13 @@ def test_arguments_are_checked_before_the_call_and_the_server_checks_them_too(sh
     with pytest.raises(ToolError) as caught:  # unchecked: the server's own refusal is the result
         spec.run({"text": 5}, CONTEXT)
     assert "Input should be a valid string" in caught.value.message
+
+
+def test_a_stdio_server_gets_only_the_variables_it_is_given(shared):
+    box = shared[0]
+    assert call(box, "t__getenv", {"name": "GIVEN_TOKEN"}) == TOKEN  # env = { GIVEN_TOKEN = "${...}" }
+    assert call(box, "t__getenv", {"name": "APPAM_TEST_MCP_TOKEN"}) == "<unset>"  # not inherited
+    assert call(box, "t__getenv", {"name": "PATH"}) == os.environ["PATH"]
 
 
 def test_headers_are_read_from_the_environment_when_the_server_starts(shared):
