@@ -458,3 +458,43 @@ def test_an_agent_without_tools_records_calls_and_stops(provider, history):
     assert session.status == "completed" and len(provider.chat_requests) == 1
     assert "tools" not in provider.chat_requests[0].body
 
+
+
+def test_ctrl_c_while_a_tool_runs_keeps_the_results_so_far(provider, history):
+    import _thread
+
+    release = threading.Event()
+
+    def interrupted(args, ctx):
+        _thread.interrupt_main()  # Ctrl-C while the loop waits for this call
+        release.wait(10)
+        return "late"
+
+    provider.enqueue(Reply(tool_calls=[call(path="a", call_id="c1"), call("slow", call_id="c2", path="b")]))
+    agent = agent_for(provider, history, [spec(), spec("slow", run=interrupted, side_effects=True)],
+                      approver=Approver(Decision(True)))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            agent.run("read both")
+    finally:
+        release.set()
+    (summary,) = history.list_sessions()
+    assert [r[:4] for r in stored(history, summary.session_id)] == [
+        ("user", "read both", None, None),
+        ("assistant", None, ["read_file", "slow"], None),
+        ("tool", "contents of a", None, "c1"),
+    ]
+    assert history.load_session(summary.session_id).status == "interrupted"
+
+
+@pytest.mark.parametrize("model", ["openai/test-model", CLAUDE])
+def test_the_loop_without_streaming(provider, history, model, anthropic_key):
+    provider.enqueue(Reply(reasoning="read first", tool_calls=[call(path="a", call_id="toolu_9")]), Reply("done"))
+    session = agent_for(provider, history, [spec()], model, stream=False).run("read")
+    assert [r[:2] for r in stored(history, session.session_id)] == [
+        ("user", "read"), ("assistant", None), ("tool", "contents of a"), ("assistant", "done")
+    ]
+    if model == CLAUDE:
+        sent = provider.messages_requests[1].body["messages"][1]["content"]
+        assert sent[0]["type"] == "thinking" and sent[0]["signature"].startswith("sig-")
+        assert sent[1]["type"] == "tool_use"

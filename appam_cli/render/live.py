@@ -159,6 +159,8 @@ class LiveMarkdownView(ViewContext):
             self._draw(self._drain())
             live, self._live = self._live, None
             if live is not None:
+                live.update(_EMPTY)  # the unfinished tail (if any) is drawn again after
+                live.refresh()
                 live.stop()
         try:
             yield
@@ -166,6 +168,7 @@ class LiveMarkdownView(ViewContext):
             with self._lock:
                 if live is not None and not self._closed:
                     self.start()
+                    self._draw([])
 
     def finish(self) -> None:
         """Print everything that is left; the live region ends empty."""
