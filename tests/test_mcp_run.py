@@ -70,6 +70,7 @@ def test_run_calls_an_mcp_tool_and_the_result_goes_back(cli, provider, server_t,
     session = only_session(cli.home)
     tool_message = session.messages[2]
     assert (tool_message.role, tool_message.content, tool_message.status) == ("tool", "hello from MCP", "completed")
+    assert tool_message.name == "t__echo"  # as the provider knows it, for continue
     assert files.called() == ["echo"]
     assert files.none_alive()  # shut down when the run ended
 
