@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from appam_cli.config_values import (
     ENVIRONMENT,
@@ -31,6 +31,9 @@ from appam_cli.datamodel.options import REASONING_EFFORTS, RequestOptions
 from appam_cli.datamodel.price import ModelPrice
 from appam_cli.datamodel.profile import Profile
 from appam_cli.errors import UserError
+
+if TYPE_CHECKING:
+    from appam_cli.tools.mcp.config import McpServerConfig
 
 APP_NAME = "appam"
 CONFIG_FILE = "config.toml"
@@ -77,6 +80,8 @@ class Settings:
     tools_auto_approve: tuple[str, ...] = ()
     # Key name (config_keys) -> where its value came from: flag, environment or file (absent: default).
     origins: dict[str, str] = field(default_factory=dict)
+    # ``[mcp.servers.NAME]``: MCP servers a run may use (-T NAME), started only when one does.
+    mcp_servers: dict[str, McpServerConfig] = field(default_factory=dict)
 
     @property
     def model(self) -> str | None:
@@ -215,4 +220,8 @@ def settings_from(
         s.prices.update(config_tables.prices(data["prices"], source))  # over a profile's own prices
     if "aliases" in data:
         s.aliases = config_tables.aliases(data["aliases"], source, s.profiles)
+    if "mcp" in data:
+        from appam_cli.tools.mcp.config import parse_mcp
+
+        s.mcp_servers = parse_mcp(data["mcp"], source)
     return s

@@ -120,6 +120,13 @@ KEYS: tuple[Key, ...] = (
     Key("profiles.*.models", NAMES, "the models it serves (optional; others are refused)", example=["qwen"]),
     *(Key(f"profiles.*.prices.*.{rate}", USD_RATE, text) for rate, text in _RATES),
     *(Key(f"prices.*.{rate}", USD_RATE, text) for rate, text in _RATES),
+    # [mcp.servers.NAME] (tools/mcp/config.py reads the table whole; env and headers are tables)
+    Key("mcp.servers.*.command", TEXT, "an MCP server started as a program, spoken to over stdio", example="npx"),
+    Key("mcp.servers.*.args", NAMES, "the program's arguments", example=["-y", "some-mcp-server"]),
+    Key("mcp.servers.*.url", URL, "an MCP server over streamable HTTP (instead of command)",
+        example="http://localhost:3000/mcp"),
+    Key("mcp.servers.*.timeout", SECONDS, "seconds one call may take [default: --tool-timeout]"),
+    Key("mcp.servers.*.startup_timeout", SECONDS, "seconds to start and list its tools [default: 30]"),
 )
 
 SCALARS = tuple(k for k in KEYS if not k.is_entry)

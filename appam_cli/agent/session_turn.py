@@ -64,14 +64,20 @@ class ToolOptions:
         return ToolContext(cwd=Path.cwd(), allowed_paths=allowed_folders(self.allow_paths), timeout=self.timeout)
 
 
-def open_toolbox(settings: Settings, tools: ToolOptions) -> Toolbox | None:
+def open_toolbox(
+    settings: Settings, tools: ToolOptions, warn: Callable[[str], None] | None = None
+) -> Toolbox | None:
     """The Toolbox the names and files resolve to (tools.registry), None when none was asked for.
-    UserError for an unknown name or a bad file: before anything is sent or saved."""
+    UserError for an unknown name or a bad file: before anything is sent or saved. The MCP servers
+    named are started now (``warn``: one line for each that fails; their stderr is logged in the
+    data dir) and stopped by ``Toolbox.close``."""
     if not tools.wanted:
         return None
     from appam_cli.tools.registry import build_toolbox
 
-    return build_toolbox(tools.names, tools.files, mcp_servers=getattr(settings, "mcp_servers", None))
+    return build_toolbox(
+        tools.names, tools.files, mcp_servers=settings.mcp_servers, warn=warn, log_dir=settings.data_dir
+    )
 
 
 @dataclass
@@ -199,6 +205,12 @@ def prepare_agent(
     )
 
 
+def _shown_name(agent: Agent, wire: str) -> str:
+    """The name users know a called tool by (``github.list_issues``, sent as ``github__list_issues``)."""
+    spec = agent.toolbox.find(wire)
+    return spec.name if spec is not None else wire
+
+
 def stream_turn(
     agent: Agent,
     session: Session,
@@ -219,7 +231,7 @@ def stream_turn(
     builder = agent.stream(prompt, session)
     if sink is not None:
         builder.on_content(sink.content).on_reasoning(sink.reasoning).on_tool_call(
-            lambda call: sink.tool_call(call["function"]["name"], call["function"]["arguments"])
+            lambda call: sink.tool_call(_shown_name(agent, call["function"]["name"]), call["function"]["arguments"])
         ).on_tool_result(sink.tool_result)
         if agent.approver is not None:  # asking someone needs the screen: the view steps aside meanwhile
             agent.approver = PausingApprover(agent.approver, sink.paused)

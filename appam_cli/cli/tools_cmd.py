@@ -8,7 +8,9 @@ import typer
 
 from appam_cli.cli.errors import handle_errors
 
-tools_app = typer.Typer(help="The tools a model can be given with -T: built-ins and your own.", no_args_is_help=True)
+tools_app = typer.Typer(
+    help="The tools a model can be given with -T: built-ins, your own and your MCP servers'.", no_args_is_help=True
+)
 
 
 @tools_app.command("list")
@@ -19,13 +21,19 @@ def tools_list(
     ),
     json_output: bool = typer.Option(False, "--json", help="A JSON array, one object per tool, with its schema."),
 ) -> None:
-    """Every tool: name, source, whether it has side effects (asked before it runs), description."""
+    """Every tool: name, source, whether it has side effects (asked before it runs), description.
+    The configured MCP servers are started to list their tools, then stopped."""
     import json
     import sys
 
+    from appam_cli.config import load_settings
+    from appam_cli.render.environment import environment
     from appam_cli.tools.registry import list_tools
 
-    specs = list_tools(tools_file or [])
+    settings = load_settings()
+    specs = list_tools(
+        tools_file or [], mcp_servers=settings.mcp_servers, warn=environment().warn, log_dir=settings.data_dir
+    )
     rows = [
         {
             "name": spec.name,

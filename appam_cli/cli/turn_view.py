@@ -82,7 +82,9 @@ def run_turn_cli(
 def open_tools(settings: Settings, spec: TurnSpec) -> Toolbox | None:
     """The run's tools (-T, --tools-file) and who approves their side effects: --yes, the config's
     list, else the user asked on the terminal (none: denied). None without tools."""
-    toolbox = open_toolbox(settings, spec.tools)
+    from appam_cli.render.environment import environment
+
+    toolbox = open_toolbox(settings, spec.tools, warn=environment().warn)
     if toolbox is None:
         return None
     from appam_cli.cli.approval_prompt import approval_policy

@@ -25,7 +25,7 @@ def open_chat_tools(state: ChatState, *, interactive: bool) -> None:
 
     tools = state.options.tools
     tools.context()  # a bad --allow-path is one line now, not at every turn
-    state.toolbox = open_toolbox(state.settings, tools)
+    state.toolbox = open_toolbox(state.settings, tools, warn=output.warn)
     state.approver = ApprovalPolicy(
         approve_all=tools.approve_all,
         auto_approve=getattr(state.settings, "tools_auto_approve", ()),

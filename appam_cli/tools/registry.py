@@ -2,7 +2,7 @@
 
 A name is, in this order: a built-in (``read_file``), a tool of a ``--tools-file`` (its
 ``@tool`` functions), or an MCP server (``-T github``: all its tools) or one of its tools
-(``-T github.list_issues``), resolved by ``mcp_tools``. A tools file's tools are all enabled
+(``-T github.list_issues``), whose servers are started when a run names them. A tools file's tools are all enabled
 unless some ``-T`` names one of them; then only the named ones are. An unknown name, a bad
 file, or two tools of one name is one UserError line.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -90,11 +90,54 @@ def _file_tools(tools_files: Sequence[str | Path]) -> list[tuple[str, ToolSpec]]
     return found
 
 
-def mcp_tools(name: str, mcp_servers: Mapping[str, Any] | None, toolbox: Toolbox) -> list[ToolSpec] | None:
-    """The tools ``-T name`` means when it names an MCP server (``github``: all its tools) or one of
-    its tools (``github.list_issues``); None when ``name`` is no MCP server's. Starting a server
-    registers its shutdown with ``toolbox.on_close``. (The MCP client fills this in.)"""
-    return None
+def _stderr_line(text: str) -> None:
+    sys.stderr.write(f"appam: {text}\n")
+    sys.stderr.flush()
+
+
+def _mcp_server_of(name: str, mcp_servers: Mapping[str, Any]) -> str | None:
+    """The configured MCP server ``-T name`` names (``github`` or ``github.list_issues``), if any."""
+    server = name.split(".", 1)[0]
+    return server if server in mcp_servers else None
+
+
+def _mcp_tools(name: str, servers: Any) -> list[ToolSpec]:
+    """The tools ``-T name`` means: all of a server's (``github``) or one (``github.list_issues``).
+    Nothing when the server did not start (its warning line said so; the run goes on without it);
+    a UserError with close matches for a tool the running server does not have."""
+    server, _, tool = name.partition(".")
+    if servers.failure(server) is not None:
+        return []
+    specs = servers.specs(server)
+    if not tool:
+        return specs
+    spec = servers.find(server, tool)
+    if spec is None:
+        available = [s.name for s in specs]
+        close = difflib.get_close_matches(name, available, n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
+        raise UserError(
+            f"unknown tool {name!r}: MCP server {server!r} has no tool {tool!r}; {hint}"
+            f"its tools: {', '.join(available) or 'none'}"
+        )
+    return [spec]
+
+
+def start_mcp_servers(
+    names: Sequence[str],
+    mcp_servers: Mapping[str, Any],
+    toolbox: Toolbox,
+    warn: Callable[[str], None] | None,
+    log_dir: Path | None,
+) -> Any:
+    """Start (in parallel) the configured MCP servers these names use; their shutdown is the
+    toolbox's ``on_close``. The started servers (``tools.mcp.servers.McpServers``)."""
+    from appam_cli.tools.mcp.servers import McpServers
+
+    servers = McpServers(dict(mcp_servers), warn or _stderr_line, log_dir)
+    toolbox.on_close(servers.close)
+    servers.start(names)
+    return servers
 
 
 def mcp_names(mcp_servers: Mapping[str, Any] | None) -> list[str]:
@@ -116,27 +159,38 @@ def build_toolbox(
     tools_files: Sequence[str | Path] = (),
     *,
     mcp_servers: Mapping[str, Any] | None = None,
+    warn: Callable[[str], None] | None = None,
+    log_dir: Path | None = None,
 ) -> Toolbox:
     """The tools a run enables: each ``-T`` name (built-in, file tool, MCP server or server.tool),
-    and every tool of a tools file none of whose tools was named."""
+    and every tool of a tools file none of whose tools was named. The MCP servers named are
+    started (together, once every name is known to be valid); one that fails is a ``warn`` line
+    (default: stderr) and the run goes on without it. ``log_dir``: where servers' stderr is kept."""
     file_tools = _file_tools(tools_files)
     by_name = {spec.name: spec for _, spec in file_tools}
+    mcp_servers = mcp_servers or {}
+    ordered = list(dict.fromkeys(names))  # in order, each once
+    servers_used: list[str] = []
+    for name in ordered:
+        if name in BUILTIN_NAMES or name in by_name:
+            continue
+        server = _mcp_server_of(name, mcp_servers)
+        if server is None:
+            raise _unknown(name, [*BUILTIN_NAMES, *by_name, *mcp_names(mcp_servers)])
+        servers_used.append(server)
     toolbox = Toolbox()
     try:
+        servers = start_mcp_servers(servers_used, mcp_servers, toolbox, warn, log_dir) if servers_used else None
         named_files: set[str] = set()
-        for name in dict.fromkeys(names):  # in order, each once
+        for name in ordered:
             if name in BUILTIN_NAMES:
                 toolbox.add(builtin_spec(name))
-                continue
-            if name in by_name:
+            elif name in by_name:
                 toolbox.add(by_name[name])
                 named_files.update(path for path, spec in file_tools if spec.name == name)
-                continue
-            specs = mcp_tools(name, mcp_servers, toolbox)
-            if specs is None:
-                raise _unknown(name, [*BUILTIN_NAMES, *by_name, *mcp_names(mcp_servers)])
-            for spec in specs:
-                toolbox.add(spec)
+            else:
+                for spec in _mcp_tools(name, servers):
+                    toolbox.add(spec)
         for path, spec in file_tools:
             if path not in named_files:
                 toolbox.add(spec)
@@ -150,7 +204,23 @@ def build_toolbox(
 
 
 def list_tools(
-    tools_files: Sequence[str | Path] = (), *, mcp_servers: Mapping[str, Any] | None = None
+    tools_files: Sequence[str | Path] = (),
+    *,
+    mcp_servers: Mapping[str, Any] | None = None,
+    warn: Callable[[str], None] | None = None,
+    log_dir: Path | None = None,
 ) -> list[ToolSpec]:
-    """Every tool ``-T`` can enable without starting anything: the built-ins, then the files' tools."""
-    return [builtin_spec(name) for name in BUILTIN_NAMES] + [spec for _, spec in _file_tools(tools_files)]
+    """Every tool ``-T`` can enable: the built-ins, the files' tools, then the tools of every
+    configured MCP server (started for this, in parallel, and shut down; one that fails is a
+    ``warn`` line and the others are listed)."""
+    specs = [builtin_spec(name) for name in BUILTIN_NAMES] + [spec for _, spec in _file_tools(tools_files)]
+    if not mcp_servers:
+        return specs
+    toolbox = Toolbox()
+    try:
+        servers = start_mcp_servers(list(mcp_servers), mcp_servers, toolbox, warn, log_dir)
+        for name in mcp_servers:
+            specs.extend(servers.specs(name))
+    finally:
+        toolbox.close()
+    return specs
