@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from appam_cli.cli import complete
 from appam_cli.cli.errors import handle_errors
 
 
@@ -16,7 +17,9 @@ def models(
     search: list[str] | None = typer.Argument(
         None, help="Words the model or provider name must all contain, e.g. claude sonnet."
     ),
-    provider: str | None = typer.Option(None, "--provider", "-p", help="Only this provider, e.g. openai, anthropic."),
+    provider: str | None = typer.Option(
+        None, "--provider", "-p", help="Only this provider, e.g. openai, anthropic.", autocompletion=complete.providers
+    ),
     every: bool = typer.Option(
         False, "--all", help="Every model of the price map: speech, transcription, image, embedding, realtime…"
     ),
