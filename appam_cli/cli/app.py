@@ -39,6 +39,7 @@ def main(
 def _register() -> None:
     from appam_cli.cli import (
         chat_cmd,
+        completion_cmd,
         config_cmd,
         continue_cmd,
         models_cmd,
@@ -57,6 +58,7 @@ def _register() -> None:
     app.command("usage")(usage_cmd.usage)
     app.command("models")(models_cmd.models)
     app.add_typer(worker_cmd.worker_app, name="worker")
+    app.command("completion")(completion_cmd.completion)
     app.add_typer(config_cmd.config_app, name="config")
 
 

@@ -30,9 +30,9 @@ _HEADERS = {
 # appam completion for bash (4.4 or newer).
 #
 # Install, either:
-#   source /path/to/completions/appam.bash          # e.g. in ~/.bashrc
-#   cp completions/appam.bash ~/.local/share/bash-completion/completions/appam
-#                                                   # loaded on demand by bash-completion
+#   mkdir -p ~/.local/share/bash-completion/completions &&
+#     appam completion bash > ~/.local/share/bash-completion/completions/appam  # loaded on demand by bash-completion
+#   source /path/to/completions/appam.bash          # or this line in ~/.bashrc
 #
 # On Tab the function below runs `appam` with {COMPLETE_VAR}=complete_bash, COMP_WORDS and
 # COMP_CWORD set; appam answers from its live command tree, so this file rarely changes.
@@ -45,7 +45,7 @@ _HEADERS = {
 # appam completion for zsh.
 #
 # Install, either:
-#   mkdir -p ~/.zfunc && cp completions/appam.zsh ~/.zfunc/_appam
+#   mkdir -p ~/.zfunc && appam completion zsh > ~/.zfunc/_appam
 #   # and in ~/.zshrc, before compinit:  fpath=(~/.zfunc $fpath); autoload -Uz compinit && compinit
 # or, after compinit in ~/.zshrc:
 #   source /path/to/completions/appam.zsh
@@ -59,7 +59,7 @@ _HEADERS = {
 # appam completion for fish.
 #
 # Install:
-#   cp completions/appam.fish ~/.config/fish/completions/appam.fish
+#   appam completion fish > ~/.config/fish/completions/appam.fish
 #
 # On Tab fish runs `appam` with {COMPLETE_VAR}=complete_fish and _TYPER_COMPLETE_ARGS set;
 # appam answers from its live command tree.
