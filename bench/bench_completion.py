@@ -7,7 +7,8 @@ sessions, model names and aliases after -m, an option's allowed values (target: 
 Each case is the request a shell's completion script sends (completions/appam.*), run as a fresh
 `appam` process with APPAM_HOME on the big store, and checked to answer at least one candidate.
 The first case completes a command name (nothing read but the command tree): the floor every
-other case stands on. Medians of the runs, the cases interleaved run by run.
+other case stands on. Medians of the runs (wall time, then CPU time, which a busy machine
+inflates less), the cases interleaved run by run.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -32,7 +35,23 @@ def zsh(words: str) -> dict[str, str]:
 
 
 def fish(words: str) -> dict[str, str]:
-    return {"_APPAM_COMPLETE": "complete_fish", "_TYPER_COMPLETE_ARGS": words, "_TYPER_COMPLETE_FISH_ACTION": "get-args"}
+    return {
+        "_APPAM_COMPLETE": "complete_fish",
+        "_TYPER_COMPLETE_ARGS": words,
+        "_TYPER_COMPLETE_FISH_ACTION": "get-args",
+    }
+
+
+CPU: dict[str, list[float]] = {}
+
+
+def timed(name: str, env: dict[str, str]) -> float:
+    """Wall time of one request; its CPU time (user + system of the child) goes to CPU[name]."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time_command([APPAM], env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.setdefault(name, []).append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return wall
 
 
 def candidates(request: dict[str, str], env: dict[str, str]) -> int:
@@ -70,8 +89,13 @@ def main() -> None:
     for name, request in cases.items():
         if candidates(request, env) == 0:
             sys.exit(f"{name}: no candidates")
-    compare({name: (lambda r=request: time_command([APPAM], {**env, **r})) for name, request in cases.items()},
-            runs=args.runs)
+    print("wall time")
+    runs = {name: (lambda n=name, r=request: timed(n, {**env, **r})) for name, request in cases.items()}
+    compare(runs, runs=args.runs)
+    print("\nCPU time (user + system; less sensitive to a busy machine)")
+    width = max(len(n) for n in CPU)
+    for name, times in CPU.items():
+        print(f"{name:<{width}}  median {statistics.median(times):7.3f} s")
 
 
 if __name__ == "__main__":
