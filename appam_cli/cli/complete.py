@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from appam_cli.config import Settings
 
 Candidates = list[tuple[str, str]]
@@ -50,7 +52,7 @@ def _one_line(text: str | None, width: int = TITLE_WIDTH) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-def _store_path(settings: Settings) -> Any:
+def _store_path(settings: Settings) -> Path:
     if settings.database_url:
         from appam_cli.store.db import path_from_url
 
