@@ -1,9 +1,9 @@
 # appam completion for bash (4.4 or newer).
 #
 # Install, either:
-#   source /path/to/completions/appam.bash          # e.g. in ~/.bashrc
-#   cp completions/appam.bash ~/.local/share/bash-completion/completions/appam
-#                                                   # loaded on demand by bash-completion
+#   mkdir -p ~/.local/share/bash-completion/completions &&
+#     appam completion bash > ~/.local/share/bash-completion/completions/appam  # loaded on demand by bash-completion
+#   source /path/to/completions/appam.bash          # or this line in ~/.bashrc
 #
 # On Tab the function below runs `appam` with _APPAM_COMPLETE=complete_bash, COMP_WORDS and
 # COMP_CWORD set; appam answers from its live command tree, so this file rarely changes.

@@ -1,7 +1,7 @@
 # appam completion for fish.
 #
 # Install:
-#   cp completions/appam.fish ~/.config/fish/completions/appam.fish
+#   appam completion fish > ~/.config/fish/completions/appam.fish
 #
 # On Tab fish runs `appam` with _APPAM_COMPLETE=complete_fish and _TYPER_COMPLETE_ARGS set;
 # appam answers from its live command tree.

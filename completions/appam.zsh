@@ -3,7 +3,7 @@
 # appam completion for zsh.
 #
 # Install, either:
-#   mkdir -p ~/.zfunc && cp completions/appam.zsh ~/.zfunc/_appam
+#   mkdir -p ~/.zfunc && appam completion zsh > ~/.zfunc/_appam
 #   # and in ~/.zshrc, before compinit:  fpath=(~/.zfunc $fpath); autoload -Uz compinit && compinit
 # or, after compinit in ~/.zshrc:
 #   source /path/to/completions/appam.zsh

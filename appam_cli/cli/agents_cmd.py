@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from appam_cli.cli import complete
 from appam_cli.cli.errors import handle_errors
 
 agents_app = typer.Typer(
@@ -147,7 +148,9 @@ def _shown(value: Any) -> str:
 @handle_errors
 def agents_new(
     name: str = typer.Argument(..., metavar="NAME", help="The agent's name: letters, digits, '_', '-', '.'."),
-    model: str | None = typer.Option(None, "--model", "-m", help="The agent's model [default: left commented out]."),
+    model: str | None = typer.Option(
+        None, "--model", "-m", help="The agent's model [default: left commented out].", autocompletion=complete.models
+    ),
     system: str | None = typer.Option(None, "--system", "-s", help="Its system prompt [default: left commented out]."),
     description: str | None = typer.Option(None, "--description", "-d", help="One line on what it is for."),
 ) -> None:

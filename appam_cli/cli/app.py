@@ -51,6 +51,7 @@ def _register() -> None:
     from appam_cli.cli import (
         agents_cmd,
         chat_cmd,
+        completion_cmd,
         config_cmd,
         continue_cmd,
         help_cmd,
@@ -75,6 +76,7 @@ def _register() -> None:
     app.add_typer(worker_cmd.worker_app, name="worker")
     app.add_typer(agents_cmd.agents_app, name="agents")
     app.add_typer(tools_cmd.tools_app, name="tools")
+    app.command("completion")(completion_cmd.completion)
     app.add_typer(config_cmd.config_app, name="config")
     app.command("help", hidden=True)(help_cmd.help_command)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from appam_cli.cli import options
+from appam_cli.cli import complete, options
 from appam_cli.cli.errors import handle_errors
 
 
@@ -14,7 +14,11 @@ def chat(
     system: str | None = options.SYSTEM,
     continue_last: bool = typer.Option(False, "--continue", "-c", help="Reopen the most recent session."),
     session_id: str | None = typer.Option(
-        None, "--session", metavar="ID", help="Reopen this session (id, unique prefix, or `last`)."
+        None,
+        "--session",
+        metavar="ID",
+        help="Reopen this session (id, unique prefix, or `last`).",
+        autocompletion=complete.session_ids,
     ),
     api_base: str | None = options.API_BASE,
     temperature: float | None = options.TEMPERATURE,

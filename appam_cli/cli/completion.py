@@ -30,9 +30,9 @@ _HEADERS = {
 # appam completion for bash (4.4 or newer).
 #
 # Install, either:
-#   source /path/to/completions/appam.bash          # e.g. in ~/.bashrc
-#   cp completions/appam.bash ~/.local/share/bash-completion/completions/appam
-#                                                   # loaded on demand by bash-completion
+#   mkdir -p ~/.local/share/bash-completion/completions &&
+#     appam completion bash > ~/.local/share/bash-completion/completions/appam  # loaded on demand by bash-completion
+#   source /path/to/completions/appam.bash          # or this line in ~/.bashrc
 #
 # On Tab the function below runs `appam` with {COMPLETE_VAR}=complete_bash, COMP_WORDS and
 # COMP_CWORD set; appam answers from its live command tree, so this file rarely changes.
@@ -45,7 +45,7 @@ _HEADERS = {
 # appam completion for zsh.
 #
 # Install, either:
-#   mkdir -p ~/.zfunc && cp completions/appam.zsh ~/.zfunc/_appam
+#   mkdir -p ~/.zfunc && appam completion zsh > ~/.zfunc/_appam
 #   # and in ~/.zshrc, before compinit:  fpath=(~/.zfunc $fpath); autoload -Uz compinit && compinit
 # or, after compinit in ~/.zshrc:
 #   source /path/to/completions/appam.zsh
@@ -59,7 +59,7 @@ _HEADERS = {
 # appam completion for fish.
 #
 # Install:
-#   cp completions/appam.fish ~/.config/fish/completions/appam.fish
+#   appam completion fish > ~/.config/fish/completions/appam.fish
 #
 # On Tab fish runs `appam` with {COMPLETE_VAR}=complete_fish and _TYPER_COMPLETE_ARGS set;
 # appam answers from its live command tree.
@@ -103,6 +103,45 @@ def completion_script(shell: str) -> str:
         rest = rest.rstrip()[: -len(_ZSH_COMPDEF)] + _ZSH_ENDING
         return f"{first}\n{header}{rest}\n"
     return f"{header}\n{body}\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
+def _zsh_quote(text: str) -> str:
+    """Escaped for the ``"value":"description"`` pairs Typer's zsh script hands to ``_arguments``."""
+    return (
+        text.replace('"', '""').replace("'", "''").replace("$", "\\$").replace("`", "\\`").replace(":", r"\\:")
+    )
+
+
+def use_plain_descriptions() -> None:
+    """Answer zsh and fish with each description as plain text on one line.
+
+    Typer renders every description through Rich (``typer.rich_utils``): importing it costs more
+    than the rest of a Tab press, Rich wraps a long description onto a second line (which the
+    shells read as another candidate), and it would read a session title's ``[bold]`` as markup.
+    appam's help has no markup (``rich_markup_mode=None``), so plain text is exact. Call it after
+    the click command is built (building it registers Typer's own classes again).
+    """
+    from typer._click.shell_completion import CompletionItem, add_completion_class
+    from typer._completion_classes import FishComplete, ZshComplete
+
+    class PlainZsh(ZshComplete):
+        def format_completion(self, item: CompletionItem) -> str:
+            if not item.help:
+                return super().format_completion(item)
+            return f'"{_zsh_quote(item.value)}":"{_zsh_quote(_one_line(item.help))}"'
+
+    class PlainFish(FishComplete):
+        def format_completion(self, item: CompletionItem) -> str:
+            if not item.help:
+                return super().format_completion(item)
+            return f"{item.value}\t{_one_line(item.help)}"
+
+    add_completion_class(PlainZsh, "zsh")
+    add_completion_class(PlainFish, "fish")
 
 
 def write_scripts(directory: str | Path) -> list[Path]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from appam_cli.cli import complete
 from appam_cli.cli.errors import handle_errors
 
 config_app = typer.Typer(
@@ -34,7 +35,9 @@ def path() -> None:
 @config_app.command("show")
 @handle_errors
 def show(
-    model: str | None = typer.Option(None, "--model", "-m", metavar="MODEL", help="As if -m MODEL were given."),
+    model: str | None = typer.Option(
+        None, "--model", "-m", metavar="MODEL", help="As if -m MODEL were given.", autocompletion=complete.models
+    ),
     api_base: str | None = typer.Option(None, "--api-base", metavar="URL", help="As if --api-base URL were given."),
     keys: bool = typer.Option(False, "--keys", help="List every key with its type, variable and help instead."),
     json_output: bool = typer.Option(False, "--json", help="The values as JSON: {key: {value, source}}."),

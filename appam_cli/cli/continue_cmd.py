@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typer
 
-from appam_cli.cli import options
+from appam_cli.cli import complete, options
 from appam_cli.cli.errors import debug_enabled, debug_notice, handle_errors
 from appam_cli.errors import UserError
 
@@ -19,7 +19,9 @@ from appam_cli.errors import UserError
 @handle_errors
 def continue_session(
     session_id: str | None = typer.Argument(
-        None, help="Session id, a unique prefix of it (4+ characters), or `last` [default: the most recent]."
+        None,
+        help="Session id, a unique prefix of it (4+ characters), or `last` [default: the most recent].",
+        autocompletion=complete.session_ids,
     ),
     words: list[str] | None = typer.Argument(
         None,
@@ -28,7 +30,9 @@ def continue_session(
         "opens in the chat REPL.",
         show_default=False,
     ),
-    model: str | None = typer.Option(None, "--model", "-m", help="Switch to this model [default: the session's]."),
+    model: str | None = typer.Option(
+        None, "--model", "-m", help="Switch to this model [default: the session's].", autocompletion=complete.models
+    ),
     api_base: str | None = options.API_BASE,
     temperature: float | None = options.TEMPERATURE,
     max_tokens: int | None = options.MAX_TOKENS,

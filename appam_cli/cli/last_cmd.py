@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from appam_cli.cli import options
+from appam_cli.cli import complete, options
 from appam_cli.cli.errors import handle_errors
 
 
@@ -18,6 +18,7 @@ def last(
         metavar="ID",
         help="Session id, a unique prefix of it (4+ characters), or `last` [default: the most recent].",
         show_default=False,
+        autocompletion=complete.session_ids,
     ),
     extract: bool = options.EXTRACT,
 ) -> None:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import typer
 
-MODEL = typer.Option(None, "--model", "-m", help="Any litellm model name, e.g. gpt-4o-mini.")
+from appam_cli.cli import complete
+
+MODEL = typer.Option(
+    None, "--model", "-m", help="Any litellm model name, e.g. gpt-4o-mini.", autocompletion=complete.models
+)
 SYSTEM = typer.Option(None, "--system", "-s", help="System prompt.")
 API_BASE = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server.")
 TEMPERATURE = typer.Option(None, "--temperature", min=0.0, max=2.0, help="Sampling temperature.")

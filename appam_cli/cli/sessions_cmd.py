@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from appam_cli.cli import continue_cmd
+from appam_cli.cli import complete, continue_cmd
 from appam_cli.cli.errors import handle_errors
 
 sessions_app = typer.Typer(help="List, show and manage saved sessions.", no_args_is_help=True)
@@ -43,10 +43,14 @@ def list_sessions(
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many sessions to show."),
     all_: bool = typer.Option(False, "--all", help="Show every session."),
     agent: str | None = typer.Option(None, "--agent", help="Only sessions of this agent."),
-    model: str | None = typer.Option(None, "--model", "-m", help="Only sessions whose model name contains this."),
+    model: str | None = typer.Option(
+        None, "--model", "-m", help="Only sessions whose model name contains this.", autocompletion=complete.models
+    ),
     since: str | None = typer.Option(None, "--since", help="Updated since: 7d, 2h, 2026-11-01."),
     until: str | None = typer.Option(None, "--until", help="Updated before: 7d, 2h, 2026-11-01."),
-    status: str | None = typer.Option(None, "--status", help="running, completed, interrupted or failed."),
+    status: str | None = typer.Option(
+        None, "--status", help="running, completed, interrupted or failed.", autocompletion=complete.statuses
+    ),
     json_output: bool = typer.Option(False, "--json", help="One JSON object per session (no messages)."),
 ) -> None:
     """Saved sessions, most recently updated first."""
@@ -74,7 +78,7 @@ def list_sessions(
 @sessions_app.command("show")
 @handle_errors
 def show_session(
-    session_id: str = typer.Argument(..., help=ID_HELP),
+    session_id: str = typer.Argument(..., help=ID_HELP, autocompletion=complete.session_ids),
     json_output: bool = typer.Option(False, "--json", help="The Session as JSON (the seed's keys)."),
     raw: bool = typer.Option(False, "--raw", help="Plain text, no Markdown rendering."),
     last: int | None = typer.Option(None, "--last", min=1, help="Only the last N messages."),
@@ -118,7 +122,9 @@ def show_session(
 @handle_errors
 def search_sessions(
     query: str = typer.Argument(..., help='Words to find; FTS5 syntax works too ("exact phrase", OR, NOT, prefix*).'),
-    role: str | None = typer.Option(None, "--role", help="Only messages of this role: user, assistant, system, tool."),
+    role: str | None = typer.Option(
+        None, "--role", help="Only messages of this role: user, assistant, system, tool.", autocompletion=complete.roles
+    ),
     since: str | None = typer.Option(None, "--since", help="Only messages since: 7d, 2h, 2026-11-01."),
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many hits to show."),
     json_output: bool = typer.Option(False, "--json", help="One JSON object per hit."),
@@ -153,7 +159,9 @@ def search_sessions(
 @sessions_app.command("delete")
 @handle_errors
 def delete_sessions(
-    session_ids: list[str] | None = typer.Argument(None, help=ID_HELP + " Several may be given."),
+    session_ids: list[str] | None = typer.Argument(
+        None, help=ID_HELP + " Several may be given.", autocompletion=complete.session_ids
+    ),
     older_than: str | None = typer.Option(
         None, "--older-than", help="Sessions not updated for this long: 30d, 12h, 2w."
     ),
@@ -221,7 +229,7 @@ def _confirm_delete(history, targets: list[str]) -> None:
 @sessions_app.command("rename")
 @handle_errors
 def rename_session(
-    session_id: str = typer.Argument(..., help=ID_HELP),
+    session_id: str = typer.Argument(..., help=ID_HELP, autocompletion=complete.session_ids),
     title: str = typer.Argument(..., help="The new title."),
 ) -> None:
     """Give a session a title of its own."""
@@ -238,7 +246,7 @@ def rename_session(
 
 @sessions_app.command("confirm-api-base")
 @handle_errors
-def confirm_api_base(session_id: str = typer.Argument(..., help=ID_HELP)) -> None:
+def confirm_api_base(session_id: str = typer.Argument(..., help=ID_HELP, autocompletion=complete.session_ids)) -> None:
     """Continue an imported session at the API base its file names (not used until confirmed)."""
     from appam_cli.errors import UserError
 
@@ -253,7 +261,7 @@ def confirm_api_base(session_id: str = typer.Argument(..., help=ID_HELP)) -> Non
 @sessions_app.command("fork")
 @handle_errors
 def fork_session(
-    session_id: str = typer.Argument(..., help=ID_HELP),
+    session_id: str = typer.Argument(..., help=ID_HELP, autocompletion=complete.session_ids),
     at: int | None = typer.Option(
         None, "--at", help="Keep the first N messages (as numbered by `show`) [default: all]."
     ),

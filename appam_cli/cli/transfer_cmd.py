@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 
 import typer
 
+from appam_cli.cli import complete
 from appam_cli.cli.errors import handle_errors
 
 if TYPE_CHECKING:
@@ -78,7 +79,11 @@ def _plural(n: int, word: str) -> str:
 @handle_errors
 def export_sessions(
     session_ids: list[str] | None = typer.Argument(
-        None, help="Session ids, unique prefixes (4+ characters) or `last`.", metavar="ID", show_default=False
+        None,
+        help="Session ids, unique prefixes (4+ characters) or `last`.",
+        metavar="ID",
+        show_default=False,
+        autocompletion=complete.session_ids,
     ),
     all_: bool = typer.Option(False, "--all", help="Export every session, oldest first."),
     since: str | None = typer.Option(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from appam_cli.cli import complete
 from appam_cli.cli.errors import handle_errors
 
 
@@ -19,8 +20,11 @@ def usage(
         "day", "--by",
         help="Group by day, week, month (UTC), model, served-model (the model the server says answered), agent "
         "or session.",
+        autocompletion=complete.usage_groups,
     ),
-    model: str | None = typer.Option(None, "--model", "-m", help="Only models whose name contains this."),
+    model: str | None = typer.Option(
+        None, "--model", "-m", help="Only models whose name contains this.", autocompletion=complete.models
+    ),
     agent: str | None = typer.Option(None, "--agent", help="Only requests made by this agent."),
     json_output: bool = typer.Option(False, "--json", help="The report as JSON."),
     csv_output: bool = typer.Option(False, "--csv", help="The report as CSV, one row per group."),

@@ -14,7 +14,7 @@ class ModelInfo:
 
     model: str
     provider: str
-    mode: str
+    mode: str | None  # None: the map gives none (its internal entries)
     context_window: int | None
     max_output_tokens: int | None
     price: ModelPrice | None

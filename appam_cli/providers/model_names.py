@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from appam_cli.errors import UserError
 from appam_cli.providers.keys import DEFAULT_MODELS
-from appam_cli.providers.prices_data import CHAT_MODES, price_map
+from appam_cli.providers.prices_data import is_chat_model, price_map
 
 SUGGESTIONS = 3
 
@@ -39,7 +39,7 @@ def _candidates() -> dict[str, tuple[str, bool]]:
     out: dict[str, tuple[str, bool]] = {}
     for key, entry in price_map().items():
         provider = str(entry.get("litellm_provider") or "")
-        if not provider or str(entry.get("mode") or "chat") not in CHAT_MODES:
+        if not is_chat_model(key, entry):
             continue
         prefix, _, rest = key.partition("/")
         if not rest:

@@ -22,6 +22,12 @@ from appam_cli.datamodel.price import PER_MILLION, ModelPrice, OffPeak
 
 PRICE_FILE = "model_prices_and_context_window_backup.json"
 CHAT_MODES = ("chat", "completion", "responses")
+# Words of a model's name that mark it as no text chat model even where the map's mode says "chat"
+# (``gemini-2.5-pro-preview-tts``, ``gpt-audio``, ``gemini/lyria-realtime-exp``, ``…/mistral-embed``).
+NOT_CHAT_WORDS = frozenset(
+    ("tts", "speech", "audio", "transcribe", "transcription", "whisper", "realtime", "image", "embed", "embedding")
+)
+_NAME_WORDS = re.compile(r"[/._:@-]+")
 # Providers that bill cached prompt tokens at a fixed share of the input rate when the map
 # gives no cache-read rate (docs.fireworks.ai/guides/prompt-caching: 50 % off; litellm does the same).
 DEFAULT_CACHE_READ_RATIO = {"fireworks_ai": 0.5}
@@ -176,19 +182,38 @@ def model_info(name: str, entry: dict[str, Any]) -> ModelInfo:
     return ModelInfo(
         model=name,
         provider=str(entry.get("litellm_provider") or ""),
-        mode=str(entry.get("mode") or "chat"),
+        mode=str(entry["mode"]) if entry.get("mode") else None,
         context_window=_int(entry.get("max_input_tokens")) or _int(entry.get("max_tokens")),
         max_output_tokens=_int(entry.get("max_output_tokens")),
         price=price_from_entry(entry),
     )
 
 
-def list_models(search: str | None = None, provider: str | None = None) -> list[ModelInfo]:
-    """Chat models of the map, by name; ``search`` matches words of the name or provider."""
+def is_chat_model(name: str, entry: dict[str, Any]) -> bool:
+    """Whether the map's entry is a model one chats with in text: its ``mode`` is chat, completion
+    or responses, and its name is not that of a speech, transcription, realtime, image or embedding
+    model. litellm's internal entries are not: price tiers and ``fallback_generalizations`` (no
+    mode or no provider), and the ``ft:`` templates of fine-tuned models' prices."""
+    if entry.get("mode") not in CHAT_MODES or not entry.get("litellm_provider") or name.startswith("ft:"):
+        return False
+    return NOT_CHAT_WORDS.isdisjoint(_NAME_WORDS.split(name.lower()))
+
+
+@lru_cache(maxsize=1)
+def chat_models() -> dict[str, str]:
+    """Name -> provider of every chat model of the map (``is_chat_model``), in the map's order."""
+    return {
+        name: str(entry["litellm_provider"]) for name, entry in price_map().items() if is_chat_model(name, entry)
+    }
+
+
+def list_models(search: str | None = None, provider: str | None = None, *, every: bool = False) -> list[ModelInfo]:
+    """Chat models of the map (``every``: all its entries), by name; ``search`` matches words of
+    the name or provider."""
     terms = (search or "").lower().split()
     out = []
     for name, entry in price_map().items():
-        if str(entry.get("mode") or "chat") not in CHAT_MODES:
+        if not every and not is_chat_model(name, entry):
             continue
         where = f"{name} {entry.get('litellm_provider') or ''}".lower()
         if any(t not in where for t in terms):
@@ -215,7 +240,9 @@ def context_window(model: str) -> int | None:
 __all__ = [
     "PER_MILLION",
     "context_window",
+    "chat_models",
     "find_entry",
+    "is_chat_model",
     "list_models",
     "map_price",
     "price_from_entry",

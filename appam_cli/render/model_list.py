@@ -1,22 +1,49 @@
-"""The table of ``appam models``: provider, context window and prices per million tokens."""
+"""The table of ``appam models``: config's aliases, then provider, context window and prices per
+million tokens of each model.
+
+Every price of a table is written the same way: a dollar sign and the same number of decimals (the
+fewest, from 2 to 4, that show every price of the table exactly), so the decimal points line up.
+A model's name is never wrapped, folded or cut: on a narrow terminal the least useful columns go
+first, and when the longest names still do not fit beside the prices, such a name goes on a line
+of its own with its figures below it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from appam_cli.render.columns import Column, fit, left_out_note, print_table
-from appam_cli.render.environment import environment
-
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
     from appam_cli.datamodel.model_info import ModelInfo
 
+PRICE_KEYS = ("input", "output", "cache_read", "cache_write")
+MIN_DECIMALS, MAX_DECIMALS = 2, 4
+# Dropped in this order when the table is wider than the terminal (never the name or the prices
+# of input and output).
+OPTIONAL_COLUMNS = ("cache wr", "cache rd", "max out", "mode", "context", "provider")
 
-def per_million(value: float | None) -> str:
+
+def price_decimals(values: Iterable[float | None]) -> int:
+    """The fewest decimals (2 to 4) that write every one of ``values`` exactly (to 4 places)."""
+    decimals = MIN_DECIMALS
+    for value in values:
+        if value is None:
+            continue
+        while decimals < MAX_DECIMALS and round(value, decimals) != round(value, MAX_DECIMALS):
+            decimals += 1
+    return decimals
+
+
+def money(value: float | None, decimals: int) -> str:
+    """``$2.50``, ``$0.0750`` (decimals=4), ``-`` for no price, ``<$0.0001`` below the last decimal."""
     if value is None:
         return "-"
-    if value == 0:
-        return "$0"
-    return f"${value:.2f}" if value >= 0.1 and round(value, 2) == round(value, 6) else f"${value:.4g}"
+    if 0 < value < 0.5 * 10**-decimals:
+        return f"<${10**-decimals:.{decimals}f}"
+    return f"${value:,.{decimals}f}"
 
 
 def tokens(value: int | None) -> str:
@@ -38,62 +65,139 @@ def _litellm_version() -> str:
         return "?"
 
 
-def print_aliases(aliases: list[tuple[str, str]]) -> None:
+def print_aliases(console: Console, aliases: list[tuple[str, str]]) -> None:
     """Config's aliases, before the price map's models: ``fast  groq/llama-3.3-70b-versatile``."""
     from rich.table import Table
     from rich.text import Text
 
-    console = environment().table_console(highlight=False)
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("alias", style="cyan", no_wrap=True)
     table.add_column("model", no_wrap=True)
     for name, model in aliases:
         table.add_row(Text(name), Text(model))
+    screen = console.width
+    _fit(console, table)
     console.print(table)
+    console.width = screen
     console.print(f"[dim]{len(aliases)} alias{'' if len(aliases) == 1 else 'es'} from config.toml (-m ALIAS)[/]\n")
 
 
-def print_models(found: list[ModelInfo], *, search: str | None, provider: str | None) -> None:
+def _rows(found: list[ModelInfo], every: bool) -> tuple[tuple[str, ...], list[list[str]]]:
+    per_m = [m.price.to_per_million() if m.price else {} for m in found]
+    decimals = price_decimals(p.get(key) for p in per_m for key in PRICE_KEYS)
+    headers = ("model", "provider") + (("mode",) if every else ()) + (
+        "context", "max out", "input", "output", "cache rd", "cache wr"
+    )
+    rows = []
+    for m, prices in zip(found, per_m, strict=True):
+        rows.append(
+            [m.model, m.provider or "-"]
+            + ([m.mode or "-"] if every else [])
+            + [tokens(m.context_window), tokens(m.max_output_tokens)]
+            + [money(prices.get(key), decimals) for key in PRICE_KEYS]
+        )
+    return headers, rows
+
+
+def _table(headers: tuple[str, ...], rows: list[list[str]], keep: set[str]) -> Table:
+    from rich.table import Table
     from rich.text import Text
 
-    console = environment().table_console(highlight=False)
+    columns = [i for i, name in enumerate(headers) if name in keep]
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for i in columns:
+        name = headers[i]
+        if i == 0:
+            table.add_column(name, style="cyan", no_wrap=True)
+        elif name in ("provider", "mode"):
+            table.add_column(name, no_wrap=True)
+        else:
+            table.add_column(name, justify="right", no_wrap=True)
+    for row in rows:
+        table.add_row(*(Text(row[i]) for i in columns))
+    return table
+
+
+def _natural_width(console: Console, table: Table) -> int:
+    return console.measure(table, options=console.options.update_width(100_000)).maximum
+
+
+def _fit(console: Console, table: Table) -> None:
+    """Widen the console to the table's natural width when the screen is narrower (no cell is
+    ever wrapped: a terminal wraps the whole line, a pager or a pipe keeps it)."""
+    console.width = max(console.width, _natural_width(console, table))
+
+
+def _print_stacked(console: Console, headers: tuple[str, ...], rows: list[list[str]], keep: set[str]) -> None:
+    """The table when even its last columns leave no room for the longest names: a name that does
+    not fit beside the figures goes on a line of its own, whole, and its figures on the next line
+    under their headers; every line fits (unless a name alone is wider than the screen)."""
+    from rich.text import Text
+
+    shown = [i for i, name in enumerate(headers) if name in keep and i > 0]
+    widths = {i: max(len(headers[i]), *(len(row[i]) for row in rows)) for i in shown}
+    figures = sum(widths.values()) + 2 * len(shown)
+    name_width = max(len(headers[0]), console.width - figures)
+
+    def line(name: str, cells: list[str], style: str) -> Text:
+        text = Text(name.ljust(name_width), style=style)
+        for i, cell in zip(shown, cells, strict=True):
+            text.append("  " + (cell.ljust(widths[i]) if headers[i] in ("provider", "mode") else cell.rjust(widths[i])))
+        return text
+
+    console.print(line(headers[0], [headers[i] for i in shown], "bold"), no_wrap=True, overflow="ignore", crop=False)
+    for row in rows:
+        cells = [row[i] for i in shown]
+        if len(row[0]) > name_width:
+            console.print(Text(row[0], style="cyan"), no_wrap=True, overflow="ignore", crop=False)
+            console.print(line("", cells, ""), no_wrap=True, overflow="ignore", crop=False)
+        else:
+            text = line("", cells, "")
+            text = Text(row[0].ljust(name_width), style="cyan") + text[name_width:]
+            console.print(text, no_wrap=True, overflow="ignore", crop=False)
+
+
+def print_models(
+    console: Console,
+    found: list[ModelInfo],
+    *,
+    search: str | None,
+    provider: str | None,
+    every: bool = False,
+    others: int = 0,
+    fit_screen: bool = True,
+) -> None:
+    """The models table and its footer. ``others``: models the search matched among the
+    non-chat entries (shown with --all). ``fit_screen``: drop optional columns until the table
+    fits ``console.width`` (a terminal); otherwise every column is shown."""
     if not found:
         what = " ".join(f"{k} {v!r}" for k, v in (("matching", search), ("from provider", provider)) if v)
-        console.print(f"No chat models {what} in litellm's price map." if what else "No models in litellm's price map.")
+        kind = "models" if every else "chat models"
+        line = f"No {kind} {what} in litellm's price map." if what else f"No {kind} in litellm's price map."
+        if others:
+            line += f" {others} other model{'' if others == 1 else 's'} match: --all shows them."
+        console.print(line)
         return
-    rows = []
-    for m in found:
-        per_m = m.price.to_per_million() if m.price else {}
-        rows.append([
-            m.model,
-            m.provider,
-            tokens(m.context_window),
-            tokens(m.max_output_tokens),
-            per_million(per_m.get("input")),
-            per_million(per_m.get("output")),
-            per_million(per_m.get("cache_read")),
-            per_million(per_m.get("cache_write")),
-        ])
-    def column(i: int, header: str, drop: int | None) -> Column:
-        return Column(header, [r[i] for r in rows], justify="right", drop=drop)
-
-    longest = max(len("model"), *(len(r[0]) for r in rows))
-    columns = [
-        # the model name folds on a narrow screen (it is copied whole); the figures never shrink
-        Column("model", [Text(r[0]) for r in rows], style="cyan", flex=True, overflow="fold",
-               min_width=min(longest, 16), preferred=min(longest, 24)),
-        Column("provider", [r[1] for r in rows], flex=True, min_width=6, max_width=12, drop=6),
-        column(2, "context", 3), column(3, "max out", 4),
-        column(4, "input", None), column(5, "output", None),
-        column(6, "cache rd", 5), column(7, "cache wr", 5),
-    ]
-    fitted = fit(columns, console.width)
-    print_table(console, fitted)
-    note = left_out_note(fitted, "a wider window or --json shows them")
-    if note:
-        console.print(Text(note, style="dim"))
+    headers, rows = _rows(found, every)
+    keep = set(headers)
+    table = _table(headers, rows, keep)
+    if fit_screen:
+        for column in OPTIONAL_COLUMNS:
+            if _natural_width(console, table) <= console.width:
+                break
+            if column in keep:
+                keep.discard(column)
+                table = _table(headers, rows, keep)
+    if fit_screen and _natural_width(console, table) > console.width:
+        _print_stacked(console, headers, rows, keep)  # names too long for the screen: on lines of their own
+    else:
+        _fit(console, table)
+        console.print(table)
+    hidden = [name for name in headers if name not in keep]
     console.print(
-        f"[dim]{len(found)} model{'' if len(found) == 1 else 's'} · "
-        "prices in USD per million tokens (input, output, cache read, cache write) · "
-        f"from the price map bundled with litellm {_litellm_version()} (read offline)[/]"
+        f"[dim]{len(found)} {'' if every else 'chat '}model{'' if len(found) == 1 else 's'} · "
+        f"prices in USD per million tokens · litellm {_litellm_version()}'s price map (read offline)"
+        + (f" · a wider window shows {', '.join(hidden)}" if hidden else "")
+        + ("" if every else " · --all: every model")
+        + "[/]"
     )

@@ -1,7 +1,8 @@
 """Tab completion at the chat prompt: slash commands, then their arguments.
 
-``/mo`` -> ``/model``; ``/model gpt-4o`` -> model names (those of this session,
-then litellm's price list); ``/reasoning `` -> ``on`` / ``off``; ``/open `` -> the ids of
+``/mo`` -> ``/model``; ``/model gpt-4o`` -> model names: those of this session, then
+config's aliases and its profiles' models, then the chat models of litellm's price list (not
+its speech, image, embedding or realtime models); ``/reasoning `` -> ``on`` / ``off``; ``/open `` -> the ids of
 the most recent sessions, with their titles. Plain messages
 get no completions, so the menu only ever appears for commands.
 """
@@ -35,8 +36,8 @@ class SlashCompleter(Completer):
         if name == "open":
             yield from self._sessions(arg.lstrip())
             return
-        for value in self._arguments(name, arg.lstrip()):
-            yield Completion(value, start_position=-len(arg.lstrip()))
+        for value, meta in self._arguments(name, arg.lstrip()):
+            yield Completion(value, start_position=-len(arg.lstrip()), display_meta=meta)
 
     def _sessions(self, prefix: str):
         """The most recent sessions' ids, with their titles beside them."""
@@ -49,18 +50,21 @@ class SlashCompleter(Completer):
                 meta = " ".join((s.title or "").split())[:40]
                 yield Completion(s.session_id[:8], start_position=-len(prefix), display_meta=meta)
 
-    def _arguments(self, name: str | None, arg: str) -> list[str]:
+    def _arguments(self, name: str | None, arg: str) -> list[tuple[str, str]]:
         if name == "reasoning":
-            return [v for v in ("on", "off") if v.startswith(arg.lower())]
+            return [(v, "") for v in ("on", "off") if v.startswith(arg.lower())]
         if name == "model":
             return self._models(arg)
         return []
 
-    def _models(self, prefix: str) -> list[str]:
-        seen = [self.state.model] + [m.model for m in self.state.session.messages if m.model]
-        names = list(dict.fromkeys(seen))
+    def _models(self, prefix: str) -> list[tuple[str, str]]:
         from appam_cli.providers import prices_data
+        from appam_cli.providers.model_choices import model_choices
 
-        if prices_data.price_map.cache_info().currsize:  # loaded in the background; never wait for it
-            names += sorted(m for m in prices_data.price_map() if m not in names)
-        return [n for n in names if n.startswith(prefix)][:MAX_MODELS]
+        seen = [self.state.model] + [m.model for m in self.state.session.messages if m.model]
+        found = {name: "in this chat" for name in seen if name.startswith(prefix)}
+        settings = self.state.settings
+        loaded = bool(prices_data.price_map.cache_info().currsize)  # read in the background; never wait for it
+        for name, meta in model_choices(prefix, settings.aliases, settings.profiles, price_map=loaded):
+            found.setdefault(name, meta)
+        return list(found.items())[:MAX_MODELS]
