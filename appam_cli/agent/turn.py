@@ -30,6 +30,7 @@ from appam_cli.errors import EXIT_INCOMPLETE, AppamError, ProviderError, Session
 from appam_cli.providers import (
     Event,
     Notice,
+    Progress,
     ProviderRequest,
     ReasoningDelta,
     Retrying,
@@ -77,7 +78,9 @@ def run_turn(agent: Agent, session: Session, prompt: str | None, callbacks: Call
     turn = _Turn(agent, session, agent.provider_request(provider_messages(session.messages)), callbacks, history)
     try:
         if agent.cost_guard is not None:
-            agent.cost_guard.before_request(agent.model, turn.request.messages, agent.backend.estimate_usage)
+            turn.request.count_every = agent.cost_guard.before_request(
+                agent.model, turn.request.messages, agent.backend.estimate_usage
+            )
         result = turn.stream()
     except BaseException as exc:  # a provider error, a cost limit, Ctrl-C, SIGTERM, a bug: keep what arrived
         turn.record_stop(exc)
@@ -112,6 +115,7 @@ class _Turn:
     last_checkpoint: float = field(default_factory=time.monotonic)
     first_byte: bool = False
     record: RequestRecord | None = None  # the request in flight: in the ledger as running from its send
+    progress: Progress | None = None  # the provider's last token count of the answer
 
     def __post_init__(self) -> None:
         self.answer = ChatMessage(role="assistant", content="", model=self.agent.model, status=MessageStatus.INCOMPLETE)
@@ -139,6 +143,11 @@ class _Turn:
             if isinstance(event, Notice):
                 self.callbacks.on_notice(event.text)
                 continue
+            if isinstance(event, Progress):  # the provider's token count of the answer so far
+                self.progress = event
+                if guard is not None:
+                    guard.on_progress(event)
+                continue
             self._started()
             if isinstance(event, TextDelta):
                 self.answer.content = (self.answer.content or "") + event.text
@@ -147,7 +156,7 @@ class _Turn:
                 self.answer.reasoning = (self.answer.reasoning or "") + event.text
                 self.callbacks.on_reasoning(event.text)
             if guard is not None and isinstance(event, (TextDelta, ReasoningDelta)):
-                guard.on_stream(event.text)
+                guard.on_stream(event.text, reasoning=isinstance(event, ReasoningDelta))
             self._checkpoint()
         raise ProviderError("the provider stream ended without a result", kind="provider")
 
@@ -194,9 +203,13 @@ class _Turn:
         if record is None or self.history is None:
             return
         reasoning = rough_tokens(self.answer.reasoning or "")
+        output = rough_tokens(self.answer.content or "") + reasoning
+        if self.progress is not None:  # counted by the model's tokenizer: the truer figure
+            reasoning = max(reasoning, self.progress.reasoning_tokens)
+            output = max(output, self.progress.output_tokens)
         usage = RequestUsage(
             input_tokens=record.usage.input_tokens,
-            output_tokens=rough_tokens(self.answer.content or "") + reasoning,
+            output_tokens=output,
             reasoning_tokens=reasoning,
             estimated=True,
         )
@@ -250,7 +263,8 @@ class _Turn:
         self.answer.status = MessageStatus.INCOMPLETE
         model, messages = self.agent.model, self.request.messages
         try:
-            usage = self.agent.backend.estimate_usage(model, messages, self.answer.content or "")
+            answer = (self.answer.reasoning or "") + (self.answer.content or "")  # reasoning is billed as output
+            usage = self.agent.backend.estimate_usage(model, messages, answer)
             cost = request_cost(model, usage, self.request.price)
         except Exception:
             usage, cost = RequestUsage(estimated=True), None

@@ -27,6 +27,7 @@ from appam_cli.providers.finish import FinishWatch
 from appam_cli.providers.loader import load_litellm
 from appam_cli.providers.pricing import request_cost
 from appam_cli.providers.routes import litellm_model
+from appam_cli.providers.tally import TokenTally
 from appam_cli.providers.usage import (
     estimate_usage,
     provider_sent_usage,
@@ -210,6 +211,7 @@ def _normalise(
     and usage on chunks that arrived before the wrapper produced its own last chunk.
     """
     tools = _ToolCalls()
+    tally = TokenTally(load_litellm(), request.model, request.count_every)  # Progress: the cost guard's count
     summary_usage: Any = None
     ttft: int | None = None
     text_parts: list[str] = []
@@ -223,11 +225,15 @@ def _normalise(
             if reasoning:
                 ttft = ttft if ttft is not None else _ms(started)
                 yield ReasoningDelta(reasoning)
+                if (progress := tally.add(reasoning, reasoning=True)) is not None:
+                    yield progress
             content = getattr(delta, "content", None)
             if content:
                 ttft = ttft if ttft is not None else _ms(started)
                 text_parts.append(content)
                 yield TextDelta(content)
+                if (progress := tally.add(content)) is not None:
+                    yield progress
             for tc in getattr(delta, "tool_calls", None) or []:
                 ttft = ttft if ttft is not None else _ms(started)
                 fn = getattr(tc, "function", None)

@@ -22,6 +22,7 @@ class ProviderRequest:
     options: RequestOptions
     tools: list[dict[str, Any]] | None = None
     price: ModelPrice | None = None  # from config.toml: overrides the price map for this request
+    count_every: int | None = None  # characters between two token counts (Progress); None: the default
 
     @property
     def model(self) -> str:
@@ -65,6 +66,18 @@ class Notice:
 
 
 @dataclass
+class Progress:
+    """The answer so far as the model's tokenizer counts it, sent at checkpoints while it streams
+    (``providers.tally``): the first ``text_bytes`` (UTF-8) of the text and ``reasoning_bytes`` of
+    the reasoning yielded before it; what follows them is not counted yet."""
+
+    output_tokens: int  # text and reasoning
+    reasoning_tokens: int = 0
+    text_bytes: int = 0
+    reasoning_bytes: int = 0
+
+
+@dataclass
 class StreamResult:
     """How the request ended. ``finish_reason`` is None when the provider never sent one (incomplete)."""
 
@@ -81,4 +94,4 @@ class StreamResult:
         return self.finish_reason is None
 
 
-Event = TextDelta | ReasoningDelta | ToolCallDelta | Retrying | Notice | StreamResult
+Event = TextDelta | ReasoningDelta | ToolCallDelta | Retrying | Notice | Progress | StreamResult
