@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from appam_cli.agent.callbacks import Callbacks
+from appam_cli.agent.unsent import TurnStart, never_sent
 from appam_cli.datamodel import (
     AggregatedUsage,
     ChatMessage,
@@ -60,6 +61,7 @@ def run_turn(agent: Agent, session: Session, prompt: str | None, callbacks: Call
     history = agent.history if agent.history is not None and agent.history.auto_save else None
     if prompt is None and next((m.role for m in reversed(session.messages) if m.role != "system"), None) != "user":
         raise UserError("nothing to answer: the conversation does not end with a user message")
+    before = TurnStart.of(session)  # what to put back if nothing is sent (agent/unsent.py)
     if not session.messages and agent.system_prompt:
         session.messages.append(ChatMessage(role="system", content=agent.system_prompt))
     if prompt is not None:
@@ -72,17 +74,26 @@ def run_turn(agent: Agent, session: Session, prompt: str | None, callbacks: Call
     session.imported_api_base = None  # answered where the user chose: the file's address is history
     session.status = SessionStatus.RUNNING
     session.ended_at = None
-    if history:  # the new messages go at the end of the session, and the answer's place after them
-        history.save_session(session, reserve_answer=True)
-
     turn = _Turn(agent, session, agent.provider_request(provider_messages(session.messages)), callbacks, history)
-    try:
-        if agent.cost_guard is not None:
+    if agent.cost_guard is not None:  # the prompt alone too dear: refused before anything is saved or sent
+        try:
             turn.request.count_every = agent.cost_guard.before_request(
                 agent.model, turn.request.messages, agent.backend.estimate_usage
             )
+        except BaseException as exc:
+            before.restore(session)
+            if isinstance(exc, AppamError):
+                callbacks.on_error(exc.message)
+            raise
+    if history:  # the new messages go at the end of the session, and the answer's place after them
+        history.save_session(session, reserve_answer=True)
+
+    try:
         result = turn.stream()
     except BaseException as exc:  # a provider error, a cost limit, Ctrl-C, SIGTERM, a bug: keep what arrived
+        if never_sent(exc) and turn.withdraw(before):  # nothing left the machine: nothing of the turn stays
+            callbacks.on_error(str(exc))
+            raise
         turn.record_stop(exc)
         if history and not isinstance(exc, SessionDeleted):  # a deleted session is never recreated
             history.save_session(session)
@@ -137,7 +148,7 @@ class _Turn:
             if isinstance(event, StreamResult):
                 return event
             if isinstance(event, Retrying):
-                self._retrying(event.wait)
+                self._retrying(event.wait, event.sent)
                 self.callbacks.on_retry(event.attempt, event.wait, event.reason)
                 continue
             if isinstance(event, Notice):
@@ -190,12 +201,31 @@ class _Turn:
         if self.history:
             self.history.open_request(self.session, self.record)
 
-    def _retrying(self, wait: float) -> None:
-        """The attempt failed before any answer: its row is a failed request; the next one gets its own."""
-        self._add_request(RequestUsage(), 0.0, RequestStatus.FAILED)
-        if self.history:
-            self.history.settle_requests(self.session)
+    def _retrying(self, wait: float, sent: bool = True) -> None:
+        """The attempt failed before any answer: its row is a failed request (withdrawn when the
+        attempt never reached a server); the next one gets its own."""
+        if not sent:
+            self._withdraw_request()
+        else:
+            self._add_request(RequestUsage(), 0.0, RequestStatus.FAILED)
+            if self.history:
+                self.history.settle_requests(self.session)
         self._sent(delay=wait)
+
+    def _withdraw_request(self) -> None:
+        record, self.record = self.record, None
+        if record is not None and self.history:
+            self.history.withdraw_request(self.session, record)
+
+    def withdraw(self, before: TurnStart) -> bool:
+        """The request was never sent: its ledger row goes. True when the whole turn went with it
+        (the session back as it was); False when an earlier attempt reached a server (the turn
+        stays, failed)."""
+        self._withdraw_request()
+        if len(self.session.requests) > before.requests:
+            return False
+        before.restore(self.session, self.history)
+        return True
 
     def _estimate_so_far(self) -> None:
         """The running row's estimate from the text just checkpointed, and a heartbeat."""
@@ -249,7 +279,8 @@ class _Turn:
         SIGTERM) interrupts the request here.
         """
         if isinstance(exc, ProviderError) and not self.first_byte:
-            self._add_request(RequestUsage(), 0.0, RequestStatus.FAILED)
+            if exc.sent:  # (one never sent was withdrawn)
+                self._add_request(RequestUsage(), 0.0, RequestStatus.FAILED)
             self._end(SessionStatus.FAILED)
             return
         cut_by_provider = isinstance(exc, ProviderError)

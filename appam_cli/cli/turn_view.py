@@ -74,9 +74,10 @@ def run_turn_cli(
             raise
         if isinstance(exc, SessionDeleted):  # deleted by another command meanwhile: not recreated, nothing more saved
             return report_deleted(env, exc, session.messages[count:])
-        if isinstance(exc, BudgetExceeded):  # stopped by a cost limit: show what arrived and its cost, exit 5
+        sent = len(session.requests) > before  # else nothing of the turn was kept (agent/unsent.py)
+        if isinstance(exc, BudgetExceeded) and sent:  # stopped by a cost limit: what arrived and its cost, exit 5
             print_footer(session, saved=spec.save, usage=turn_usage(session.requests[before:]))
-        if spec.save and session.messages:
+        if spec.save and sent and session.messages:
             env.notice(f"saved what arrived in session {session.session_id}")
         raise
 

@@ -91,7 +91,7 @@ def stream_chat(request: ProviderRequest) -> Generator[Event, None, None]:
                     raise wrong from exc
             if attempt <= options.retries and perr.is_retryable(exc):
                 wait = _backoff(attempt, perr.retry_after(exc), options.retry_max_wait)
-                yield Retrying(attempt=attempt, wait=wait, reason=perr.retry_reason(exc))
+                yield Retrying(attempt=attempt, wait=wait, reason=perr.retry_reason(exc), sent=not perr.never_sent(exc))
                 time.sleep(wait)
                 continue
             raise perr.to_provider_error(
@@ -167,7 +167,7 @@ def _check_key(litellm: Any, request: ProviderRequest) -> None:
     missing = [k for k in env.get("missing_keys") or [] if k.endswith("_KEY") or k.endswith("_TOKEN")]
     if missing and not env.get("keys_in_environment"):
         known = [k for k in missing if k in keys.DEFAULT_KEYS]  # the name the README gives (GEMINI_API_KEY)
-        raise ProviderError(f"no API key for {request.model}: set {(known or missing)[0]}", kind="auth")
+        raise ProviderError(f"no API key for {request.model}: set {(known or missing)[0]}", kind="auth", sent=False)
 
 
 def _backoff(attempt: int, retry_after: float | None, cap: float) -> float:

@@ -56,6 +56,7 @@ class Retrying:
     attempt: int
     wait: float
     reason: str
+    sent: bool = True  # False: the failed attempt never reached a server (connection refused, say)
 
 
 @dataclass
