@@ -119,7 +119,7 @@ def test_list_json_objects_have_the_seed_keys_but_no_messages(offline_cli, appam
 )
 def test_list_bad_filters_are_one_line(offline_cli, appam_home, args, words):
     save(appam_home, make_session())
-    offline_cli("sessions", "list", *args).error_line(*words)
+    offline_cli("sessions", "list", *args).error_line(*words, code=2)  # a bad option value: usage
 
 
 def test_list_empty_store(offline_cli):
@@ -318,11 +318,11 @@ def test_deleting_most_sessions_rebuilds_the_index_in_one_go(offline_cli, appam_
 
 @pytest.mark.parametrize(
     "args, words, code",
-    [  # naming no target or two of them is command-line usage (2); a bad value is bad input (1)
+    [  # naming no target or two of them, or a bad option value, is command-line usage (2)
         ([], ["IDs, --older-than DURATION or --all"], 2),
         ([A, "--all"], ["one of them"], 2),
         (["--all", "--older-than", "3d"], ["one of them"], 2),
-        (["--older-than", "soon"], ["invalid duration"], 1),
+        (["--older-than", "soon"], ["invalid duration"], 2),
     ],
 )
 def test_delete_bad_arguments_change_nothing(offline_cli, appam_home, args, words, code):
