@@ -57,8 +57,9 @@ class CostGuard:
     label: str
     price: ModelPrice
     spent_usd: float = 0.0
-    _prompt_tokens: int = 0
     _prompt_usd: float = 0.0
+    _text_rate: float = 0.0  # USD a token of answer text, this request
+    _reasoning_rate: float = 0.0
     _counted: Progress | None = None  # the provider's last count of this request's answer
     _text_bytes: int = 0  # the answer's text streamed so far (UTF-8)
     _reasoning_bytes: int = 0
@@ -94,8 +95,13 @@ class CostGuard:
             from appam_cli.providers.usage import rough_tokens_of_messages
 
             prompt_tokens = rough_tokens_of_messages(messages)
-        self._prompt_tokens = prompt_tokens
-        self._prompt_usd = self.price.cost(RequestUsage(input_tokens=prompt_tokens))
+        prompt = RequestUsage(input_tokens=prompt_tokens)
+        self._prompt_usd = self.price.cost(prompt)
+        # What one more token of answer costs, as text and as reasoning (the rates stay for the request).
+        self._text_rate = self.price.cost(RequestUsage(input_tokens=prompt_tokens, output_tokens=1)) - self._prompt_usd
+        self._reasoning_rate = self.price.cost(
+            RequestUsage(input_tokens=prompt_tokens, output_tokens=1, reasoning_tokens=1)
+        ) - self._prompt_usd
         self._counted = None
         self._text_bytes = self._reasoning_bytes = self._largest = 0
         if self.spent_usd + self._prompt_usd > self.limit_usd:
@@ -103,8 +109,7 @@ class CostGuard:
                 f"stopped before sending: the prompt alone (about {money(self._prompt_usd)}) would pass "
                 f"{self.label}" + (f" ({money(self.spent_usd)} already spent)" if self.spent_usd else "")
             )
-        per_token = max(self.price.cost(RequestUsage(output_tokens=1, reasoning_tokens=1)), self.price.cost(
-            RequestUsage(output_tokens=1)))
+        per_token = max(self._text_rate, self._reasoning_rate)
         if per_token <= 0:
             return COUNT_EVERY
         headroom = (self.limit_usd - self.spent_usd - self._prompt_usd) / per_token  # answer tokens left
@@ -113,14 +118,15 @@ class CostGuard:
 
     def on_stream(self, text: str, *, reasoning: bool = False) -> None:
         """Count a piece of the answer; raise BudgetExceeded when the next piece could pass the limit."""
-        size = len(text.encode("utf-8", "surrogatepass"))
+        size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
         if reasoning:
             self._reasoning_bytes += size
         else:
             self._text_bytes += size
-        self._largest = max(self._largest, size)
-        if self.spent_usd + self._with_margin_usd() > self.limit_usd:
-            so_far = self.price.cost(self._usage())
+        if size > self._largest:
+            self._largest = size
+        so_far = self._request_usd()
+        if self.spent_usd + so_far + self._margin_usd() > self.limit_usd:
             raise BudgetExceeded(
                 f"stopped mid-answer to stay within {self.label} (this request: at most {money_up(so_far)} so far); "
                 "the partial answer is saved"
@@ -130,22 +136,23 @@ class CostGuard:
         """The provider's tokenizer count of the answer so far (all of it but the last few bytes)."""
         self._counted = progress
 
-    def _usage(self, text: float = 0, reasoning: float = 0) -> RequestUsage:
-        """This request so far, at most: its prompt, the answer as counted, and the bytes
-        not counted yet at a token each (plus ``text`` and ``reasoning`` tokens more)."""
+    def _request_usd(self) -> float:
+        """This request so far, at most: its prompt, the answer as counted, and the bytes not
+        counted yet at a token each."""
         c = self._counted
-        reasoning += self._reasoning_bytes + (c.reasoning_tokens - c.reasoning_bytes if c else 0)
-        text += self._text_bytes + (c.output_tokens - c.reasoning_tokens - c.text_bytes if c else 0)
-        output = int(text + reasoning + 0.999)
-        return RequestUsage(input_tokens=self._prompt_tokens, output_tokens=output, reasoning_tokens=int(reasoning))
+        text, reasoning = self._text_bytes, self._reasoning_bytes
+        if c is not None:
+            text += c.output_tokens - c.reasoning_tokens - c.text_bytes
+            reasoning += c.reasoning_tokens - c.reasoning_bytes
+        return self._prompt_usd + text * self._text_rate + reasoning * self._reasoning_rate
 
-    def _with_margin_usd(self) -> float:
-        """This request so far, at most, and a next piece as large as the largest so far (as text
-        or as reasoning), at the tokens a byte counted so far (a token a byte before any count)."""
+    def _margin_usd(self) -> float:
+        """A next piece as large as the largest so far, at the tokens a byte counted so far (a
+        token a byte before any count), at the dearer of the text and reasoning rates."""
         c = self._counted
-        covered = c.text_bytes + c.reasoning_bytes if c else 0
-        margin = self._largest * (min(1.0, c.output_tokens / covered) if c and covered else 1.0)
-        return max(self.price.cost(self._usage(text=margin)), self.price.cost(self._usage(reasoning=margin)))
+        covered = c.text_bytes + c.reasoning_bytes if c is not None else 0
+        per_byte = min(1.0, c.output_tokens / covered) if c is not None and covered else 1.0
+        return self._largest * per_byte * max(self._text_rate, self._reasoning_rate)
 
 
 # -- daily / monthly budgets -------------------------------------------------------
