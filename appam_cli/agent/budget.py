@@ -4,9 +4,10 @@
 alone would cost, by the model's tokenizer) and while the answer streams. The provider
 counts the streamed text with the model's tokenizer at checkpoints (``Progress`` events,
 providers/tally.py); text since the last one is taken at its upper bound, a token a UTF-8
-byte, and a margin of the largest piece seen so far is kept, so the loop stops *before*
-the answer would pass the limit: what the stopped request is recorded as costing (the
-tokenizer's count of what arrived) stays within it. The stop saves what arrived and raises
+byte, and a margin of one more piece as large as the largest so far is kept, so the loop
+stops *before* the answer would pass the limit: what the stopped request is recorded as
+costing (the tokenizer's count of what arrived) stays within it, or passes it by at most the
+one piece that arrived last (the provider sent it whole). The stop saves what arrived and raises
 BudgetExceeded (exit code 5). Reasoning a provider does not stream (OpenAI's o-series)
 cannot be seen while streaming; it counts once the request's real usage arrives.
 
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from appam_cli.datamodel.usage import RequestUsage, format_usd
 from appam_cli.errors import BudgetExceeded, UserError
+from appam_cli.providers.tally import COUNT_EVERY
 
 if TYPE_CHECKING:
     from appam_cli.datamodel.price import ModelPrice
@@ -31,8 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["BudgetExceeded", "CostGuard", "PeriodBudget", "money", "period_status"]
 
 WARN_AT = 0.8
-COUNT_EVERY = 160  # characters of answer between two token counts far from the limit (providers/tally.py)
-MIN_COUNT_EVERY = 8  # and close to it
+MIN_COUNT_EVERY = 8  # characters of answer between two token counts close to the limit (far: COUNT_EVERY)
 
 # How a guard counts a prompt's tokens: (model, messages, answer) -> RequestUsage (the provider backend's).
 Estimator = Callable[[str, list[dict[str, Any]], str], RequestUsage]
