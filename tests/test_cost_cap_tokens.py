@@ -121,3 +121,19 @@ def test_reasoning_counts_against_the_cap_and_in_the_record(cli, write_config, w
     assert request.cost_usd is not None and request.cost_usd <= 0.05 + chunk_cost(reasoning)
     # what was recorded covers the reasoning that arrived (a token a character here)
     assert request.usage.output_tokens >= len(answer.reasoning) // 2
+
+
+def test_an_answer_not_streamed_is_never_called_cut(cli, write_config):
+    """With --no-stream the answer arrives whole (and is paid for): it is saved complete with the
+    provider's usage, and the cap refuses the next request instead."""
+    write_config(EXPENSIVE)
+    text = " ".join(str(n % 10) for n in range(200))
+    cli.server.enqueue(Reply(text, usage={"prompt_tokens": 5, "completion_tokens": 200}))
+    result = cli.run("write", "--no-stream", "--max-cost", "0.05")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == text
+    session = only_session(cli.home)
+    assert session.messages[-1].status == "completed" and session.status == "completed"
+    (request,) = session.requests
+    assert request.usage.output_tokens == 200 and not request.usage.estimated
+    assert request.cost_usd == pytest.approx(0.200005)

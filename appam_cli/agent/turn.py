@@ -166,7 +166,8 @@ class _Turn:
             elif isinstance(event, ReasoningDelta):
                 self.answer.reasoning = (self.answer.reasoning or "") + event.text
                 self.callbacks.on_reasoning(event.text)
-            if guard is not None and isinstance(event, (TextDelta, ReasoningDelta)):
+            # (an answer not streamed arrives whole and paid for: nothing to stop, its usage counts)
+            if guard is not None and self.request.options.stream and isinstance(event, (TextDelta, ReasoningDelta)):
                 guard.on_stream(event.text, reasoning=isinstance(event, ReasoningDelta))
             self._checkpoint()
         raise ProviderError("the provider stream ended without a result", kind="provider")
