@@ -50,8 +50,16 @@ UNSENT = {
 }
 
 
+@pytest.fixture(params=["worker", "in-process"])
+def where(request, monkeypatch):
+    """Served by the shared worker (the error crosses the boundary) and by this process."""
+    if request.param == "in-process":
+        monkeypatch.setenv("APPAM_PROVIDER_WORKER", "0")
+    return request.param
+
+
 @pytest.mark.parametrize("case", sorted(UNSENT))
-def test_a_request_never_sent_leaves_no_session_and_no_row(offline_cli, case):
+def test_a_request_never_sent_leaves_no_session_and_no_row(offline_cli, where, case):
     args, code, words = UNSENT[case]
     result = offline_cli(*args)
     assert result.exit_code == code, result.stderr
