@@ -38,14 +38,19 @@ class StoreError(AppamError):
 
 
 class ProviderError(AppamError):
-    """The model provider failed: auth, rate limit, server, network, timeout, context window."""
+    """The model provider failed: auth, rate limit, server, network, timeout, context window.
+
+    ``sent`` is False when the request never left the machine (no API key, a model litellm
+    cannot route, a server that cannot be reached): such a failure leaves no session and no
+    ledger row behind."""
 
     exit_code = EXIT_PROVIDER
 
-    def __init__(self, message: str, *, kind: str = "provider", status: int | None = None) -> None:
+    def __init__(self, message: str, *, kind: str = "provider", status: int | None = None, sent: bool = True) -> None:
         super().__init__(message)
         self.kind = kind
         self.status = status
+        self.sent = sent
 
 
 class BudgetExceeded(AppamError):

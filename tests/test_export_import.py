@@ -489,7 +489,11 @@ def test_import_refuses_other_exports_and_bad_files(offline_cli, appam_home, tmp
         "line 1, session_id: missing", "--format openai"
     )
     markdown = ok(offline_cli("sessions", "export", plain.session_id, "-f", "markdown"))
-    offline_cli("sessions", "import", "-", input=markdown).error_line("line 1 column 1: not valid JSON")
+    line = offline_cli("sessions", "import", "-", input=markdown).error_line("Markdown", "cannot be imported")
+    assert "not valid JSON" not in line and all(f in line for f in ("json", "jsonl", "--from-llm"))
+    several = ok(offline_cli("sessions", "export", "--all", "-f", "markdown"))
+    (tmp_path / "notes.md").write_text("\n\n" + several)
+    offline_cli("sessions", "import", str(tmp_path / "notes.md"), "--dry-run").error_line("Markdown", "nothing was imported")
     offline_cli("sessions", "import", str(tmp_path / "missing.jsonl")).error_line("no such file")
     (tmp_path / "latin1.jsonl").write_bytes(b'{"session_id": "a", "model": "m", "messages": []}\n{"session_id": "\xe9"}\n')
     offline_cli("sessions", "import", str(tmp_path / "latin1.jsonl")).error_line("line 2: not UTF-8 text")

@@ -160,8 +160,8 @@ def test_an_old_store_reads_back_as_its_own_code_saved_it(version, tmp_path):
     report = usage_report(history.conn, "session", ReportFilter())
     assert report.total.request_count == expected["ledger_rows"] == 6  # a deleted session's row included
     assert [r.label for r in report.rows].count("(deleted)") == 1
-    assert [(h.session_id, h.position) for h in history.search("sunsets").hits] == [(A, 3)]
-    assert sorted((h.session_id, h.position) for h in history.search("Rayleigh").hits) == [(A, 2), (D, 2)]
+    assert [(h.session_id, h.number) for h in history.search("sunsets").hits] == [(A, 4)]
+    assert sorted((h.session_id, h.number) for h in history.search("Rayleigh").hits) == [(A, 3), (D, 3)]
 
 
 @pytest.mark.parametrize("version", OLD_VERSIONS)
@@ -174,7 +174,7 @@ def test_an_upgraded_store_takes_new_messages(version, tmp_path):
     history.save_session(session)
     again = SessionHistory(db_path=path)
     assert [m.content for m in load(again, A).messages][-2:] == added
-    assert [(h.session_id, h.position) for h in again.search("butterscotch").hits] == [(A, 6)]
+    assert [(h.session_id, h.number) for h in again.search("butterscotch").hits] == [(A, 7)]
 
 
 NEXT = db.SCHEMA_VERSION + 1  # a step this appam does not have yet

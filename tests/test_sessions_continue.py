@@ -154,8 +154,9 @@ def test_continue_honours_max_cost(cli, appam_home, write_config):
     result = cont(cli, A, "this history costs too much to send", "--max-cost", "0.001")
     assert result.exit_code == 5, result.stderr
     assert "stopped before sending" in result.stderr and cli.server.requests == []
-    assert [m.content for m in only_session(appam_home).messages] == [
-        "why is the sky blue?", "Rayleigh scattering.", "this history costs too much to send"]
+    # nothing was sent: the session is as it was (tests/test_unsent_failures.py)
+    assert [m.content for m in only_session(appam_home).messages] == ["why is the sky blue?", "Rayleigh scattering."]
+    assert only_session(appam_home).status == "completed"
 
 
 def test_a_session_still_being_answered_is_not_continued(cli, appam_home):

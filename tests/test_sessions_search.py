@@ -45,7 +45,7 @@ def test_search_ranks_highlights_and_names_the_session(offline_cli, store):
     assert found[0]["session_id"] == C and found[0]["role"] == "user"  # three mentions in a short message
     assert [h["rank"] for h in found] == sorted(h["rank"] for h in found)  # bm25: lower is better
     top = found[0]
-    assert top["title"] == "sqlite sqlite sqlite vacuum" and top["position"] == 0
+    assert top["title"] == "sqlite sqlite sqlite vacuum" and top["message_number"] == 1
     assert top["snippet"] == "sqlite sqlite sqlite vacuum"
     assert top["highlights"] == [[0, 6], [7, 13], [14, 20]]
     assert top["timestamp"].endswith("Z")
@@ -196,7 +196,7 @@ def test_migration_2_indexes_existing_messages(offline_cli, appam_home):
     appam_home.mkdir()
     make_v1_store(appam_home / "sessions.db")
     found = hits(offline_cli, "galactic")
-    assert [(h["session_id"], h["position"]) for h in found] == [(A, 1)]
+    assert [(h["session_id"], h["message_number"]) for h in found] == [(A, 2)]
     conn = sqlite3.connect(appam_home / "sessions.db")
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 2
     triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}

@@ -210,10 +210,13 @@ def test_no_match_is_said_plainly(ledger):
 
 @pytest.mark.parametrize(
     "args, message, code",
-    [(("--by", "year"), "invalid --by 'year'", 2), (("--since", "soon"), "invalid time 'soon'", 2),
-     (("--json", "--csv"), "cannot be used together", 2)],  # conflicting flags: command-line usage
+    [(("--by", "year"), "invalid --by 'year'", 2), (("--by", "hour"), "invalid --by 'hour'", 2),
+     (("--by", "bogus"), "use one of day, week", 2), (("--since", "soon"), "invalid time 'soon'", 2),
+     (("--until", "3x"), "invalid time '3x'", 2),
+     (("--json", "--csv"), "cannot be used together", 2)],  # a bad option value, conflicting flags: usage
 )
 def test_bad_options_are_one_line(offline_cli, args, message, code):
     result = offline_cli("usage", *args)
     assert result.exit_code == code
     assert message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from appam_cli.agent.callbacks import Callbacks
 from appam_cli.agent.tool_runner import FailureStreak, ToolRun, run_calls
+from appam_cli.agent.unsent import TurnStart, never_sent
 from appam_cli.datamodel import (
     AggregatedUsage,
     ChatMessage,
@@ -32,6 +33,7 @@ from appam_cli.errors import EXIT_INCOMPLETE, AppamError, LoopStopped, ProviderE
 from appam_cli.providers import (
     Event,
     Notice,
+    Progress,
     ProviderRequest,
     ReasoningDelta,
     Retrying,
@@ -69,6 +71,7 @@ def run_turn(agent: Agent, session: Session, prompt: str | None, callbacks: Call
     history = agent.history if agent.history is not None and agent.history.auto_save else None
     if prompt is None and next((m.role for m in reversed(session.messages) if m.role != "system"), None) != "user":
         raise UserError("nothing to answer: the conversation does not end with a user message")
+    before = TurnStart.of(session)  # what to put back if nothing is sent (agent/unsent.py)
     if not session.messages and agent.system_prompt:
         session.messages.append(ChatMessage(role="system", content=agent.system_prompt))
     if prompt is not None:
@@ -82,15 +85,28 @@ def run_turn(agent: Agent, session: Session, prompt: str | None, callbacks: Call
     session.profile = agent.options.profile  # the provider profile that answers it (config.toml), if any
     session.imported_api_base = None  # answered where the user chose: the file's address is history
     _running(session)
+    request = agent.provider_request(provider_messages(session.messages))
+    if agent.cost_guard is not None:  # the prompt alone too dear: refused before anything is saved or sent
+        try:
+            request.count_every = agent.cost_guard.before_request(
+                agent.model, request.messages, agent.backend.estimate_usage
+            )
+        except BaseException as exc:
+            before.restore(session)
+            if isinstance(exc, AppamError):
+                callbacks.on_error(exc.message)
+            raise
     if history:  # the new messages go at the end of the session, and the answer's place after them
         history.save_session(session, reserve_answer=True)
 
     tools = agent.tool_run
     streak = FailureStreak()
     steps = 0
+    next_request: ProviderRequest | None = request  # the first one checked above; each next one in _ask
     while True:
         steps += 1
-        result = _ask(agent, session, callbacks, history)
+        result = _ask(agent, session, callbacks, history, before, next_request)
+        next_request = None
         if tools is None or result.incomplete or not result.tool_calls:
             break
         if steps >= tools.max_steps:
@@ -118,15 +134,32 @@ def run_turn(agent: Agent, session: Session, prompt: str | None, callbacks: Call
     return session
 
 
-def _ask(agent: Agent, session: Session, callbacks: Callbacks, history: SessionStore | None) -> StreamResult:
-    """One provider request, its answer appended to the session (saved by the caller); on any
-    failure what arrived is saved here, marked incomplete, and the failure raised."""
-    turn = _Turn(agent, session, agent.provider_request(provider_messages(session.messages)), callbacks, history)
+def _ask(
+    agent: Agent,
+    session: Session,
+    callbacks: Callbacks,
+    history: SessionStore | None,
+    before: TurnStart,
+    request: ProviderRequest | None = None,
+) -> StreamResult:
+    """One provider request (``request``, already checked against the cost limit; None: the
+    conversation as it stands now), its answer appended to the session (saved by the caller); on
+    any failure what arrived is saved here, marked incomplete, and the failure raised. A request
+    that never left the machine leaves nothing of the turn when it was the turn's only one."""
+    checked = request is not None
+    if request is None:
+        request = agent.provider_request(provider_messages(session.messages))
+    turn = _Turn(agent, session, request, callbacks, history)
     try:
-        if agent.cost_guard is not None:
-            agent.cost_guard.before_request(agent.model, turn.request.messages, agent.backend.estimate_usage)
+        if agent.cost_guard is not None and not checked:
+            request.count_every = agent.cost_guard.before_request(
+                agent.model, request.messages, agent.backend.estimate_usage
+            )
         result = turn.stream()
     except BaseException as exc:  # a provider error, a cost limit, Ctrl-C, SIGTERM, a bug: keep what arrived
+        if never_sent(exc) and turn.withdraw(before):  # nothing left the machine: nothing of the turn stays
+            callbacks.on_error(str(exc))
+            raise
         turn.record_stop(exc)
         if history and not isinstance(exc, SessionDeleted):  # a deleted session is never recreated
             history.save_session(session)
@@ -209,6 +242,7 @@ class _Turn:
     last_checkpoint: float = field(default_factory=time.monotonic)
     first_byte: bool = False
     record: RequestRecord | None = None  # the request in flight: in the ledger as running from its send
+    progress: Progress | None = None  # the provider's last token count of the answer
 
     def __post_init__(self) -> None:
         self.answer = ChatMessage(role="assistant", content="", model=self.agent.model, status=MessageStatus.INCOMPLETE)
@@ -230,11 +264,16 @@ class _Turn:
             if isinstance(event, StreamResult):
                 return event
             if isinstance(event, Retrying):
-                self._retrying(event.wait)
+                self._retrying(event.wait, event.sent)
                 self.callbacks.on_retry(event.attempt, event.wait, event.reason)
                 continue
             if isinstance(event, Notice):
                 self.callbacks.on_notice(event.text)
+                continue
+            if isinstance(event, Progress):  # the provider's token count of the answer so far
+                self.progress = event
+                if guard is not None:
+                    guard.on_progress(event)
                 continue
             self._started()
             if isinstance(event, TextDelta):
@@ -243,8 +282,9 @@ class _Turn:
             elif isinstance(event, ReasoningDelta):
                 self.answer.reasoning = (self.answer.reasoning or "") + event.text
                 self.callbacks.on_reasoning(event.text)
-            if guard is not None and isinstance(event, (TextDelta, ReasoningDelta)):
-                guard.on_stream(event.text)
+            # (an answer not streamed arrives whole and paid for: nothing to stop, its usage counts)
+            if guard is not None and self.request.options.stream and isinstance(event, (TextDelta, ReasoningDelta)):
+                guard.on_stream(event.text, reasoning=isinstance(event, ReasoningDelta))
             self._checkpoint()
         raise ProviderError("the provider stream ended without a result", kind="provider")
 
@@ -278,12 +318,31 @@ class _Turn:
         if self.history:
             self.history.open_request(self.session, self.record)
 
-    def _retrying(self, wait: float) -> None:
-        """The attempt failed before any answer: its row is a failed request; the next one gets its own."""
-        self._add_request(RequestUsage(), 0.0, RequestStatus.FAILED)
-        if self.history:
-            self.history.settle_requests(self.session)
+    def _retrying(self, wait: float, sent: bool = True) -> None:
+        """The attempt failed before any answer: its row is a failed request (withdrawn when the
+        attempt never reached a server); the next one gets its own."""
+        if not sent:
+            self._withdraw_request()
+        else:
+            self._add_request(RequestUsage(), 0.0, RequestStatus.FAILED)
+            if self.history:
+                self.history.settle_requests(self.session)
         self._sent(delay=wait)
+
+    def _withdraw_request(self) -> None:
+        record, self.record = self.record, None
+        if record is not None and self.history:
+            self.history.withdraw_request(self.session, record)
+
+    def withdraw(self, before: TurnStart) -> bool:
+        """The request was never sent: its ledger row goes. True when the whole turn went with it
+        (the session back as it was); False when an earlier attempt reached a server (the turn
+        stays, failed)."""
+        self._withdraw_request()
+        if len(self.session.requests) > before.requests:
+            return False
+        before.restore(self.session, self.history)
+        return True
 
     def _estimate_so_far(self) -> None:
         """The running row's estimate from the text just checkpointed, and a heartbeat."""
@@ -291,9 +350,13 @@ class _Turn:
         if record is None or self.history is None:
             return
         reasoning = rough_tokens(self.answer.reasoning or "")
+        output = rough_tokens(self.answer.content or "") + reasoning
+        if self.progress is not None:  # counted by the model's tokenizer: the truer figure
+            reasoning = max(reasoning, self.progress.reasoning_tokens)
+            output = max(output, self.progress.output_tokens)
         usage = RequestUsage(
             input_tokens=record.usage.input_tokens,
-            output_tokens=rough_tokens(self.answer.content or "") + reasoning,
+            output_tokens=output,
             reasoning_tokens=reasoning,
             estimated=True,
         )
@@ -336,7 +399,8 @@ class _Turn:
         SIGTERM) interrupts the request here.
         """
         if isinstance(exc, ProviderError) and not self.first_byte:
-            self._add_request(RequestUsage(), 0.0, RequestStatus.FAILED)
+            if exc.sent:  # (one never sent was withdrawn)
+                self._add_request(RequestUsage(), 0.0, RequestStatus.FAILED)
             self._end(SessionStatus.FAILED)
             return
         cut_by_provider = isinstance(exc, ProviderError)
@@ -350,7 +414,8 @@ class _Turn:
         self.answer.status = MessageStatus.INCOMPLETE
         model, messages = self.agent.model, self.request.messages
         try:
-            usage = self.agent.backend.estimate_usage(model, messages, self.answer.content or "")
+            answer = (self.answer.reasoning or "") + (self.answer.content or "")  # reasoning is billed as output
+            usage = self.agent.backend.estimate_usage(model, messages, answer)
             cost = request_cost(model, usage, self.request.price)
         except Exception:
             usage, cost = RequestUsage(estimated=True), None

@@ -63,7 +63,7 @@ MAX_STEPS = typer.Option(
     help="At most N requests per answer while the model calls tools (past it: exit 4) [default: the agent's, else 10].",
 )
 TOOL_TIMEOUT = typer.Option(
-    60.0, "--tool-timeout", min=0.1, metavar="SECONDS",
+    60, "--tool-timeout", min=0.1, metavar="SECONDS",
     help="Stop waiting for a tool call after SECONDS (the model is told).",
 )
 VERBOSE = typer.Option(False, "--verbose", help="Show every tool argument and whole tool results.")

@@ -30,6 +30,7 @@ def _point(value: str | None):
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], option: str) -> str | None:
+    """``value`` if it is one of ``allowed``; else a usage error (exit 2), as Typer's own choices are."""
     from appam_cli.errors import EXIT_USAGE, UserError
 
     if value is not None and value not in allowed:

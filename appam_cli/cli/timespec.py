@@ -1,4 +1,6 @@
-"""Parsing ``--since`` / ``--until`` / ``--older-than`` values: ``30d``, ``2h``, ``2026-11-01``."""
+"""Parsing ``--since`` / ``--until`` / ``--older-than`` values: ``30d``, ``2h``, ``2026-11-01``.
+
+A value that does not parse is a command-line usage error: one line, exit 2."""
 
 from __future__ import annotations
 

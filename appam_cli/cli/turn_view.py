@@ -131,14 +131,15 @@ def _run(
             raise
         if isinstance(exc, SessionDeleted):  # deleted by another command meanwhile: not recreated, nothing more saved
             return report_deleted(env, exc, session.messages[count:])
-        if isinstance(exc, BudgetExceeded):  # stopped by a cost limit: show what arrived and its cost, exit 5
+        sent = len(session.requests) > before  # else nothing of the turn was kept (agent/unsent.py)
+        if isinstance(exc, BudgetExceeded) and sent:  # stopped by a cost limit: what arrived and its cost, exit 5
             print_footer(session, saved=spec.save, usage=turn_usage(session.requests[before:]))
         if isinstance(exc, LoopStopped):  # --max-steps or a repeated failure: exit 4, the reason follows
             if show.json_output:
                 sys.stdout.write(json.dumps(session.to_dict(), ensure_ascii=False, indent=2) + "\n")
             print_footer(session, saved=spec.save, usage=turn_usage(session.requests[before:]))
             raise
-        if spec.save and session.messages:
+        if spec.save and sent and session.messages:
             env.notice(f"saved what arrived in session {session.session_id}")
         raise
 

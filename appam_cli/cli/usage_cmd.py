@@ -41,7 +41,7 @@ def usage(
     from appam_cli.store.reports import BY
 
     if by not in BY:
-        raise UserError(f"invalid --by {by!r}: use one of {', '.join(BY)}", exit_code=EXIT_USAGE)
+        raise UserError(f"invalid --by {by!r}: use one of {', '.join(BY)}", exit_code=EXIT_USAGE)  # as Typer's own
     if json_output and csv_output:
         raise UserError("--json and --csv cannot be used together", exit_code=EXIT_USAGE)
     settings = settings_with()

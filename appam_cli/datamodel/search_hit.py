@@ -21,7 +21,7 @@ MARK_END = "\x03"
 class SearchHit:
     session_id: str
     title: str | None
-    position: int
+    number: int  # the message's number in its session, from 1 (as `sessions show` and `fork --at` count)
     role: str
     model: str | None
     timestamp: datetime | None
@@ -32,7 +32,7 @@ class SearchHit:
         return {
             "session_id": self.session_id,
             "title": self.title,
-            "position": self.position,
+            "message_number": self.number,
             "role": self.role,
             "model": self.model,
             "timestamp": to_iso(self.timestamp),

@@ -1,10 +1,11 @@
 """Reading an import file: the json or jsonl that ``sessions export`` writes, from a path or stdin.
 
 The format is told by the content: a first line that is a whole JSON object means jsonl (one
-session per line); anything else is read as one JSON document, a session object or a list
-of them. ``records()`` can be called twice (validate, then write): jsonl is streamed from the
-file each time, so a large export is never held in memory; stdin is first spooled to a
-temporary file.
+session per line); a first line that starts with ``#`` is Markdown (``sessions export --format
+markdown`` writes it for reading, and it cannot be imported: the error says which formats can);
+anything else is read as one JSON document, a session object or a list of them.
+``records()`` can be called twice (validate, then write): jsonl is streamed from the file each
+time, so a large export is never held in memory; stdin is first spooled to a temporary file.
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ def _json_problem(exc: json.JSONDecodeError, line: int | None = None) -> InputPr
     return InputProblem(f"line {line}", f"not valid JSON ({exc.msg} at column {exc.colno})")
 
 
+MARKDOWN = (
+    "this is Markdown (a `--format markdown` export is for reading), which cannot be imported: "
+    "import the json or jsonl that `appam sessions export` writes (--format json, the default, or jsonl), "
+    "or an llm database with --from-llm PATH"
+)
 NESTING_LIMIT = 500  # levels of [ and {; an export needs fewer than ten
 _STRING = r'"(?:[^"\\]|\\.)*"'
 _BRACKETS = re.compile(_STRING + r"|[\[\]{}]")
@@ -131,6 +137,8 @@ class SessionFile:
         try:
             for _, line in self._lines():
                 if line.strip():
+                    if line.lstrip().startswith("#"):  # no JSON starts so; a Markdown heading does
+                        return "markdown"
                     try:
                         return "jsonl" if isinstance(json.loads(line), dict) else "json"
                     except (ValueError, RecursionError):  # reported with its place when read
@@ -140,6 +148,8 @@ class SessionFile:
         return "empty"
 
     def records(self) -> Iterator[Record]:
+        if self.format == "markdown":
+            raise InputProblem("", MARKDOWN)
         if self.format == "jsonl":
             yield from self._jsonl()
         elif self.format == "json":

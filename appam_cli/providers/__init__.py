@@ -13,6 +13,7 @@ from appam_cli.providers.backend import LocalBackend, ProviderBackend
 from appam_cli.providers.events import (
     Event,
     Notice,
+    Progress,
     ProviderRequest,
     ReasoningDelta,
     Retrying,
@@ -32,6 +33,7 @@ __all__ = [
     "Event",
     "LocalBackend",
     "Notice",
+    "Progress",
     "ProviderBackend",
     "ProviderRequest",
     "ReasoningDelta",

@@ -29,6 +29,7 @@ from appam_cli.providers.loader import load_litellm
 from appam_cli.providers.pricing import request_cost
 from appam_cli.providers.reported import reported_cost, served_model
 from appam_cli.providers.routes import litellm_model
+from appam_cli.providers.tally import TokenTally
 from appam_cli.providers.usage import (
     estimate_usage,
     provider_sent_usage,
@@ -92,7 +93,7 @@ def stream_chat(request: ProviderRequest) -> Generator[Event, None, None]:
                     raise wrong from exc
             if attempt <= options.retries and perr.is_retryable(exc):
                 wait = _backoff(attempt, perr.retry_after(exc), options.retry_max_wait)
-                yield Retrying(attempt=attempt, wait=wait, reason=perr.retry_reason(exc))
+                yield Retrying(attempt=attempt, wait=wait, reason=perr.retry_reason(exc), sent=not perr.never_sent(exc))
                 time.sleep(wait)
                 continue
             raise perr.to_provider_error(
@@ -200,7 +201,7 @@ def _check_key(litellm: Any, request: ProviderRequest) -> None:
     missing = [k for k in env.get("missing_keys") or [] if k.endswith("_KEY") or k.endswith("_TOKEN")]
     if missing and not env.get("keys_in_environment"):
         known = [k for k in missing if k in keys.DEFAULT_KEYS]  # the name the README gives (GEMINI_API_KEY)
-        raise ProviderError(f"no API key for {request.model}: set {(known or missing)[0]}", kind="auth")
+        raise ProviderError(f"no API key for {request.model}: set {(known or missing)[0]}", kind="auth", sent=False)
 
 
 def _backoff(attempt: int, retry_after: float | None, cap: float) -> float:
@@ -280,6 +281,7 @@ def _normalise(
     """
     tools = _ToolCalls()
     thinking = _ThinkingBlocks()
+    tally = TokenTally(load_litellm(), request.model, request.count_every)  # Progress: the cost guard's count
     summary_usage: Any = None
     ttft: int | None = None
     text_parts: list[str] = []
@@ -294,11 +296,15 @@ def _normalise(
             if reasoning:
                 ttft = ttft if ttft is not None else _ms(started)
                 yield ReasoningDelta(reasoning)
+                if (progress := tally.add(reasoning, reasoning=True)) is not None:
+                    yield progress
             content = getattr(delta, "content", None)
             if content:
                 ttft = ttft if ttft is not None else _ms(started)
                 text_parts.append(content)
                 yield TextDelta(content)
+                if (progress := tally.add(content)) is not None:
+                    yield progress
             for tc in getattr(delta, "tool_calls", None) or []:
                 ttft = ttft if ttft is not None else _ms(started)
                 fn = getattr(tc, "function", None)

@@ -176,6 +176,17 @@ def is_connection_failure(exc: BaseException) -> bool:
     return any(isinstance(e, (httpx.ConnectError, httpx.RemoteProtocolError, ConnectionError)) for e in _chain(exc))
 
 
+def never_sent(exc: BaseException) -> bool:
+    """The request failed before it reached any server: litellm could not route the model, the
+    URL is not one, or no connection could be made (refused, host not found, connect timeout)."""
+    import httpx
+
+    if "LLM Provider NOT provided" in str(exc):
+        return True
+    unsent = (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol, httpx.InvalidURL)
+    return any(isinstance(e, unsent) for e in _chain(exc))
+
+
 def _is_timeout(exc: BaseException) -> bool:
     import httpx
     import litellm
@@ -346,6 +357,14 @@ def retry_reason(exc: BaseException) -> str:
 
 
 def to_provider_error(
+    exc: BaseException, *, model: str, api_base: str | None, attempts: int, timeout: float
+) -> ProviderError:
+    error = _provider_error(exc, model=model, api_base=api_base, attempts=attempts, timeout=timeout)
+    error.sent = not never_sent(exc)
+    return error
+
+
+def _provider_error(
     exc: BaseException, *, model: str, api_base: str | None, attempts: int, timeout: float
 ) -> ProviderError:
     import litellm

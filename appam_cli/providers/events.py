@@ -22,6 +22,7 @@ class ProviderRequest:
     options: RequestOptions
     tools: list[dict[str, Any]] | None = None
     price: ModelPrice | None = None  # from config.toml: overrides the price map for this request
+    count_every: int | None = None  # characters between two token counts (Progress); None: the default
 
     @property
     def model(self) -> str:
@@ -55,6 +56,7 @@ class Retrying:
     attempt: int
     wait: float
     reason: str
+    sent: bool = True  # False: the failed attempt never reached a server (connection refused, say)
 
 
 @dataclass
@@ -62,6 +64,18 @@ class Notice:
     """Something the user should know about the request before it is made (an option the model ignores)."""
 
     text: str
+
+
+@dataclass
+class Progress:
+    """The answer so far as the model's tokenizer counts it, sent at checkpoints while it streams
+    (``providers.tally``): the first ``text_bytes`` (UTF-8) of the text and ``reasoning_bytes`` of
+    the reasoning yielded before it; what follows them is not counted yet."""
+
+    output_tokens: int  # text and reasoning
+    reasoning_tokens: int = 0
+    text_bytes: int = 0
+    reasoning_bytes: int = 0
 
 
 @dataclass
@@ -87,4 +101,4 @@ class StreamResult:
         return self.finish_reason is None
 
 
-Event = TextDelta | ReasoningDelta | ToolCallDelta | Retrying | Notice | StreamResult
+Event = TextDelta | ReasoningDelta | ToolCallDelta | Retrying | Notice | Progress | StreamResult

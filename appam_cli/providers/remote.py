@@ -291,10 +291,10 @@ class ProviderWorker:
 
     def _failure(self, tag: str, payload: Any) -> AppamError:
         if tag == "error":
-            message, kind, status, exit_code = payload
+            message, kind, status, exit_code, *rest = payload
             if kind is None:
                 return AppamError(message, exit_code=exit_code)
-            return ProviderError(message, kind=kind, status=status)
+            return ProviderError(message, kind=kind, status=status, sent=bool(rest[0]) if rest else True)
         if tag == "interrupted":
             return ProviderError("the request was cancelled", kind="provider")
         detail = payload if tag == "crash" and isinstance(payload, str) else ""

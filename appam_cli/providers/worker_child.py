@@ -11,7 +11,7 @@ Frames from the client: ``("hello", identity, purpose)`` with purpose ``serve``,
 ``("replace", info)``, ``("status", info)``, ``("stopping", info)``; then for a stream
 ``("started", None)``, then ``("events", [e, ...])`` frames of provider events (``Outbox``) ending
 with the StreamResult (``("event", e)``, one per frame, with ``APPAM_WORKER_BATCH_MS=0``), or a
-last ``("error", (message, kind, status, exit_code))``, ``("interrupted", None)`` or
+last ``("error", (message, kind, status, exit_code, sent))``, ``("interrupted", None)`` or
 ``("crash", traceback)``; for an estimate ``("result", usage)``.
 
 The client closing its end (Ctrl-C, SIGTERM, kill -9) is noticed by a watcher thread, which
@@ -237,7 +237,7 @@ class Connection:
         except OSError:  # the client is gone
             return
         except ProviderError as exc:
-            end = ("error", (exc.message, exc.kind, exc.status, exc.exit_code))
+            end = ("error", (exc.message, exc.kind, exc.status, exc.exit_code, exc.sent))
         except AppamError as exc:
             end = ("error", (exc.message, None, None, exc.exit_code))
         except Exception:

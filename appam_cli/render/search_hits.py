@@ -37,7 +37,7 @@ def print_hits(hits: list[SearchHit]) -> None:
         when = hit.timestamp.astimezone().strftime("%Y-%m-%d %H:%M") if hit.timestamp else "-"
         head = Text()
         head.append(hit.session_id[:8], style="cyan")
-        head.append(safe_text(f" #{hit.position + 1} {hit.role}"), style="bold")
+        head.append(safe_text(f" #{hit.number} {hit.role}"), style="bold")
         title = Text(safe_text(" ".join((hit.title or "").split())))
         room = console.width - head.cell_len - len(f" · {when}") - 3  # the title gives way, the date stays
         if title and room >= 4:

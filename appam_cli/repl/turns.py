@@ -193,8 +193,10 @@ def report(state: ChatState, outcome: Outcome) -> None:
                 "ways out: /new starts a fresh session · /undo drops the last exchange · or fork an earlier "
                 f"part of this one: appam sessions fork {sid} --at N (keeps the first N messages)"
             )
-        else:
+        elif outcome.kept:
             output.notice("your message is kept · /retry sends it again")
+        else:  # it never left the machine: nothing of the turn was kept
+            output.notice("nothing was sent (Up brings the message back)")
     elif outcome.status == DELETED:
         text = outcome.unsaved
         output.error(

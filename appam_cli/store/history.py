@@ -334,6 +334,16 @@ class SessionHistory:
         except sqlite3.OperationalError:
             return  # best effort: the next checkpoint or the final save writes it
 
+    def withdraw_request(self, session: Session, record: RequestRecord) -> None:
+        """The request ``record`` was opened for was never sent: its running row goes."""
+        if not self.enabled or record.id is None or self._open.pop(record.id, None) is None:
+            return
+        try:
+            running.withdraw_request(self.conn, session.session_id, record.id)
+        except sqlite3.OperationalError:
+            return  # a busy store: the row is settled as interrupted once this process is gone
+        record.id = None
+
     def settle_requests(self, session: Session) -> None:
         """Write how the session's requests ended (a failed attempt before a retry, say), nothing else."""
         if not self.enabled:

@@ -70,6 +70,15 @@ def checkpoint_request(conn: sqlite3.Connection, session_id: str, record: Reques
             recompute_totals(conn, session_id)
 
 
+def withdraw_request(conn: sqlite3.Connection, session_id: str, row_id: int) -> None:
+    """Delete the running row of a request that was never sent after all (no key, no route to
+    the server): nothing was spent, nothing stays in the ledger."""
+    with db.write(conn):
+        if conn.execute("DELETE FROM requests WHERE id = ? AND status = ?", (row_id, RUNNING)).rowcount:
+            recompute_totals(conn, session_id)
+    _opened_here.discard((_database(conn), row_id))
+
+
 @dataclass
 class _Running:
     id: int

@@ -112,10 +112,17 @@ def _is_query_error(exc: sqlite3.OperationalError) -> bool:
     return bool(_QUERY_ERRORS.search(str(exc)))
 
 
+# The message's number as `sessions show` prints it and `fork --at` counts: 1 for the first message of
+# its session (positions may have gaps, where messages were removed). Worked out for the hits only.
+_NUMBER = (
+    "(SELECT COUNT(*) FROM messages AS p WHERE p.session_id = m.session_id AND p.position <= m.position) AS number"
+)
+
+
 def _fts_search(conn: sqlite3.Connection, match: str, filters: str, params: list[Any], limit: int) -> list[SearchHit]:
     # FTS5 sorts by its hidden `rank` column (bm25) itself; the snippet is made only for the rows returned.
     sql = (
-        f"SELECT m.session_id, s.title, m.position, m.role, m.model, m.created_at, {FTS_TABLE}.rank AS rank, "
+        f"SELECT m.session_id, s.title, {_NUMBER}, m.role, m.model, m.created_at, {FTS_TABLE}.rank AS rank, "
         f"snippet({FTS_TABLE}, 0, ?, ?, '…', {SNIPPET_TOKENS}) AS snippet "
         f"FROM {FTS_TABLE} JOIN messages AS m ON m.id = {FTS_TABLE}.rowid JOIN sessions AS s ON s.id = m.session_id "
         f"WHERE {FTS_TABLE} MATCH ?{filters} ORDER BY {FTS_TABLE}.rank LIMIT ?"
@@ -131,7 +138,7 @@ def _like_search(conn: sqlite3.Connection, query: str, filters: str, params: lis
         return []
     clauses = " AND ".join("m.content LIKE ? ESCAPE '\\'" for _ in words)
     sql = (
-        "SELECT m.session_id, s.title, m.position, m.role, m.model, m.created_at, NULL AS rank, m.content "
+        f"SELECT m.session_id, s.title, {_NUMBER}, m.role, m.model, m.created_at, NULL AS rank, m.content "
         f"FROM messages AS m JOIN sessions AS s ON s.id = m.session_id WHERE {clauses}{filters} "
         "ORDER BY m.created_at DESC, m.id DESC LIMIT ?"
     )
@@ -160,7 +167,7 @@ def _hit(row: sqlite3.Row, snippet: str) -> SearchHit:
     return SearchHit(
         session_id=row["session_id"],
         title=row["title"],
-        position=row["position"],
+        number=row["number"],
         role=row["role"],
         model=row["model"],
         timestamp=from_db(row["created_at"]),
