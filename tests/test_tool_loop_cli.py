@@ -280,3 +280,22 @@ def test_tools_in_the_scripted_chat(cli, workdir):
     assert result.exit_code == 0, result.stderr
     assert "read_file" in result.stdout and "Found the exit codes." in result.stdout
     assert [r[0] for r in stored(cli.home)] == ["user", "assistant", "tool", "assistant"]
+
+
+def test_a_key_this_process_holds_never_leaves_through_a_tool(cli, workdir, monkeypatch):
+    """A file (or a command's output) holding the API key: the model, the screen and the store get
+    it redacted; the file itself is untouched."""
+    secret = "sk-test-very-secret-value-1234567890"
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    (workdir / "notes.txt").write_text(f"the key is {secret}\n")
+    cli.server.enqueue(
+        Reply(tool_calls=[{"name": "read_file", "arguments": {"path": "notes.txt"}}]),
+        Reply("Read."),
+    )
+    result = cli.run("-T", "read_file", "--verbose", "what is in notes.txt?")
+    assert result.exit_code == 0, result.stderr
+    sent = json.dumps(cli.server.requests[-1].body["messages"], ensure_ascii=False)
+    assert secret not in sent and "sk-…" in sent
+    assert secret not in result.stdout + result.stderr
+    assert all(secret not in str(row) for row in stored(cli.home))
+    assert secret in (workdir / "notes.txt").read_text()

@@ -16,6 +16,7 @@ from typing import Any
 
 from appam_cli.agent.callbacks import Callbacks
 from appam_cli.agent.tool_calls import Running, approve, prepare
+from appam_cli.providers.errors import redact_secrets
 from appam_cli.tools.spec import DEFAULT_TOOL_TIMEOUT, Approver, OutcomeStatus, ToolContext, ToolOutcome
 from appam_cli.tools.toolbox import Toolbox
 
@@ -62,6 +63,9 @@ def run_calls(
     outcomes: list[ToolOutcome] = []
 
     def finish(outcome: ToolOutcome) -> None:
+        # A key this process holds (OPENAI_API_KEY…) never reaches the screen, the store or the
+        # model through a tool's output (`run_shell env`, a file holding one).
+        outcome.content = redact_secrets(outcome.content)
         callbacks.on_tool_result(outcome.to_dict())
         if outcome.status in (OutcomeStatus.ERROR, OutcomeStatus.TIMEOUT, OutcomeStatus.UNAVAILABLE):
             callbacks.on_tool_error(outcome.to_dict())

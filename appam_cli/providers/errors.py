@@ -58,6 +58,15 @@ def scrub(text: str) -> str:
     return _SECRET.sub(lambda m: next(g for g in m.groups() if g is not None) + "…", text)
 
 
+def redact_secrets(text: str) -> str:
+    """``text`` with every key this process holds replaced by its first characters and ``…`` (only
+    the values themselves: text that merely looks like a key is left as it is)."""
+    for value in _secret_values():
+        if value in text:
+            text = text.replace(value, value[:3] + "…")
+    return text
+
+
 def display_url(url: str | None) -> str | None:
     """A base URL fit to print: no user:password@, no query string (keys travel there)."""
     if not url:
