@@ -299,3 +299,23 @@ def test_a_key_this_process_holds_never_leaves_through_a_tool(cli, workdir, monk
     assert secret not in result.stdout + result.stderr
     assert all(secret not in str(row) for row in stored(cli.home))
     assert secret in (workdir / "notes.txt").read_text()
+
+
+def test_an_agents_tools_and_max_steps_run_the_loop_under_the_flags(cli, workdir, monkeypatch):
+    """agents/NAME.toml's `tools` are enabled without -T, its `max_steps` stops the loop, and
+    --max-steps goes over it."""
+    folder = cli.home / "agents"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "reader.toml").write_text('tools = ["read_file"]\nmax_steps = 1\n')
+    monkeypatch.setattr(cli.server, "default", answer_from_the_tool_message)
+
+    stopped = cli.run("-a", "reader", QUESTION)
+    assert stopped.exit_code == 4, stopped.stderr
+    assert "stopped after 1 request" in stopped.stderr
+    assert cli.server.chat_requests[0].body["tools"][0]["function"]["name"] == "read_file"
+
+    answered = cli.run("-a", "reader", "--max-steps", "3", QUESTION)
+    assert answered.exit_code == 0, answered.stderr
+    assert answered.stdout == "README.md says: 0 ok, 4 incomplete answer, 5 stopped by a budget.\n"
+    rows = [r for r in stored(cli.home) if r[0] == "tool"]
+    assert rows and rows[-1][1] == README
