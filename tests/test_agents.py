@@ -458,3 +458,13 @@ def test_agents_new_where_the_folder_cannot_be(offline_cli, appam_home):
     (appam_home / "agents").write_text("a file, not a folder")
     offline_cli("agents", "new", "x").error_line("cannot create the agents folder")
     assert (appam_home / "agents").read_text() == "a file, not a folder"
+
+
+def test_an_agents_model_may_be_an_alias(cli, appam_home, write_config):
+    write_config('[aliases]\nfast = "openai/test-model"\n')
+    agent(appam_home, "quick", 'model = "fast"\n')
+    result = ask(cli, "-a", "quick", "hello there")
+    assert result.exit_code == 0, result.stderr
+    assert cli.server.chat_requests[-1].body["model"] == "test-model"
+    (session,) = sessions(appam_home)
+    assert session.model == "openai/test-model" and session.agent_name == "quick"

@@ -219,3 +219,14 @@ def test_open_switches_sessions_and_refuses_a_busy_one(appam_home, capsys):
     assert state.session.session_id == other.session_id
     handle_line(state, "/open")
     assert "usage: /open ID" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("columns", ["40", "60", "140"])
+def test_a_reopened_session_without_saving_says_so_at_every_width(appam_home, monkeypatch, capsys, columns):
+    from appam_cli.repl.banners import greet
+
+    monkeypatch.setenv("COLUMNS", columns)
+    state = make_state([ChatMessage("user", "hi"), ChatMessage("assistant", "hello")], save=False)
+    greet(state)
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "new turns not saved (--no-save)" in shown

@@ -86,9 +86,18 @@ def test_a_prompt_that_starts_with_a_dash_goes_after_double_dash(cli):
                                   ["-m", "openai/test-model", "-.5 or more?"]])
 def test_an_unknown_short_option_that_reads_as_a_prompt_says_to_use_double_dash(cli, args):
     result = cli(*args)
-    line = result.error_line("no such option -", "goes after --", "appam run --", code=2)
+    line = result.error_line("no such option -", "goes after --", "appam run ", code=2)
     assert args[-1] in line
     assert cli.server.requests == [] and sessions(cli.home) == []
+
+
+@pytest.mark.parametrize("args, suggested", [
+    (["run", "-5", "degrees", "in", "F?"], "appam run -- '-5 degrees in F?'"),  # every word of the prompt
+    (["-m", "fast", "-5", "degrees"], "appam run -m fast -- '-5 degrees'"),  # the options before it kept
+    (["continue", "abcd", "-3", "more"], "appam continue abcd -- '-3 more'"),
+])
+def test_the_double_dash_hint_keeps_the_whole_prompt_and_the_options(offline_cli, args, suggested):
+    offline_cli(*args).error_line(f"goes after --: {suggested}", code=2)
 
 
 def test_commands_keep_precedence_and_a_typo_is_never_a_paid_prompt(cli):
@@ -100,12 +109,12 @@ def test_commands_keep_precedence_and_a_typo_is_never_a_paid_prompt(cli):
 @pytest.mark.parametrize("word, meant", [("sesions", "sessions"), ("contineu", "continue"), ("usge", "usage"),
                                          ("rnu", "run"), ("modles", "models"), ("caht", "chat"), ("lsat", "last"),
                                          ("sesssions", "sessions"), ("continu", "continue"), ("wroker", "worker"),
-                                         ("sessoins", "sessions")])
+                                         ("sessoins", "sessions"), ("Sessions", "sessions"), ("RUN", "run")])
 def test_typos_of_commands(offline_cli, word, meant):
     offline_cli(word, "x").error_line(f"did you mean `{meant}`?", code=2)
 
 
-@pytest.mark.parametrize("word", ["hello", "Sessions", "what is 2+2", "explain", "summarize", "why", "what", "fun",
+@pytest.mark.parametrize("word", ["hello", "Hello", "What", "what is 2+2", "explain", "summarize", "why", "what", "fun",
                                   "hat", "list", "least", "lost", "chart", "runs", "ran", "rum", "use", "usages"])
 def test_words_that_are_no_typo_are_prompts(word):
     commands = ["run", "chat", "continue", "last", "sessions", "usage", "models", "worker"]

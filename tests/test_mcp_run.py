@@ -152,6 +152,8 @@ def test_a_server_that_dies_mid_run_is_one_line_and_the_model_is_told(cli, provi
     assert "the server is gone" in result.stdout
     died = provider.chat_requests[1].body["messages"][-1]["content"]
     assert died == "error: t.die is unavailable: MCP server 't' exited mid-run"
+    assert "t__echo" in tools_sent(provider.chat_requests[0])
+    assert tools_sent(provider.chat_requests[1]) == []  # a dead server's tools are no longer offered
     assert provider.chat_requests[2].body["messages"][-1]["content"] == (
         "error: t.echo is unavailable: MCP server 't' exited mid-run"
     )
@@ -188,7 +190,10 @@ def test_run_reaches_an_http_server_with_headers_from_the_environment(cli, provi
     result = cli.run("-T", "h.headers", "go", env={"APPAM_TEST_GH_TOKEN": "gh-secret-123"})
     assert result.exit_code == 0, result.stderr
     sent = json.loads(provider.chat_requests[1].body["messages"][-1]["content"])
-    assert sent["authorization"] == "Bearer gh-secret-123"
+    # The server echoed exactly the token (only that exact value is redacted), and the model, the
+    # screen and the store got it redacted: a token this process holds never leaves through a tool.
+    assert sent["authorization"] == "Bearer gh-…"
+    assert "gh-secret-123" not in result.stdout + result.stderr
     config = (cli.home / "config.toml").read_text()
     assert "gh-secret-123" not in config  # the secret only ever lived in the environment
 

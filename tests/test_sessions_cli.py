@@ -390,11 +390,15 @@ def test_fork_all_with_a_title_and_a_deleted_parent(offline_cli, appam_home):
     assert f"forked from: {A} (deleted)" in offline_cli("sessions", "show", new_id, "--raw").stdout
 
 
-@pytest.mark.parametrize("at", ["0", "3", "-1"])
-def test_fork_out_of_range_changes_nothing(offline_cli, appam_home, at):
+@pytest.mark.parametrize("at, code, words", [
+    ("0", 2, "invalid --at 0: must be 1 or more"),  # never a message number: command-line usage
+    ("-1", 2, "invalid --at -1: must be 1 or more"),
+    ("3", 1, "--at must be between 1 and 2"),  # past this session's end: bad input
+])
+def test_fork_out_of_range_changes_nothing(offline_cli, appam_home, at, code, words):
     save(appam_home, make_session(session_id=A))
     before = snapshot(appam_home)
-    offline_cli("sessions", "fork", A, "--at", at).error_line("--at must be between 1 and 2")
+    offline_cli("sessions", "fork", A, "--at", at).error_line(words, code=code)
     assert snapshot(appam_home) == before
 
 

@@ -173,7 +173,7 @@ def test_max_steps_stops_saves_everything_and_leaves_the_last_calls_unrun(provid
     agent = agent_for(provider, history, [spec(run=lambda a, c: ran.append(a["path"]) or "ok")], max_steps=2)
     with pytest.raises(LoopStopped) as stop:
         agent.run("loop forever")
-    assert "--max-steps 2" in stop.value.message and "read_file" in stop.value.message
+    assert "max steps 2" in stop.value.message and "read_file" in stop.value.message
     assert stop.value.exit_code == 4
     session = stop.value.session
     assert ran == ["p0"]  # the second answer's call was never run
@@ -182,10 +182,11 @@ def test_max_steps_stops_saves_everything_and_leaves_the_last_calls_unrun(provid
     assert ledger(history, session.session_id) == ["completed", "completed"]
     saved = history.load_session(session.session_id)
     assert saved.status == "interrupted"
-    # continuing sends the answered call and drops the unanswered one
+    # continuing sends the answered call and leaves out the answer whose calls never ran (it said
+    # nothing else: an empty assistant turn would be sent, or padded by litellm for Anthropic)
     replay = provider_messages(saved.messages)
-    assert [m["role"] for m in replay] == ["user", "assistant", "tool", "assistant"]
-    assert "tool_calls" not in replay[-1]
+    assert [m["role"] for m in replay] == ["user", "assistant", "tool"]
+    assert all(m.get("content") != "" for m in replay if m["role"] == "assistant")
 
 
 # -- failures are results ---------------------------------------------------------------------

@@ -95,13 +95,15 @@ def test_verbose_shows_calls_and_whole_results_on_stderr_only(cli, workdir):
 
 
 def test_max_steps_is_an_incomplete_answer(cli, workdir, worker_mode):
-    calls = [Reply(tool_calls=[{"name": "read_file", "arguments": {"path": "README.md"}}]) for _ in range(4)]
+    calls = [Reply("Looking.", tool_calls=[{"name": "read_file", "arguments": {"path": "README.md"}}])
+             for _ in range(4)]
     cli.server.enqueue(*calls)
     result = cli.run("-T", "read_file", "--max-steps", "3", "loop")
     assert result.exit_code == 4, result.stderr
     lines = result.appam_lines()
-    assert lines == ["appam: stopped after 3 requests (--max-steps 3): the model still asked for read_file; "
-                     "everything so far is saved"]
+    assert lines == ["appam: stopped after 3 requests (max steps 3): the model still asked for read_file; "
+                     "everything so far is saved (--max-steps N allows more)"]
+    assert result.stdout == ""  # no final answer: the text of answers that called tools is not one
     assert len(cli.server.chat_requests) == 3
     session = only_session(cli.home)
     assert session.status == "interrupted" and len(session.requests) == 3

@@ -155,3 +155,21 @@ def test_a_chat_turn_never_sent_leaves_the_chat_session_as_it_was(provider, appa
     session = only_session(appam_home)
     assert [(m.role, m.content) for m in session.messages] == [("user", "one"), ("assistant", "fine")]
     assert session.status == "completed" and [r.status for r in session.requests] == ["completed"]
+
+
+def test_an_empty_key_variable_is_a_missing_key_and_nothing_is_recorded(offline_cli, where, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "")
+    result = offline_cli("run", "hello", "-m", "openai/gpt-4o")
+    assert result.exit_code == 3, result.stderr
+    assert "OPENAI_API_KEY is set but empty" in result.stderr and "retrying" not in result.stderr
+    assert_nothing_recorded(offline_cli)
+
+
+def test_a_profiles_missing_key_is_never_sent_and_nothing_is_recorded(offline_cli, where, write_config,
+                                                                       monkeypatch):
+    monkeypatch.delenv("LAB_API_KEY", raising=False)
+    write_config(f'[profiles.lab]\napi_base = "{REFUSED}"\napi_key_env = "LAB_API_KEY"\n')
+    result = offline_cli("run", "hello", "-m", "lab/some-model")
+    assert result.exit_code == 3, result.stderr
+    assert "set LAB_API_KEY" in result.stderr
+    assert_nothing_recorded(offline_cli)

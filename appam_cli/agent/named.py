@@ -82,10 +82,11 @@ def choose_agent(flag: str | None, session_agent: str | None = None, *, warn: Ca
 
 def _with_file(file: AgentFile, *, named: bool) -> NamedAgent:
     if file.model:
-        from appam_cli.providers.model_names import check_model
+        from appam_cli.agent.model_route import route_model
+        from appam_cli.config import load_settings
 
         try:
-            check_model(file.model)  # a mistyped name says which file holds it
+            route_model(load_settings(), file.model)  # an alias or a profile's model is fine; a typo names the file
         except UserError as exc:
             raise UserError(f"{exc.message} (the model of agent {file.name}, {file.path})") from None
     return NamedAgent(name=file.name, file=file, named=named, system=file.system_prompt())

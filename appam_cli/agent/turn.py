@@ -111,10 +111,12 @@ def run_turn(agent: Agent, session: Session, prompt: str | None, callbacks: Call
             break
         if steps >= tools.max_steps:
             names = ", ".join(dict.fromkeys(c["function"]["name"] for c in result.tool_calls))
+            for call in result.tool_calls:  # shown (not run): the answer's text goes with them, not as the final one
+                callbacks.on_tool_call(call)
             _stop(
                 session, history, callbacks,
-                f"stopped after {steps} requests (--max-steps {tools.max_steps}): the model still asked for "
-                f"{names}; everything so far is saved",
+                f"stopped after {steps} request{'' if steps == 1 else 's'} (max steps {tools.max_steps}): the model "
+                f"still asked for {names}; everything so far is saved (--max-steps N allows more)",
             )
         _running(session)
         if history:

@@ -41,12 +41,15 @@ def typo_distance(a: str, b: str) -> int:
 def looks_like_typo(word: str, commands: list[str]) -> str | None:
     """The command ``word`` is most likely a mistyping of, or None when it reads as a prompt.
 
-    Only a bare lower-case word counts (a quoted sentence or a capitalised word is a prompt), that
+    A command's own name in other letter cases (``Sessions``, ``RUN``) is one. Otherwise only a bare
+    lower-case word counts (a quoted sentence or another capitalised word is a prompt), that
     starts with the command's first letter (``what`` is no typo of ``chat``). Then two neighbouring
     letters swapped (``contineu``) or one left out (``sesions``, ``usge``) is a typo of any command;
     a letter added or changed only of a command of six letters or more (one edit; two from eight
     letters), because near a short command that makes real words: ``list``, ``chart``, ``runs``.
     """
+    if word and word != word.lower() and word.lower() in commands:  # `appam Sessions list`, `appam RUN hi`
+        return word.lower()
     if not word or not all(c.islower() or c == "-" for c in word):
         return None
     best: tuple[int, str] | None = None

@@ -264,7 +264,7 @@ def confirm_api_base(session_id: str = typer.Argument(..., help=ID_HELP, autocom
 def fork_session(
     session_id: str = typer.Argument(..., help=ID_HELP, autocompletion=complete.session_ids),
     at: int | None = typer.Option(
-        None, "--at", help="Keep the first N messages (as numbered by `show`) [default: all]."
+        None, "--at", min=1, help="Keep the first N messages (as numbered by `show`) [default: all]."
     ),
     title: str | None = typer.Option(
         None, "--title", help="Title of the new session [default: the parent's + (fork)]."

@@ -94,11 +94,24 @@ def _no_such_option(exc: NoSuchOption, argv: list[str], path: str) -> str:
     if _reads_as_prompt(token):
         return (
             f"no such option {name} for `{path}`; a prompt that starts with '-' goes after --: "
-            f"{shlex.join(['appam', 'run', '--', token])}"
+            f"{_after_dashes(argv, token, path)}"
         )
     if exc.possibilities:
         return f"no such option {name} for `{path}`; did you mean {' or '.join(sorted(exc.possibilities))}?"
     return f"no such option {name} for `{path}` (see {path} --help)"
+
+
+def _after_dashes(argv: list[str], token: str, path: str) -> str:
+    """The command line again with the prompt (``token`` and every word after it) after ``--``, the
+    options before it kept: ``appam -m fast -5 degrees`` -> ``appam run -m fast -- '-5 degrees'``."""
+    words = path.split()
+    if token not in argv:
+        return shlex.join([*words, "--", token])
+    at = argv.index(token)
+    before, prompt = argv[:at], argv[at:]
+    if before[: len(words) - 1] == words[1:]:
+        before = before[len(words) - 1 :]  # the command's own name, typed
+    return shlex.join([*words, *before, "--", " ".join(prompt)])
 
 
 def _reads_as_prompt(token: str) -> bool:

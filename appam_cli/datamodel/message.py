@@ -87,7 +87,8 @@ def provider_messages(messages: list[ChatMessage], *, thinking: bool = True) -> 
     Providers refuse a conversation in which an assistant's tool call goes unanswered, or a tool
     result answers no call. A loop stopped before its tools ran (``--max-steps``, Ctrl-C, a kill)
     leaves such calls: each assistant message keeps the calls a tool message answers (none: it is
-    sent as text), and a tool message whose call is not sent is left out. An answer cut before
+    sent as its text, or left out when it has none), and a tool message whose call is not sent is
+    left out. An answer cut before
     anything arrived (the place a killed turn reserved for it) says nothing and is left out.
     ``thinking``: with the assistants' thinking blocks (False for an export in OpenAI's format).
     """
@@ -106,8 +107,10 @@ def provider_messages(messages: list[ChatMessage], *, thinking: bool = True) -> 
             if kept:
                 item["tool_calls"] = kept
                 sent_calls.update(call["id"] for call in kept)
+            elif not m.content:  # only calls, none of them run: it said nothing to send back
+                continue
             else:
                 del item["tool_calls"]
-                item["content"] = m.content or ""
+                item["content"] = m.content
         out.append(item)
     return out

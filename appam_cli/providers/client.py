@@ -190,14 +190,19 @@ def _check_key(litellm: Any, request: ProviderRequest) -> None:
             raise ProviderError(
                 f"no API key for {request.model}: set {options.api_key_env} (api_key_env of profile {options.profile})",
                 kind="auth",
+                sent=False,
             )
         return
     if keys.is_keyless(request.model) or (request.options.api_base and request.model.startswith("openai/")):
         return
     try:
         env = litellm.validate_environment(model=request.model)
+        provider = litellm.get_llm_provider(request.model)[1]
     except Exception:
         return
+    variable = f"{str(provider).upper()}_API_KEY"
+    if variable in os.environ and not os.environ[variable].strip():  # set, but to nothing: no key
+        raise ProviderError(f"no API key for {request.model}: {variable} is set but empty", kind="auth", sent=False)
     missing = [k for k in env.get("missing_keys") or [] if k.endswith("_KEY") or k.endswith("_TOKEN")]
     if missing and not env.get("keys_in_environment"):
         known = [k for k in missing if k in keys.DEFAULT_KEYS]  # the name the README gives (GEMINI_API_KEY)

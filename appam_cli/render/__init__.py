@@ -48,8 +48,8 @@ def make_view(
     In plain mode reasoning goes to stderr (dim), and only when ``show_reasoning``
     and stderr is a terminal: a pipe or file on stdout gets the answer alone. Tool calls
     and results go to stderr too: when it is a terminal, or with ``verbose`` (everything).
-    With ``tools`` a pipe or file gets the final answer only: the text of an answer that
-    calls tools goes to stderr with its calls.
+    With ``tools`` stdout (a pipe, a file, or a terminal with ``raw``) gets the final answer only:
+    the text of an answer that calls tools goes to stderr with its calls.
     """
     env = environment()
     if raw or not env.stdout_isatty:
@@ -57,7 +57,7 @@ def make_view(
             show_reasoning=show_reasoning and env.stderr_isatty,
             show_tools=env.stderr_isatty or verbose,
             verbose=verbose,
-            hold=tools and not env.stdout_isatty,
+            hold=tools,  # with --raw on a terminal too: stdout gets the final answer only
         )
     from rich.console import Console
 

@@ -23,7 +23,9 @@ def greet(state: ChatState) -> None:
         parts = [f"continuing {s.session_id[:8]}{title}", f"{len(s.messages)} messages", state.model]
         keys = keys[2:]
     else:
-        parts = ["appam chat", state.model] + ([] if state.options.save else ["not saved (--no-save)"])
+        parts = ["appam chat", state.model]
+    if not state.options.save:
+        parts.append("new turns not saved (--no-save)" if s.messages else "not saved (--no-save)")
     width = shutil.get_terminal_size().columns
     for line in wrap_parts(parts + keys, width):
         sys.stdout.write(f"{_DIM}{line}{_RESET}\n")

@@ -59,6 +59,9 @@ class ToolSpec:
     # Checks the arguments before the call (raises ToolError naming what is wrong); None: the JSON
     # schema's required keys and basic types only.
     validate: Callable[[dict[str, Any]], dict[str, Any]] | None = field(default=None, compare=False, repr=False)
+    # Whether the tool can be called now (an MCP server that died: False, and the tool is no longer
+    # offered to the model); None: always.
+    available: Callable[[], bool] | None = field(default=None, compare=False, repr=False)
 
     @property
     def wire_name(self) -> str:

@@ -32,7 +32,12 @@ class Toolbox:
         return self._by_wire.get(wire)
 
     def provider_tools(self) -> list[dict[str, Any]]:
-        return [spec.provider_tool() for spec in self._by_wire.values()]
+        """The tools to offer the model now: not those that became unavailable (a dead MCP server's)."""
+        return [
+            spec.provider_tool()
+            for spec in self._by_wire.values()
+            if spec.available is None or spec.available()
+        ]
 
     def on_close(self, close: Any) -> None:
         """Call ``close()`` when the run ends (an MCP server's shutdown)."""

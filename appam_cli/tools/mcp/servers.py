@@ -53,6 +53,7 @@ def tool_spec(connection: Connection, tool: Any) -> ToolSpec:
         source=f"mcp: {connection.name}",
         run=partial(_run, connection, tool.name),
         validate=validator(tool.input_schema),
+        available=lambda: connection.running,
     )
 
 
