@@ -13,6 +13,7 @@ import os
 from typing import IO, TYPE_CHECKING, Any
 
 from appam_cli.render.safe_text import safe_text
+from appam_cli.tools.approval import answer_decision
 from appam_cli.tools.spec import Decision, ToolSpec
 
 if TYPE_CHECKING:
@@ -62,16 +63,9 @@ class TerminalAsker:
             answer = self._line(QUESTION)
             if answer is None:
                 return Decision(False)
-            word = answer.strip().lower()
-            if word in ("y", "yes"):
-                return Decision(True)
-            if word in ("n", "no"):
-                return Decision(False)
-            if word in ("a", "always"):
-                return Decision(True, always=True)
-            if word in ("e", "explain"):
-                reason = self._line("Why not? (sent to the model): ")
-                return Decision(False, reason=(reason or "").strip() or None)
+            decision = answer_decision(answer, lambda: self._line("Why not? (sent to the model): "))
+            if decision is not None:
+                return decision
             self._say("Answer y (run it), n (do not), a (always run this tool) or e (say why not).\n")
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from appam_cli.repl import output
 from appam_cli.repl.state import ChatState
+from appam_cli.tools.approval import answer_decision
 from appam_cli.tools.spec import Decision, ToolSpec
 
 QUESTION = "Run it? [y]es / [n]o / [a]lways / [e]xplain: "
@@ -52,22 +53,20 @@ def ask_in_chat(spec: ToolSpec, arguments: dict[str, Any]) -> Decision:
     output.show(Text(describe(spec, arguments), style="bold yellow"))
     while True:
         try:
-            word = prompt(QUESTION).strip().lower()
+            answer = prompt(QUESTION)
         except EOFError:
             return Decision(False)
-        if word in ("y", "yes"):
-            return Decision(True)
-        if word in ("n", "no"):
-            return Decision(False)
-        if word in ("a", "always"):
-            return Decision(True, always=True)
-        if word in ("e", "explain"):
-            try:
-                reason = prompt("Why not? (sent to the model): ").strip()
-            except EOFError:
-                reason = ""
-            return Decision(False, reason=reason or None)
+        decision = answer_decision(answer, lambda: _reason(prompt))
+        if decision is not None:
+            return decision
         output.notice("answer y (run it), n (do not), a (always run this tool in this chat) or e (say why not)")
+
+
+def _reason(prompt: Any) -> str:
+    try:
+        return str(prompt("Why not? (sent to the model): "))
+    except EOFError:
+        return ""
 
 
 def list_tools(state: ChatState) -> None:

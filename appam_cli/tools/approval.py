@@ -88,6 +88,21 @@ def _stderr_line(text: str) -> None:
     sys.stderr.flush()
 
 
+def answer_decision(word: str, reason: Callable[[], str | None]) -> Decision | None:
+    """The decision a typed answer stands for: ``y``/``yes``, ``n``/``no``, ``a``/``always``, or
+    ``e``/``explain`` (then ``reason()`` asks why not, sent to the model); None: not an answer."""
+    word = word.strip().lower()
+    if word in ("y", "yes"):
+        return Decision(True)
+    if word in ("n", "no"):
+        return Decision(False)
+    if word in ("a", "always"):
+        return Decision(True, always=True)
+    if word in ("e", "explain"):
+        return Decision(False, reason=(reason() or "").strip() or None)
+    return None
+
+
 def denial_text(decision: Decision) -> str:
     """What the model is told about a call that did not run (the ``tool`` message's content)."""
     if decision.reason == NOBODY_TO_ASK:
