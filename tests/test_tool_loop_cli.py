@@ -321,3 +321,12 @@ def test_an_agents_tools_and_max_steps_run_the_loop_under_the_flags(cli, workdir
     assert answered.stdout == "README.md says: 0 ok, 4 incomplete answer, 5 stopped by a budget.\n"
     rows = [r for r in stored(cli.home) if r[0] == "tool"]
     assert rows and rows[-1][1] == README
+
+
+def test_an_unknown_tool_in_an_agent_file_names_the_file(cli, workdir):
+    folder = cli.home / "agents"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "bad.toml").write_text('mcp = ["nosuch"]\n')
+    line = cli.run("-a", "bad", "hi").error_line("unknown tool 'nosuch'", "named by the agent file", code=1)
+    assert str(folder / "bad.toml") in line
+    assert cli.server.chat_requests == []

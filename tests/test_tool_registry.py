@@ -152,6 +152,16 @@ def test_tools_list_table(offline_cli, tools_py: Path) -> None:
     assert "8 tools" in with_file.stdout
 
 
+def test_tools_list_says_which_tools_run_without_asking(offline_cli, write_config) -> None:
+    write_config('[tools]\nauto_approve = ["write_file"]\n')
+    result = offline_cli("tools", "list")
+    assert result.exit_code == 0, result.stderr
+    row = {line.split()[0]: line for line in result.stdout.splitlines()[1:] if line[:1].strip()}
+    assert row["write_file"].split()[1:4] == ["built-in", "yes", "(auto-approved)"]
+    assert row["run_shell"].split()[1:4] == ["built-in", "yes", "(asks)"]
+    assert row["read_file"].split()[1:3] == ["built-in", "no"]
+
+
 def test_tools_list_json_has_the_schema(offline_cli, tools_py: Path) -> None:
     result = offline_cli("tools", "list", "--json", "--tools-file", str(tools_py))
     assert result.exit_code == 0, result.stderr
@@ -162,6 +172,7 @@ def test_tools_list_json_has_the_schema(offline_cli, tools_py: Path) -> None:
         "name": "shout",
         "source": "tools.py",
         "side_effects": False,
+        "auto_approved": False,
         "description": "Shout a text back.",
         "parameters": {
             "additionalProperties": False,

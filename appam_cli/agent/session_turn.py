@@ -40,6 +40,8 @@ class ToolOptions:
     max_steps: int | None = None  # --max-steps: provider requests per turn (None: the agent's, else 10)
     timeout: float = DEFAULT_TOOL_TIMEOUT  # --tool-timeout: seconds per call
     verbose: bool = False  # --verbose: every argument and the whole result on screen
+    agent_file: str | None = None  # the agent file some of the names come from (named in errors)
+    agent_names: tuple[str, ...] = ()  # those names: its tools and MCP servers
 
     @property
     def wanted(self) -> bool:
@@ -55,7 +57,9 @@ class ToolOptions:
         tooling = agent_tooling(agent)
         names = tuple(dict.fromkeys((*(tooling.tools or ()), *(tooling.mcp or ()), *self.names)))
         steps = self.max_steps if self.max_steps is not None else tooling.max_steps
-        return replace(self, names=names, max_steps=steps)
+        own = (*(tooling.tools or ()), *(tooling.mcp or ()))
+        where = str(agent.file.path) if agent.file is not None and own else None
+        return replace(self, names=names, max_steps=steps, agent_file=where, agent_names=own)
 
     def context(self) -> ToolContext:
         """Where calls run: the current folder, and the --allow-path folders (UserError: not a folder)."""
@@ -75,9 +79,15 @@ def open_toolbox(
         return None
     from appam_cli.tools.registry import build_toolbox
 
-    return build_toolbox(
-        tools.names, tools.files, mcp_servers=settings.mcp_servers, warn=warn, log_dir=settings.data_dir
-    )
+    try:
+        return build_toolbox(
+            tools.names, tools.files, mcp_servers=settings.mcp_servers, warn=warn, log_dir=settings.data_dir
+        )
+    except UserError as exc:
+        named = [n for n in tools.agent_names if repr(n) in exc.message]
+        if tools.agent_file and named:  # a name the agent file gave: say which file to fix
+            raise UserError(f"{exc.message} (named by the agent file {tools.agent_file})") from None
+        raise
 
 
 @dataclass

@@ -28,6 +28,7 @@ def tools_list(
 
     from appam_cli.config import load_settings
     from appam_cli.render.environment import environment
+    from appam_cli.tools.approval import matches
     from appam_cli.tools.registry import list_tools
 
     settings = load_settings()
@@ -39,6 +40,8 @@ def tools_list(
             "name": spec.name,
             "source": spec.source,
             "side_effects": spec.side_effects,
+            # runs without asking: [tools] auto_approve in config.toml names it (or its MCP server)
+            "auto_approved": spec.side_effects and any(matches(e, spec.name) for e in settings.tools_auto_approve),
             "description": spec.description,
         }
         for spec in specs

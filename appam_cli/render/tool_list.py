@@ -29,7 +29,7 @@ def print_tools(rows: list[dict[str, Any]]) -> None:
         table.add_row(
             Text(safe_text(row["name"])),
             Text(safe_text(row["source"])),
-            "yes (asks)" if row["side_effects"] else "no",
+            ("yes (auto-approved)" if row.get("auto_approved") else "yes (asks)") if row["side_effects"] else "no",
             Text(safe_text(summary(row["description"]))),
         )
     console.print(table)
