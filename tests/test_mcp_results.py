@@ -24,7 +24,7 @@ SCHEMA = {
 
 
 def _connection(name: str = "gh") -> SimpleNamespace:
-    return SimpleNamespace(name=name, config=McpServerConfig(name, command="x"))
+    return SimpleNamespace(name=name, config=McpServerConfig(name, command="x"), running=True)
 
 
 def _tool(name: str, *, read_only: bool | None = None, schema: dict | None = None, **extra) -> types.Tool:
@@ -43,6 +43,15 @@ def test_a_tool_is_server_dot_tool_for_users_and_server__tool_on_the_wire():
     assert found is not None and found.name == "git-hub.list.issues"
     assert toolbox.find("git-hub.list.issues") is None  # the wire name is what comes back
     assert [t["function"]["name"] for t in toolbox.provider_tools()] == ["git-hub__list__issues", "git-hub__echo"]
+
+
+def test_a_dead_servers_tools_are_no_longer_offered():
+    alive, dead = _connection("a"), _connection("b")
+    toolbox = Toolbox([tool_spec(alive, _tool("echo")), tool_spec(dead, _tool("echo"))])
+    assert [t["function"]["name"] for t in toolbox.provider_tools()] == ["a__echo", "b__echo"]
+    dead.running = False
+    assert [t["function"]["name"] for t in toolbox.provider_tools()] == ["a__echo"]
+    assert toolbox.find("b__echo") is not None  # a call that still comes is answered "unavailable"
 
 
 @pytest.mark.parametrize(
