@@ -24,7 +24,10 @@ def test_tools_list_never_imports_litellm() -> None:
     assert_light(run, PROVIDER + SCHEMA + ("prompt_toolkit",))
 
 
-TOOL_MODULES = ("appam_cli.tools.builtin", "appam_cli.tools.decorator", "appam_cli.tools.registry", "appam_cli.tools.mcp")
+# Everything of the tool machinery: a run without -T loads only the defaults (tools.limits).
+TOOL_MODULES = ("appam_cli.tools.builtin", "appam_cli.tools.decorator", "appam_cli.tools.registry", "appam_cli.tools.mcp",
+                "appam_cli.tools.spec", "appam_cli.tools.toolbox", "appam_cli.tools.approval",
+                "appam_cli.agent.tool_runner", "appam_cli.agent.tool_calls")
 
 
 def tool_modules(run) -> list[str]:

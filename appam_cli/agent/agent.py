@@ -15,18 +15,18 @@ from typing import TYPE_CHECKING, Any
 from appam_cli.agent.budget import CostGuard
 from appam_cli.agent.callbacks import Callbacks
 from appam_cli.agent.stream_builder import StreamBuilder
-from appam_cli.agent.tool_runner import DEFAULT_MAX_STEPS, ToolRun
-from appam_cli.agent.tool_runner import tool_context as tool_context_for
 from appam_cli.agent.turn import run_turn
 from appam_cli.datamodel import RequestOptions, Session
 from appam_cli.errors import UserError
 from appam_cli.providers import LocalBackend, ProviderBackend, ProviderRequest
-from appam_cli.tools.spec import Approver, ToolContext, ToolSpec
-from appam_cli.tools.toolbox import Toolbox
+from appam_cli.tools.limits import DEFAULT_MAX_STEPS
 
 if TYPE_CHECKING:
     from appam_cli.agent.store import SessionStore
+    from appam_cli.agent.tool_runner import ToolRun
     from appam_cli.datamodel.price import ModelPrice
+    from appam_cli.tools.spec import Approver, ToolContext, ToolSpec
+    from appam_cli.tools.toolbox import Toolbox
 
 _OPTION_NAMES = RequestOptions.names() - {"model"}
 
@@ -72,13 +72,18 @@ class Agent:
             raise TypeError(f"Agent() got an unexpected keyword argument {unknown[0]!r}")
         self.options = (options or RequestOptions()).merged(model=model, **request_options)
         self.system_prompt = system_prompt
-        self.toolbox = tools if isinstance(tools, Toolbox) else Toolbox(as_spec(t) for t in tools or [])
+        # The tool machinery is imported only by an agent that has tools: a run without them never loads it.
+        self.toolbox: Toolbox | None = _toolbox(tools)
         self.approver = approver
         if max_steps < 1:
             raise UserError("max_steps must be at least 1")
         self.max_steps = max_steps
-        context = tool_context or tool_context_for()
-        self.tool_context = context if tool_timeout is None else replace(context, timeout=float(tool_timeout))
+        self.tool_context: ToolContext | None = None
+        if self.toolbox is not None:
+            from appam_cli.agent.tool_runner import tool_context as tool_context_for
+
+            context = tool_context or tool_context_for()
+            self.tool_context = context if tool_timeout is None else replace(context, timeout=float(tool_timeout))
         self.name = name
         self.history = history
         self.prices = dict(prices or {})
@@ -119,20 +124,22 @@ class Agent:
 
     @property
     def tools(self) -> list[ToolSpec]:
-        return self.toolbox.specs
+        return self.toolbox.specs if self.toolbox is not None else []
 
     @property
     def tool_run(self) -> ToolRun | None:
         """The tools this agent's turns run, or None without any (an answer's calls are then only recorded)."""
-        if not self.toolbox:
+        if not self.toolbox or self.tool_context is None:
             return None
+        from appam_cli.agent.tool_runner import ToolRun
+
         return ToolRun(self.toolbox, self.approver, self.tool_context, self.max_steps)
 
     def provider_request(self, messages: list[dict[str, Any]]) -> ProviderRequest:
         return ProviderRequest(
             messages=messages,
             options=self.options,
-            tools=self.toolbox.provider_tools() or None,
+            tools=(self.toolbox.provider_tools() or None) if self.toolbox is not None else None,
             price=self.prices.get(self.model),
         )
 
@@ -168,9 +175,23 @@ class Agent:
         return run_turn(self, session if session is not None else self.new_session(), prompt, callbacks)
 
 
+def _toolbox(tools: Iterable[Any] | Toolbox | None) -> Toolbox | None:
+    """A Toolbox of ``tools`` (kept as it is when it is one); None for no tools at all."""
+    if tools is None:
+        return None
+    from appam_cli.tools.toolbox import Toolbox
+
+    if isinstance(tools, Toolbox):
+        return tools
+    specs = [as_spec(t) for t in tools]
+    return Toolbox(specs) if specs else None
+
+
 def as_spec(tool: Any) -> ToolSpec:
     """A ToolSpec from a ToolSpec, an ``@tool`` function or a plain function (its type hints and
     docstring declare it: ``appam_cli.tools.decorator``)."""
+    from appam_cli.tools.spec import ToolSpec
+
     if isinstance(tool, ToolSpec):
         return tool
     if callable(tool):

@@ -16,10 +16,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from appam_cli.agent.agent import Agent
 from appam_cli.agent.named import NamedAgent, agent_tooling
 from appam_cli.agent.spending import Allowance
-from appam_cli.agent.tool_runner import DEFAULT_MAX_STEPS
 from appam_cli.errors import ProviderError, UserError
-from appam_cli.tools.spec import DEFAULT_TOOL_TIMEOUT, Approver, Decision, ToolContext, ToolSpec
-from appam_cli.tools.toolbox import Toolbox
+from appam_cli.tools.limits import DEFAULT_MAX_STEPS, DEFAULT_TOOL_TIMEOUT
 
 if TYPE_CHECKING:
     from appam_cli.agent.store import SessionStore
@@ -27,6 +25,8 @@ if TYPE_CHECKING:
     from appam_cli.datamodel import Session
     from appam_cli.datamodel.profile import ModelRoute
     from appam_cli.providers import ProviderBackend
+    from appam_cli.tools.spec import Approver, Decision, ToolContext, ToolSpec
+    from appam_cli.tools.toolbox import Toolbox
 
 
 @dataclass
@@ -64,6 +64,7 @@ class ToolOptions:
     def context(self) -> ToolContext:
         """Where calls run: the current folder, and the --allow-path folders (UserError: not a folder)."""
         from appam_cli.tools.paths import allowed_folders
+        from appam_cli.tools.spec import ToolContext
 
         return ToolContext(cwd=Path.cwd(), allowed_paths=allowed_folders(self.allow_paths), timeout=self.timeout)
 
@@ -217,7 +218,7 @@ def prepare_agent(
 
 def _shown_name(agent: Agent, wire: str) -> str:
     """The name users know a called tool by (``github.list_issues``, sent as ``github__list_issues``)."""
-    spec = agent.toolbox.find(wire)
+    spec = agent.toolbox.find(wire) if agent.toolbox is not None else None
     return spec.name if spec is not None else wire
 
 

@@ -17,10 +17,10 @@ from typing import Any
 from appam_cli.agent.callbacks import Callbacks
 from appam_cli.agent.tool_calls import Running, approve, prepare
 from appam_cli.providers.errors import redact_secrets
-from appam_cli.tools.spec import DEFAULT_TOOL_TIMEOUT, Approver, OutcomeStatus, ToolContext, ToolOutcome
+from appam_cli.tools.limits import DEFAULT_MAX_STEPS, DEFAULT_TOOL_TIMEOUT
+from appam_cli.tools.spec import Approver, OutcomeStatus, ToolContext, ToolOutcome
 from appam_cli.tools.toolbox import Toolbox
 
-DEFAULT_MAX_STEPS = 10
 REPEATED_FAILURES = 3  # the same failing call this many times in a row ends the run
 
 

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from appam_cli.agent.callbacks import Callbacks
-from appam_cli.agent.tool_runner import FailureStreak, ToolRun, run_calls
 from appam_cli.agent.unsent import TurnStart, never_sent
 from appam_cli.datamodel import (
     AggregatedUsage,
@@ -42,11 +41,12 @@ from appam_cli.providers import (
     request_cost,
 )
 from appam_cli.providers.usage import rough_tokens, rough_tokens_of_messages
-from appam_cli.tools.spec import ToolOutcome
 
 if TYPE_CHECKING:
     from appam_cli.agent.agent import Agent
     from appam_cli.agent.store import SessionStore
+    from appam_cli.agent.tool_runner import FailureStreak, ToolRun
+    from appam_cli.tools.spec import ToolOutcome
 
 CHECKPOINT_SECONDS = 1.0
 HEARTBEAT_SECONDS = 10.0  # while a tool runs, the session is saved this often (store.liveness: 30 s)
@@ -100,7 +100,7 @@ def run_turn(agent: Agent, session: Session, prompt: str | None, callbacks: Call
         history.save_session(session, reserve_answer=True)
 
     tools = agent.tool_run
-    streak = FailureStreak()
+    streak: FailureStreak | None = None  # (the tool machinery is imported only when there are tools)
     steps = 0
     next_request: ProviderRequest | None = request  # the first one checked above; each next one in _ask
     while True:
@@ -121,6 +121,10 @@ def run_turn(agent: Agent, session: Session, prompt: str | None, callbacks: Call
         _running(session)
         if history:
             history.save_session(session)
+        if streak is None:
+            from appam_cli.agent.tool_runner import FailureStreak
+
+            streak = FailureStreak()
         if _run_tools(session, result.tool_calls, tools, callbacks, history, streak):
             _stop(session, history, callbacks, streak.message())
         if history:  # the tool results are saved; the next answer's place after them
@@ -204,6 +208,8 @@ def _run_tools(
             history.save_session(session)
 
     try:
+        from appam_cli.agent.tool_runner import run_calls
+
         run_calls(calls, tools, callbacks, done, heartbeat)
     except BaseException as exc:  # Ctrl-C, SIGTERM while a tool runs: the results so far are saved
         session.status = SessionStatus.INTERRUPTED

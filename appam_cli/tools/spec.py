@@ -16,11 +16,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+from appam_cli.tools.limits import DEFAULT_OUTPUT_LIMIT, DEFAULT_TOOL_TIMEOUT
+
 # What every provider accepts as a function name (OpenAI: ^[a-zA-Z0-9_-]{1,64}$).
 _WIRE_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
 WIRE_NAME_LIMIT = 64
-DEFAULT_OUTPUT_LIMIT = 20_000  # characters of a result sent to the model; the rest is cut, and it is told so
-DEFAULT_TOOL_TIMEOUT = 60.0
 
 
 def wire_name(name: str) -> str:
