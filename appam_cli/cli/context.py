@@ -17,23 +17,6 @@ def settings_with(**flags: Any) -> Settings:
     return load_settings().with_flags(**flags)
 
 
-def request_settings(
-    api_base: str | None,
-    temperature: float | None,
-    max_tokens: int | None,
-    timeout: float | None,
-    retries: int | None,
-    no_stream: bool = False,
-    *,
-    reasoning_effort: str | None = None,
-) -> Settings:
-    """The settings of a command that asks a model, with its flags merged (no named agent)."""
-    flags = request_flags(
-        api_base, temperature, max_tokens, timeout, retries, no_stream, reasoning_effort=reasoning_effort
-    )
-    return load_settings().with_flags(**flags)
-
-
 def request_flags(
     api_base: str | None,
     temperature: float | None,

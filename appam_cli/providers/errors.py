@@ -53,8 +53,7 @@ def _secret_values() -> list[str]:
 def scrub(text: str) -> str:
     """Keep API keys and passwords out of anything we print: every key this process holds, and
     whatever has the shape of one."""
-    for value in _secret_values():
-        text = text.replace(value, value[:3] + "…")
+    text = redact_secrets(text)
     return _SECRET.sub(lambda m: next(g for g in m.groups() if g is not None) + "…", text)
 
 
